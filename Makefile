@@ -1,0 +1,66 @@
+# The team's vocabulary. `make test` and `make mock` set everything up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+
+SPEC := openapi/account.yaml
+CONTROL_SPEC := openapi/mock-control.yaml
+CLIENT_CONFIG := openapi/client-config.yaml
+CLIENT_PKG := generated_client/vonage_account_client
+SPECS := $(SPEC) $(wildcard $(CONTROL_SPEC))
+
+.PHONY: install generate check-generated lint lint-spec lint-python test unit contract mock clean
+
+install: $(VENV)/.installed node_modules/.installed
+
+# Re-run only when the dependency lists change.
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+generate: install
+	openapi-python-client generate --path $(SPEC) --config $(CLIENT_CONFIG) --meta none \
+		--output-path $(CLIENT_PKG) --overwrite
+	touch $(CLIENT_PKG)/py.typed
+
+check-generated: install
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	openapi-python-client generate --path $(SPEC) --config $(CLIENT_CONFIG) --meta none \
+		--output-path "$$tmp/pkg" --overwrite >/dev/null && touch "$$tmp/pkg/py.typed" && \
+	diff -r -x __pycache__ "$$tmp/pkg" $(CLIENT_PKG) && echo "generated client is up to date" || \
+	{ echo "generated_client/ is stale: run 'make generate' and commit the result" >&2; exit 1; }
+
+lint-spec: install
+	openapi-spec-validator $(SPECS)
+	spectral lint --fail-severity warn $(SPECS)
+
+lint-python: install
+	ruff check .
+	ruff format --check .
+	mypy
+	mypy --strict $(CLIENT_PKG)
+
+lint: lint-spec lint-python
+
+unit: install
+	pytest -q tests
+
+contract: install
+	pytest -q contract_tests
+
+test: lint check-generated
+	pytest -q
+
+mock: install
+	vonage-account-mock serve
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist

@@ -1,0 +1,159 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.balance import Balance
+from ...models.error_code_response import ErrorCodeResponse
+from ...models.problem import Problem
+from ...models.rest_bad_request import RestBadRequest
+from ...types import Response
+
+
+def _get_kwargs() -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/account/get-balance",
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Balance | ErrorCodeResponse | Problem | RestBadRequest | None:
+    if response.status_code == 200:
+        response_200 = Balance.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = RestBadRequest.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorCodeResponse.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Balance | ErrorCodeResponse | Problem | RestBadRequest]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+) -> Response[Balance | ErrorCodeResponse | Problem | RestBadRequest]:
+    """Get the account balance
+
+     The balance of the account in EUR and whether auto-reload is enabled.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Balance | ErrorCodeResponse | Problem | RestBadRequest]
+    """
+
+    kwargs = _get_kwargs()
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+) -> Balance | ErrorCodeResponse | Problem | RestBadRequest | None:
+    """Get the account balance
+
+     The balance of the account in EUR and whether auto-reload is enabled.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Balance | ErrorCodeResponse | Problem | RestBadRequest
+    """
+
+    return sync_detailed(
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+) -> Response[Balance | ErrorCodeResponse | Problem | RestBadRequest]:
+    """Get the account balance
+
+     The balance of the account in EUR and whether auto-reload is enabled.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Balance | ErrorCodeResponse | Problem | RestBadRequest]
+    """
+
+    kwargs = _get_kwargs()
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+) -> Balance | ErrorCodeResponse | Problem | RestBadRequest | None:
+    """Get the account balance
+
+     The balance of the account in EUR and whether auto-reload is enabled.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Balance | ErrorCodeResponse | Problem | RestBadRequest
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+        )
+    ).parsed

@@ -1,0 +1,204 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error_code_response import ErrorCodeResponse
+from ...models.problem import Problem
+from ...models.rest_bad_request import RestBadRequest
+from ...models.settings import Settings
+from ...models.settings_request import SettingsRequest
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: SettingsRequest | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/account/settings",
+    }
+
+    if not isinstance(body, Unset):
+        _kwargs["data"] = body.to_dict()
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorCodeResponse | Problem | RestBadRequest | Settings | None:
+    if response.status_code == 200:
+        response_200 = Settings.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = RestBadRequest.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorCodeResponse.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorCodeResponse | Problem | RestBadRequest | Settings]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: SettingsRequest | Unset = UNSET,
+) -> Response[ErrorCodeResponse | Problem | RestBadRequest | Settings]:
+    """Change the default webhooks
+
+     Sets the default inbound-SMS and delivery-receipt webhooks. A field left out keeps its value, an
+    empty
+    string unsets it, and an empty post only reads the current settings.
+
+    Args:
+        body (SettingsRequest | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorCodeResponse | Problem | RestBadRequest | Settings]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    body: SettingsRequest | Unset = UNSET,
+) -> ErrorCodeResponse | Problem | RestBadRequest | Settings | None:
+    """Change the default webhooks
+
+     Sets the default inbound-SMS and delivery-receipt webhooks. A field left out keeps its value, an
+    empty
+    string unsets it, and an empty post only reads the current settings.
+
+    Args:
+        body (SettingsRequest | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorCodeResponse | Problem | RestBadRequest | Settings
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: SettingsRequest | Unset = UNSET,
+) -> Response[ErrorCodeResponse | Problem | RestBadRequest | Settings]:
+    """Change the default webhooks
+
+     Sets the default inbound-SMS and delivery-receipt webhooks. A field left out keeps its value, an
+    empty
+    string unsets it, and an empty post only reads the current settings.
+
+    Args:
+        body (SettingsRequest | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorCodeResponse | Problem | RestBadRequest | Settings]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    body: SettingsRequest | Unset = UNSET,
+) -> ErrorCodeResponse | Problem | RestBadRequest | Settings | None:
+    """Change the default webhooks
+
+     Sets the default inbound-SMS and delivery-receipt webhooks. A field left out keeps its value, an
+    empty
+    string unsets it, and an empty post only reads the current settings.
+
+    Args:
+        body (SettingsRequest | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorCodeResponse | Problem | RestBadRequest | Settings
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed

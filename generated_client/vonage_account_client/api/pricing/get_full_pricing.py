@@ -1,0 +1,187 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.pricing_error_response import PricingErrorResponse
+from ...models.pricing_list import PricingList
+from ...models.problem import Problem
+from ...models.rest_bad_request import RestBadRequest
+from ...models.service_type import ServiceType
+from ...types import Response
+
+
+def _get_kwargs(
+    type_: ServiceType,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/account/get-full-pricing/outbound/{type_}".format(
+            type_=quote(str(type_), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> PricingErrorResponse | PricingList | Problem | RestBadRequest | None:
+    if response.status_code == 200:
+        response_200 = PricingList.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = RestBadRequest.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = PricingErrorResponse.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[PricingErrorResponse | PricingList | Problem | RestBadRequest]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    type_: ServiceType,
+    *,
+    client: AuthenticatedClient,
+) -> Response[PricingErrorResponse | PricingList | Problem | RestBadRequest]:
+    """Get the outbound pricing of every country
+
+     The outbound price of a service in every country.
+
+    Args:
+        type_ (ServiceType): An outbound service. Example: sms.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[PricingErrorResponse | PricingList | Problem | RestBadRequest]
+    """
+
+    kwargs = _get_kwargs(
+        type_=type_,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    type_: ServiceType,
+    *,
+    client: AuthenticatedClient,
+) -> PricingErrorResponse | PricingList | Problem | RestBadRequest | None:
+    """Get the outbound pricing of every country
+
+     The outbound price of a service in every country.
+
+    Args:
+        type_ (ServiceType): An outbound service. Example: sms.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        PricingErrorResponse | PricingList | Problem | RestBadRequest
+    """
+
+    return sync_detailed(
+        type_=type_,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    type_: ServiceType,
+    *,
+    client: AuthenticatedClient,
+) -> Response[PricingErrorResponse | PricingList | Problem | RestBadRequest]:
+    """Get the outbound pricing of every country
+
+     The outbound price of a service in every country.
+
+    Args:
+        type_ (ServiceType): An outbound service. Example: sms.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[PricingErrorResponse | PricingList | Problem | RestBadRequest]
+    """
+
+    kwargs = _get_kwargs(
+        type_=type_,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    type_: ServiceType,
+    *,
+    client: AuthenticatedClient,
+) -> PricingErrorResponse | PricingList | Problem | RestBadRequest | None:
+    """Get the outbound pricing of every country
+
+     The outbound price of a service in every country.
+
+    Args:
+        type_ (ServiceType): An outbound service. Example: sms.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        PricingErrorResponse | PricingList | Problem | RestBadRequest
+    """
+
+    return (
+        await asyncio_detailed(
+            type_=type_,
+            client=client,
+        )
+    ).parsed

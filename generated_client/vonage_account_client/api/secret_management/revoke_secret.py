@@ -1,0 +1,207 @@
+from http import HTTPStatus
+from typing import Any, cast
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem import Problem
+from ...models.validation_problem import ValidationProblem
+from ...types import Response
+
+
+def _get_kwargs(
+    api_key: str,
+    secret_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "delete",
+        "url": "/accounts/{api_key}/secrets/{secret_id}".format(
+            api_key=quote(str(api_key), safe=""),
+            secret_id=quote(str(secret_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | Problem | ValidationProblem | None:
+    if response.status_code == 204:
+        response_204 = cast(Any, None)
+        return response_204
+
+    if response.status_code == 400:
+        response_400 = ValidationProblem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | Problem | ValidationProblem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    api_key: str,
+    secret_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[Any | Problem | ValidationProblem]:
+    """Revoke an API secret
+
+     Revokes one secret; it is refused from the next request on. The last secret cannot be revoked.
+
+    Args:
+        api_key (str):  Example: abcd1234.
+        secret_id (str):  Example: ad6dc56f-07b5-46e1-a527-85530e625800.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | Problem | ValidationProblem]
+    """
+
+    kwargs = _get_kwargs(
+        api_key=api_key,
+        secret_id=secret_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    api_key: str,
+    secret_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Any | Problem | ValidationProblem | None:
+    """Revoke an API secret
+
+     Revokes one secret; it is refused from the next request on. The last secret cannot be revoked.
+
+    Args:
+        api_key (str):  Example: abcd1234.
+        secret_id (str):  Example: ad6dc56f-07b5-46e1-a527-85530e625800.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | Problem | ValidationProblem
+    """
+
+    return sync_detailed(
+        api_key=api_key,
+        secret_id=secret_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    api_key: str,
+    secret_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[Any | Problem | ValidationProblem]:
+    """Revoke an API secret
+
+     Revokes one secret; it is refused from the next request on. The last secret cannot be revoked.
+
+    Args:
+        api_key (str):  Example: abcd1234.
+        secret_id (str):  Example: ad6dc56f-07b5-46e1-a527-85530e625800.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | Problem | ValidationProblem]
+    """
+
+    kwargs = _get_kwargs(
+        api_key=api_key,
+        secret_id=secret_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    api_key: str,
+    secret_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Any | Problem | ValidationProblem | None:
+    """Revoke an API secret
+
+     Revokes one secret; it is refused from the next request on. The last secret cannot be revoked.
+
+    Args:
+        api_key (str):  Example: abcd1234.
+        secret_id (str):  Example: ad6dc56f-07b5-46e1-a527-85530e625800.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | Problem | ValidationProblem
+    """
+
+    return (
+        await asyncio_detailed(
+            api_key=api_key,
+            secret_id=secret_id,
+            client=client,
+        )
+    ).parsed

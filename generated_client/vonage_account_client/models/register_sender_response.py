@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.register_sender_response_provider import (
+    RegisterSenderResponseProvider,
+    check_register_sender_response_provider,
+)
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="RegisterSenderResponse")
+
+
+@_attrs_define
+class RegisterSenderResponse:
+    """
+    Attributes:
+        provider (RegisterSenderResponseProvider):  Example: email.
+        value (str):  Example: bob@company.com.
+        name (str | Unset):  Example: my-email-link.
+        application_ids (list[str] | Unset):  Example: ['6ec9eb7de1d34e77ac2c0ad597c9554a'].
+    """
+
+    provider: RegisterSenderResponseProvider
+    value: str
+    name: str | Unset = UNSET
+    application_ids: list[str] | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        provider: str = self.provider
+
+        value = self.value
+
+        name = self.name
+
+        application_ids: list[str] | Unset = UNSET
+        if not isinstance(self.application_ids, Unset):
+            application_ids = self.application_ids
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "provider": provider,
+                "value": value,
+            }
+        )
+        if name is not UNSET:
+            field_dict["name"] = name
+        if application_ids is not UNSET:
+            field_dict["application_ids"] = application_ids
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        provider = check_register_sender_response_provider(d.pop("provider"))
+
+        value = d.pop("value")
+
+        name = d.pop("name", UNSET)
+
+        application_ids = cast(list[str], d.pop("application_ids", UNSET))
+
+        register_sender_response = cls(
+            provider=provider,
+            value=value,
+            name=name,
+            application_ids=application_ids,
+        )
+
+        register_sender_response.additional_properties = d
+        return register_sender_response
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
