@@ -1,6 +1,12 @@
 """A stateful, spec-driven mock of the Vonage Account API."""
 
-from mock_server.app import AccountMockApp, create_app
-from mock_server.models import AccountBackend, AccountSeed, AutoReload, Settings
+import warnings
+
+# connexion imports starlette's TestClient at import time, and starlette warns about its httpx backend there;
+# the warning concerns starlette's test client, not the mock.
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
+
+from mock_server.app import AccountMockApp, create_app  # noqa: E402
+from mock_server.models import AccountBackend, AccountSeed, AutoReload, Settings  # noqa: E402
 
 __all__ = ["AccountBackend", "AccountMockApp", "AccountSeed", "AutoReload", "Settings", "create_app"]

@@ -12,6 +12,7 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 
+from mock_server.access_log import AccessLogMiddleware
 from mock_server.handlers import AccountApiHandlers
 from mock_server.models import AccountBackend, AccountSeed
 from mock_server.problems import EXCEPTION_HANDLERS
@@ -56,6 +57,8 @@ def create_app(
 
     app = AccountMockApp(__name__, swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"))
     app.backend = backend
+    # Outermost first: the access log sees every answer, the wire fixes run before connexion routes.
+    app.add_middleware(AccessLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(
         WireCompatibilityMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, max_body_bytes=max_body_bytes
     )

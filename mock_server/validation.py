@@ -9,7 +9,8 @@ from connexion.exceptions import BadRequestProblem
 from connexion.validators import VALIDATOR_MAP as CONNEXION_VALIDATORS
 from connexion.validators import FormDataValidator, JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
-from jsonschema import draft4_format_checker as _format_checker
+
+_format_checker = Draft4Validator.FORMAT_CHECKER
 
 BODY = "body"
 
@@ -42,12 +43,14 @@ def _reason(error: ValidationError) -> str:
 
 
 def _field_name(error: ValidationError, default: str) -> str:
-    if error.validator == "required" and isinstance(error.instance, dict):
-        missing = [name for name in error.validator_value if name not in error.instance]
+    required = error.validator_value
+    if error.validator == "required" and isinstance(error.instance, dict) and isinstance(required, list):
+        missing = [name for name in required if name not in error.instance]
         if missing:
             return ".".join([*map(str, error.absolute_path), str(missing[0])])
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = error.schema.get("properties", {})
+    schema = error.schema
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict) and isinstance(schema, dict):
+        allowed = schema.get("properties", {})
         extra = [name for name in error.instance if name not in allowed]
         if extra:
             return ".".join([*map(str, error.absolute_path), str(extra[0])])

@@ -17,18 +17,18 @@ T = TypeVar("T", bound="Secret")
 class Secret:
     """
     Attributes:
-        field_links (SelfLinks):
+        hal_links (SelfLinks):
         id (str): The secret's id (a UUID). Example: ad6dc56f-07b5-46e1-a527-85530e625800.
         created_at (str): Creation time, UTC, `YYYY-MM-DDTHH:MM:SSZ`. Example: 2017-03-02T16:34:49Z.
     """
 
-    field_links: SelfLinks
+    hal_links: SelfLinks
     id: str
     created_at: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        field_links = self.field_links.to_dict()
+        hal_links = self.hal_links.to_dict()
 
         id = self.id
 
@@ -38,7 +38,7 @@ class Secret:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "_links": field_links,
+                "_links": hal_links,
                 "id": id,
                 "created_at": created_at,
             }
@@ -51,14 +51,14 @@ class Secret:
         from ..models.self_links import SelfLinks  # noqa: PLC0415
 
         d = dict(src_dict)
-        field_links = SelfLinks.from_dict(d.pop("_links"))
+        hal_links = SelfLinks.from_dict(d.pop("_links"))
 
         id = d.pop("id")
 
         created_at = d.pop("created_at")
 
         secret = cls(
-            field_links=field_links,
+            hal_links=hal_links,
             id=id,
             created_at=created_at,
         )

@@ -18,25 +18,25 @@ T = TypeVar("T", bound="SecretList")
 class SecretList:
     """
     Attributes:
-        field_links (SelfLinks):
-        field_embedded (SecretListEmbedded):
+        hal_links (SelfLinks):
+        hal_embedded (SecretListEmbedded):
     """
 
-    field_links: SelfLinks
-    field_embedded: SecretListEmbedded
+    hal_links: SelfLinks
+    hal_embedded: SecretListEmbedded
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        field_links = self.field_links.to_dict()
+        hal_links = self.hal_links.to_dict()
 
-        field_embedded = self.field_embedded.to_dict()
+        hal_embedded = self.hal_embedded.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "_links": field_links,
-                "_embedded": field_embedded,
+                "_links": hal_links,
+                "_embedded": hal_embedded,
             }
         )
 
@@ -48,13 +48,13 @@ class SecretList:
         from ..models.self_links import SelfLinks  # noqa: PLC0415
 
         d = dict(src_dict)
-        field_links = SelfLinks.from_dict(d.pop("_links"))
+        hal_links = SelfLinks.from_dict(d.pop("_links"))
 
-        field_embedded = SecretListEmbedded.from_dict(d.pop("_embedded"))
+        hal_embedded = SecretListEmbedded.from_dict(d.pop("_embedded"))
 
         secret_list = cls(
-            field_links=field_links,
-            field_embedded=field_embedded,
+            hal_links=hal_links,
+            hal_embedded=hal_embedded,
         )
 
         secret_list.additional_properties = d

@@ -1,0 +1,87 @@
+"""The `vonage-account-mock` command: serve the stateful mock over HTTP or HTTPS."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from mock_server.app import create_app
+from mock_server.seed import SeedError, load_seed_file
+from mock_server.server import serve_forever
+from mock_server.tls import TlsFiles, make_tls_files
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@click.group()
+def main() -> None:
+    """A stateful local mock of the Vonage Account API."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free).")
+@click.option("--tls", is_flag=True, help="Serve HTTPS with a fresh local CA (its bundle path is printed).")
+@click.option("--certfile", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Own certificate.")
+@click.option("--keyfile", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Own private key.")
+@click.option(
+    "--tls-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where --tls writes ca.pem and the server certificate (default: a new temporary folder).",
+)
+@click.option(
+    "--seed", "seed_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Accounts (YAML)."
+)
+@click.option("--strict", is_flag=True, help="Accept only seeded accounts (no provisioning on first use).")
+@click.option("--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning"]))
+def serve(
+    host: str,
+    port: int,
+    tls: bool,
+    certfile: Path | None,
+    keyfile: Path | None,
+    tls_dir: Path | None,
+    seed_file: Path | None,
+    strict: bool,
+    log_level: str,
+) -> None:
+    """Serve the mock until Ctrl-C. One log line per request; secrets are never logged."""
+    if (certfile is None) != (keyfile is None):
+        raise click.UsageError("--certfile and --keyfile go together")
+    if strict and seed_file is None:
+        raise click.UsageError("--strict needs --seed: with no seeded account every request would be refused")
+    try:
+        seeds = load_seed_file(seed_file) if seed_file else []
+        app = create_app(strict=strict, seeds=seeds)
+    except (SeedError, ValueError) as error:
+        raise click.ClickException(f"cannot seed accounts: {error}") from None
+
+    tls_files: TlsFiles | None = None
+    if certfile and keyfile:
+        tls_files = TlsFiles(ca_bundle=certfile, certfile=certfile, keyfile=keyfile)
+    elif tls:
+        tls_files = make_tls_files(tls_dir or Path(tempfile.mkdtemp(prefix="vonage-account-mock-tls-")))
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    scheme = "https" if tls_files else "http"
+    shown_host = f"[{host}]" if ":" in host else host
+    click.echo(f"Vonage Account API mock on {scheme}://{shown_host}:{port}  (Swagger UI: /ui/)")
+    if tls_files and tls:
+        click.echo(f"CA bundle: {tls_files.ca_bundle}  (e.g. export REQUESTS_CA_BUNDLE={tls_files.ca_bundle})")
+    if not _is_loopback(host):
+        click.echo(f"warning: listening on {host}, reachable beyond this machine", err=True)
+    if seeds:
+        click.echo(f"Seeded {len(seeds)} account(s){' (strict)' if strict else ''}")
+    serve_forever(app, host=host, port=port, tls=tls_files, log_level=log_level)

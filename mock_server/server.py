@@ -1,0 +1,106 @@
+"""Serving the mock over a real socket: a threaded server for tests, and the blocking CLI server."""
+
+from __future__ import annotations
+
+import threading
+import time
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+
+from mock_server.app import create_app
+from mock_server.tls import TlsFiles
+
+
+def _config(app: Any, host: str, port: int, tls: TlsFiles | None, log_level: str) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        lifespan="off",
+        ssl_certfile=str(tls.certfile) if tls else None,
+        ssl_keyfile=str(tls.keyfile) if tls else None,
+        # Keep-alive connections of SDK pools must not be dropped between test steps.
+        timeout_keep_alive=30,
+    )
+
+
+class ThreadedMockServer:
+    """The mock on a free port in a background thread: `start()`, `.url`, `stop()`, or `with`."""
+
+    def __init__(
+        self,
+        app: Any = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: TlsFiles | None = None,
+        log_level: str = "warning",
+    ) -> None:
+        self.app = app if app is not None else create_app()
+        self.host = host
+        self.tls = tls
+        self._config = _config(self.app, host, port, tls, log_level)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.port: int | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. `http://127.0.0.1:54321`."""
+        if self.port is None:
+            raise RuntimeError("the server is not running")
+        scheme = "https" if self.tls else "http"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}"
+
+    @property
+    def hostport(self) -> str:
+        """`host:port`, as the Vonage SDKs take their hosts."""
+        return self.url.split("://", 1)[1]
+
+    def start(self, timeout: float = 10.0) -> ThreadedMockServer:
+        """Start serving; returns once the socket accepts connections."""
+        if self._server is not None:
+            raise RuntimeError("the server is already running")
+        server = uvicorn.Server(self._config)
+        # Signals belong to the main thread's owner, not to a server in a helper thread.
+        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        thread = threading.Thread(target=server.run, name="vonage-account-mock", daemon=True)
+        thread.start()
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("the mock server failed to start (see its log)")
+            if time.monotonic() > deadline:
+                server.should_exit = True
+                raise TimeoutError("the mock server did not start in time")
+            time.sleep(0.005)
+        self.port = server.servers[0].sockets[0].getsockname()[1]
+        self._server, self._thread = server, thread
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop serving and wait for the thread to end."""
+        if self._server is None or self._thread is None:
+            return
+        self._server.should_exit = True
+        self._thread.join(timeout)
+        self._server = self._thread = None
+        self.port = None
+
+    def __enter__(self) -> ThreadedMockServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def serve_forever(app: Any, *, host: str, port: int, tls: TlsFiles | None, log_level: str = "info") -> None:
+    """Serve in the foreground until interrupted (Ctrl-C stops it cleanly)."""
+    uvicorn.Server(_config(app, host, port, tls, log_level)).run()
