@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import yaml
 from connexion import AsyncApp
+from connexion.exceptions import ProblemException
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
+from starlette.exceptions import HTTPException
 
 from mock_server.access_log import AccessLogMiddleware
 from mock_server.handlers import AccountApiHandlers
 from mock_server.models import AccountBackend, AccountSeed
-from mock_server.problems import EXCEPTION_HANDLERS
+from mock_server.problems import EXCEPTION_HANDLERS, AllowedMethods, http_error_handler
 from mock_server.security import security_map
 from mock_server.validation import VALIDATOR_MAP
 from mock_server.wire import MAX_BODY_BYTES, WireCompatibilityMiddleware
@@ -74,7 +78,16 @@ def create_app(
     )
     for exception_class, handler in EXCEPTION_HANDLERS:
         app.add_error_handler(exception_class, handler)
+    on_http_error = http_error_handler(AllowedMethods(_load_spec(spec_path())))
+    app.add_error_handler(ProblemException, on_http_error)
+    app.add_error_handler(HTTPException, on_http_error)
     return app
+
+
+@functools.cache
+def _load_spec(path: Path) -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return document
 
 
 def _bound(handlers: AccountApiHandlers, operation_id: str) -> Any:

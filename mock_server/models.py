@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import re
@@ -236,6 +237,11 @@ class AccountBackend:
             for seed in ready:
                 self.seed(seed)
                 pending.remove(seed)
+
+    def snapshot(self) -> dict[str, Account]:
+        """A deep copy of every account, for comparing states."""
+        with self._lock:
+            return copy.deepcopy(self._accounts)
 
     def account(self, api_key: str) -> Account:
         """The account of a key (KeyError when unknown). Callers must not mutate it outside the lock."""

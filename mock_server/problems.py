@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any, Literal
 
 from connexion.exceptions import BadRequestProblem, OAuthProblem, ProblemException, UnsupportedMediaTypeProblem
@@ -95,24 +96,24 @@ def _problem_response(
 # -- exception handlers, registered on the connexion app ------------------------------------------
 
 
-def on_account_api_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+async def on_account_api_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """A domain error that escaped a handler."""
     assert isinstance(exc, AccountApiError)
     return as_response(exc)
 
 
-def on_unauthenticated(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+async def on_unauthenticated(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """Missing, malformed or wrong credentials: the 401 of the path's host."""
     return as_response(unauthorized(request.url.path))
 
 
-def on_bad_request(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+async def on_bad_request(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """Invalid input caught by validation: the 400 of the path's host, naming the fields."""
     invalid = exc.invalid_parameters if isinstance(exc, InvalidInput) else {BODY: "Is invalid."}
     return as_response(bad_request(request.url.path, invalid))
 
 
-def on_unsupported_media_type(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+async def on_unsupported_media_type(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """A body in a media type the operation does not take."""
     content_type = request.headers.get("content-type", "none")
     return _problem_response(
@@ -126,7 +127,40 @@ def on_unsupported_media_type(request: ConnexionRequest, exc: Exception) -> Conn
     )
 
 
-def on_http_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+class AllowedMethods:
+    """The methods the spec declares for each path template, for a correct `Allow` on 405s."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self._table: list[tuple[re.Pattern[str], str]] = []
+        for template, item in spec.get("paths", {}).items():
+            methods = {m.upper() for m in item if m in {"get", "put", "post", "delete", "patch", "options"}}
+            if "GET" in methods:
+                methods.add("HEAD")
+            pattern = re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template))
+            self._table.append((re.compile(f"^{pattern}$"), ", ".join(sorted(methods))))
+
+    def __call__(self, path: str) -> str | None:
+        for pattern, allowed in self._table:
+            if pattern.match(path):
+                return allowed
+        return None
+
+
+def http_error_handler(allowed_methods: AllowedMethods) -> Any:
+    """The handler for errors outside any operation, with `Allow` computed from the spec."""
+
+    async def handler(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        response = await on_http_error(request, exc)
+        if response.status_code == 405:
+            allowed = allowed_methods(request.url.path)
+            if allowed:
+                response.headers["Allow"] = allowed
+        return response
+
+    return handler
+
+
+async def on_http_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """Errors outside any operation: unknown path (404), wrong verb (405), and any other HTTP error."""
     status = int(getattr(exc, "status_code", None) or getattr(exc, "status", None) or 500)
     headers: dict[str, str] = dict(getattr(exc, "headers", None) or {})
@@ -141,7 +175,7 @@ def on_http_error(request: ConnexionRequest, exc: Exception) -> ConnexionRespons
     return _problem_response(status, document, headers)
 
 
-def on_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+async def on_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """A bug in the mock: a problem document, never a traceback on the wire."""
     _log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return _problem_response(

@@ -54,11 +54,18 @@ def threaded_server() -> Iterator[ThreadedMockServer]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def in_process_app() -> Any:
+    return create_app()
+
+
 @pytest.fixture(params=["in-process", "threaded"])
 def mock(request: pytest.FixtureRequest) -> Iterator[Mock]:
     """The mock with fresh state, once in-process and once over the threaded server."""
     if request.param == "in-process":
-        handle = Mock(app=create_app(), base_url=IN_PROCESS_URL, in_process=True)
+        app = request.getfixturevalue("in_process_app")
+        app.backend.reset()
+        handle = Mock(app=app, base_url=IN_PROCESS_URL, in_process=True)
     else:
         server: ThreadedMockServer = request.getfixturevalue("threaded_server")
         server.app.backend.reset()
