@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from types import TracebackType
@@ -25,7 +26,25 @@ def _config(app: Any, host: str, port: int, tls: TlsFiles | None, log_level: str
         ssl_keyfile=str(tls.keyfile) if tls else None,
         # Keep-alive connections of SDK pools must not be dropped between test steps.
         timeout_keep_alive=30,
+        timeout_graceful_shutdown=3,
     )
+
+
+def _new_event_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency through uvicorn[standard]
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+def _abort(server: uvicorn.Server) -> None:
+    """Stop at once: clients' idle keep-alive (and TLS) connections must not hold the shutdown hostage."""
+    server.should_exit = server.force_exit = True
+    for connection in list(server.server_state.connections):
+        transport = getattr(connection, "transport", None)
+        if transport is not None:
+            transport.abort()
 
 
 class ThreadedMockServer:
@@ -46,6 +65,7 @@ class ThreadedMockServer:
         self._config = _config(self.app, host, port, tls, log_level)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.port: int | None = None
 
     @property
@@ -67,9 +87,11 @@ class ThreadedMockServer:
         if self._server is not None:
             raise RuntimeError("the server is already running")
         server = uvicorn.Server(self._config)
-        # Signals belong to the main thread's owner, not to a server in a helper thread.
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-        thread = threading.Thread(target=server.run, name="vonage-account-mock", daemon=True)
+        # uvicorn leaves signals alone outside the main thread; the loop is ours so stop() can reach it.
+        loop = _new_event_loop()
+        thread = threading.Thread(
+            target=loop.run_until_complete, args=(server.serve(),), name="vonage-account-mock", daemon=True
+        )
         thread.start()
         deadline = time.monotonic() + timeout
         while not server.started:
@@ -80,16 +102,17 @@ class ThreadedMockServer:
                 raise TimeoutError("the mock server did not start in time")
             time.sleep(0.005)
         self.port = server.servers[0].sockets[0].getsockname()[1]
-        self._server, self._thread = server, thread
+        self._server, self._thread, self._loop = server, thread, loop
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop serving and wait for the thread to end."""
-        if self._server is None or self._thread is None:
+        if self._server is None or self._thread is None or self._loop is None:
             return
-        self._server.should_exit = True
+        self._loop.call_soon_threadsafe(_abort, self._server)
         self._thread.join(timeout)
-        self._server = self._thread = None
+        self._loop.close()
+        self._server = self._thread = self._loop = None
         self.port = None
 
     def __enter__(self) -> ThreadedMockServer:
