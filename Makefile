@@ -46,7 +46,7 @@ lint-python: install
 	ruff check .
 	ruff format --check .
 	mypy
-	mypy --strict $(CLIENT_PKG)
+	mypy --config-file= --strict $(CLIENT_PKG)
 
 lint: lint-spec lint-python
 

@@ -12,7 +12,7 @@ import click
 
 from mock_server.app import create_app
 from mock_server.seed import SeedError, load_seed_file
-from mock_server.server import serve_forever
+from mock_server.server import bind, serve_forever
 from mock_server.tls import TlsFiles, make_tls_files
 
 
@@ -74,6 +74,11 @@ def serve(
     elif tls:
         tls_files = make_tls_files(tls_dir or Path(tempfile.mkdtemp(prefix="vonage-account-mock-tls-")))
 
+    try:
+        sock = bind(host, port)
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    port = sock.getsockname()[1]
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     scheme = "https" if tls_files else "http"
     shown_host = f"[{host}]" if ":" in host else host
@@ -84,4 +89,9 @@ def serve(
         click.echo(f"warning: listening on {host}, reachable beyond this machine", err=True)
     if seeds:
         click.echo(f"Seeded {len(seeds)} account(s){' (strict)' if strict else ''}")
-    serve_forever(app, host=host, port=port, tls=tls_files, log_level=log_level)
+    try:
+        serve_forever(app, sock, tls=tls_files, log_level=log_level)
+    except KeyboardInterrupt:
+        # uvicorn re-raises Ctrl-C after its clean shutdown; stopping is what the user asked for.
+        pass
+    click.echo("Stopped.")

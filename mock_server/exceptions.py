@@ -183,13 +183,12 @@ class RestBadRequest(AccountApiError):
         return {"type": "BAD_REQUEST", "error_title": "Bad Request", "invalid_parameters": self.invalid_parameters}
 
 
-class PricingNotFound(AccountApiError):
-    """No pricing is known for the country (answered without a body)."""
+class PricingNotFound(ProblemError):
+    """No pricing is known for the country."""
 
     status = 404
+    type_uri = "https://developer.nexmo.com/api-errors#not-found"
+    title = "Not Found"
 
     def __init__(self, country: str) -> None:
-        super().__init__(country)
-
-    def body(self) -> None:
-        return None
+        super().__init__(f"No pricing is known for country '{country}'")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 import time
 from types import TracebackType
@@ -124,6 +125,18 @@ class ThreadedMockServer:
         self.stop()
 
 
-def serve_forever(app: Any, *, host: str, port: int, tls: TlsFiles | None, log_level: str = "info") -> None:
-    """Serve in the foreground until interrupted (Ctrl-C stops it cleanly)."""
-    uvicorn.Server(_config(app, host, port, tls, log_level)).run()
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket, bound before serving so that port 0 resolves to a real, printable port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve_forever(app: Any, sock: socket.socket, *, tls: TlsFiles | None, log_level: str = "info") -> None:
+    """Serve on a bound socket in the foreground until interrupted (Ctrl-C stops it cleanly)."""
+    host, port = sock.getsockname()[:2]
+    uvicorn.Server(_config(app, host, port, tls, log_level)).run(sockets=[sock])

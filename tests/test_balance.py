@@ -80,7 +80,7 @@ def test_wrong_credentials_on_the_rest_host_get_the_error_code_body(mock: Mock) 
     get_balance.sync(client=mock.client())
     for credentials in ({"auth": (KEY, "Wrong1secret")}, {"params": {"api_key": KEY, "api_secret": "Wrong1"}}, {}):
         with mock.http() as http:
-            response = http.get("/account/get-balance", **credentials)  # type: ignore[arg-type]
+            response = http.get("/account/get-balance", **credentials)
         assert response.status_code == 401
         assert response.headers["content-type"] == "application/json"
         assert response.json() == {"error-code": "401", "error-code-label": "authentication failed"}

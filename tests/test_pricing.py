@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vonage_account_client.api.pricing import get_country_pricing, get_full_pricing, get_prefix_pricing
-from vonage_account_client.models import CountryPricing, PricingErrorResponse, PricingList
+from vonage_account_client.models import CountryPricing, PricingErrorResponse, PricingList, Problem
 
 from tests.conftest import KEY, Mock
 
@@ -22,9 +22,11 @@ def test_voice_and_sms_prices_differ(mock: Mock) -> None:
     assert sms.default_price != voice.default_price
 
 
-def test_unknown_country_is_404_without_body(mock: Mock) -> None:
+def test_unknown_country_is_404_not_found(mock: Mock) -> None:
     response = get_country_pricing.sync_detailed("sms", client=mock.client(), country="ZZ")
-    assert response.status_code == 404 and response.content == b""
+    assert response.status_code == 404
+    assert isinstance(response.parsed, Problem)
+    assert response.parsed.detail == "No pricing is known for country 'ZZ'"
 
 
 def test_full_pricing_covers_at_least_ten_countries(mock: Mock) -> None:

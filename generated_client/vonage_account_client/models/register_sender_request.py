@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.register_sender_request_provider import (
     RegisterSenderRequestProvider,
@@ -30,7 +29,6 @@ class RegisterSenderRequest:
     value: str
     name: str | Unset = UNSET
     application_ids: list[str] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         provider: str = self.provider
@@ -44,7 +42,7 @@ class RegisterSenderRequest:
             application_ids = self.application_ids
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "provider": provider,
@@ -76,21 +74,4 @@ class RegisterSenderRequest:
             application_ids=application_ids,
         )
 
-        register_sender_request.additional_properties = d
         return register_sender_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.settings_request_http_forward_method import (
     SettingsRequestHttpForwardMethod,
@@ -36,7 +35,6 @@ class SettingsRequest:
     mo_callback_url: str | Unset = UNSET
     dr_callback_url: str | Unset = UNSET
     http_forward_method: SettingsRequestHttpForwardMethod | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         mo_call_back_url = self.mo_call_back_url
@@ -52,7 +50,7 @@ class SettingsRequest:
             http_forward_method = self.http_forward_method
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if mo_call_back_url is not UNSET:
             field_dict["moCallBackUrl"] = mo_call_back_url
@@ -93,21 +91,4 @@ class SettingsRequest:
             http_forward_method=http_forward_method,
         )
 
-        settings_request.additional_properties = d
         return settings_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any, cast
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -39,7 +39,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | CountryPricing | PricingErrorResponse | Problem | RestBadRequest | None:
+) -> CountryPricing | PricingErrorResponse | Problem | RestBadRequest | None:
     if response.status_code == 200:
         response_200 = CountryPricing.from_dict(response.json())
 
@@ -56,7 +56,8 @@ def _parse_response(
         return response_401
 
     if response.status_code == 404:
-        response_404 = cast(Any, None)
+        response_404 = Problem.from_dict(response.json())
+
         return response_404
 
     if response.status_code == 429:
@@ -77,7 +78,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | CountryPricing | PricingErrorResponse | Problem | RestBadRequest]:
+) -> Response[CountryPricing | PricingErrorResponse | Problem | RestBadRequest]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -91,7 +92,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     country: str,
-) -> Response[Any | CountryPricing | PricingErrorResponse | Problem | RestBadRequest]:
+) -> Response[CountryPricing | PricingErrorResponse | Problem | RestBadRequest]:
     """Get the outbound pricing of one country
 
      The outbound price of a service in one country, per network.
@@ -105,7 +106,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | CountryPricing | PricingErrorResponse | Problem | RestBadRequest]
+        Response[CountryPricing | PricingErrorResponse | Problem | RestBadRequest]
     """
 
     kwargs = _get_kwargs(
@@ -125,7 +126,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     country: str,
-) -> Any | CountryPricing | PricingErrorResponse | Problem | RestBadRequest | None:
+) -> CountryPricing | PricingErrorResponse | Problem | RestBadRequest | None:
     """Get the outbound pricing of one country
 
      The outbound price of a service in one country, per network.
@@ -139,7 +140,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | CountryPricing | PricingErrorResponse | Problem | RestBadRequest
+        CountryPricing | PricingErrorResponse | Problem | RestBadRequest
     """
 
     return sync_detailed(
@@ -154,7 +155,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     country: str,
-) -> Response[Any | CountryPricing | PricingErrorResponse | Problem | RestBadRequest]:
+) -> Response[CountryPricing | PricingErrorResponse | Problem | RestBadRequest]:
     """Get the outbound pricing of one country
 
      The outbound price of a service in one country, per network.
@@ -168,7 +169,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | CountryPricing | PricingErrorResponse | Problem | RestBadRequest]
+        Response[CountryPricing | PricingErrorResponse | Problem | RestBadRequest]
     """
 
     kwargs = _get_kwargs(
@@ -186,7 +187,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     country: str,
-) -> Any | CountryPricing | PricingErrorResponse | Problem | RestBadRequest | None:
+) -> CountryPricing | PricingErrorResponse | Problem | RestBadRequest | None:
     """Get the outbound pricing of one country
 
      The outbound price of a service in one country, per network.
@@ -200,7 +201,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | CountryPricing | PricingErrorResponse | Problem | RestBadRequest
+        CountryPricing | PricingErrorResponse | Problem | RestBadRequest
     """
 
     return (

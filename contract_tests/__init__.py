@@ -1,0 +1,1 @@
+"""Contract tests: the mock and the client checked against the spec."""
