@@ -45,6 +45,9 @@ def main() -> None:
     "--seed", "seed_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Accounts (YAML)."
 )
 @click.option("--strict", is_flag=True, help="Accept only seeded accounts (no provisioning on first use).")
+@click.option("--control-token", envvar="VONAGE_MOCK_CONTROL_TOKEN", help="Token the control API (/_mock) requires.")
+@click.option("--no-control", is_flag=True, help="Switch the control API (/_mock) off.")
+@click.option("--deterministic", type=click.IntRange(0), metavar="SEED", help="Reproducible secret ids and timestamps.")
 @click.option("--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning"]))
 def serve(
     host: str,
@@ -55,6 +58,9 @@ def serve(
     tls_dir: Path | None,
     seed_file: Path | None,
     strict: bool,
+    control_token: str | None,
+    no_control: bool,
+    deterministic: int | None,
     log_level: str,
 ) -> None:
     """Serve the mock until Ctrl-C. One log line per request; secrets are never logged."""
@@ -62,9 +68,17 @@ def serve(
         raise click.UsageError("--certfile and --keyfile go together")
     if strict and seed_file is None:
         raise click.UsageError("--strict needs --seed: with no seeded account every request would be refused")
+    if not _is_loopback(host) and not no_control and not control_token:
+        raise click.UsageError(f"listening on {host}: give the control API a --control-token, or use --no-control")
     try:
         seeds = load_seed_file(seed_file) if seed_file else []
-        app = create_app(strict=strict, seeds=seeds)
+        app = create_app(
+            strict=strict,
+            seeds=seeds,
+            control=not no_control,
+            control_token=control_token,
+            deterministic_seed=deterministic,
+        )
     except (SeedError, ValueError) as error:
         raise click.ClickException(f"cannot seed accounts: {error}") from None
 

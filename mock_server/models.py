@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import hmac
+import itertools
+import random
 import re
 import secrets as _random
 import threading
@@ -12,7 +14,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from mock_server.exceptions import (
@@ -29,7 +31,7 @@ from mock_server.exceptions import (
 MAX_SECRETS = 2
 DEFAULT_BALANCE = Decimal("10.00")
 DEFAULT_RATE_LIMIT = 30
-_CENT = Decimal("0.00000001")
+DETERMINISTIC_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
 # The service's published rules; ASCII classes, as the v4 SDK checks them before sending.
 _LOWER = re.compile(r"[a-z]")
@@ -161,8 +163,11 @@ class AccountBackend:
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.auto_provision = auto_provision
-        self._new_id = id_factory or (lambda: str(uuid.uuid4()))
+        self._default_new_id = id_factory or (lambda: str(uuid.uuid4()))
+        self._default_clock = clock
+        self._new_id = self._default_new_id
         self._clock = clock
+        self.deterministic_seed: int | None = None
         # A per-backend salt: digests are useless outside this process.
         self._salt = _random.token_bytes(16)
         self._lock = threading.RLock()
@@ -178,6 +183,21 @@ class AccountBackend:
         with self._lock:
             yield
 
+    def make_deterministic(self, seed: int | None) -> None:
+        """With a seed, secret ids and timestamps repeat identically after every reset; None undoes it."""
+        with self._lock:
+            self.deterministic_seed = seed
+            self._restart_sequences()
+
+    def _restart_sequences(self) -> None:
+        if self.deterministic_seed is None:
+            self._new_id, self._clock = self._default_new_id, self._default_clock
+            return
+        rng = random.Random(self.deterministic_seed)
+        ticks = itertools.count()
+        self._new_id = lambda: str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        self._clock = lambda: DETERMINISTIC_EPOCH + timedelta(seconds=next(ticks))
+
     def set_baseline(self, seeds: Iterable[AccountSeed]) -> None:
         """Make these accounts the state every reset returns to, and reset to it."""
         with self._lock:
@@ -188,6 +208,8 @@ class AccountBackend:
         """Return to the baseline: accounts created since are forgotten, baseline ones restored."""
         with self._lock:
             self._accounts.clear()
+            if self.deterministic_seed is not None:
+                self._restart_sequences()
             self.seed_all(self._baseline.values())
 
     def reset_account(self, api_key: str) -> None:
@@ -344,7 +366,7 @@ class AccountBackend:
                 raise AutoReloadNotEnabled()
             if reload.trx is None or not hmac.compare_digest(reload.trx.encode(), trx.encode()):
                 raise TopUpFailed()
-            account.balance = (account.balance + reload.amount).quantize(_CENT)
+            account.balance += reload.amount
             return account.balance
 
     def spend(self, api_key: str, amount: Decimal) -> Decimal:
@@ -353,7 +375,7 @@ class AccountBackend:
             raise ValueError("amount must not be negative")
         with self._lock:
             account = self._accounts[api_key]
-            account.balance = (account.balance - amount).quantize(_CENT)
+            account.balance -= amount
             return account.balance
 
     # -- configuration ------------------------------------------------------------------------

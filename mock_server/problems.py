@@ -11,6 +11,7 @@ from connexion.exceptions import BadRequestProblem, OAuthProblem, ProblemExcepti
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
+from mock_server.control import ControlError
 from mock_server.exceptions import (
     JSON,
     PROBLEM_JSON,
@@ -23,9 +24,10 @@ from mock_server.exceptions import (
     Unauthorized,
     new_instance_id,
 )
+from mock_server.journal import FAILURE
 from mock_server.validation import BODY, InvalidInput
 
-Family = Literal["secrets", "pricing", "rest"]
+Family = Literal["secrets", "pricing", "rest", "control"]
 
 _API_ERRORS = "https://developer.nexmo.com/api-errors"
 
@@ -34,6 +36,8 @@ def family(path: str) -> Family:
     """Which error dialect a path speaks: problem documents, pricing's, or the rest host's error codes."""
     if path.startswith("/accounts/"):
         return "secrets"
+    if path.startswith("/_mock/"):
+        return "control"
     if path.startswith("/account/get-") and "pricing/" in path:
         return "pricing"
     return "rest"
@@ -104,12 +108,18 @@ async def on_account_api_error(request: ConnexionRequest, exc: Exception) -> Con
 
 async def on_unauthenticated(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """Missing, malformed or wrong credentials: the 401 of the path's host."""
+    request.context[FAILURE] = {"credentials": "missing or wrong"}
     return as_response(unauthorized(request.url.path))
 
 
 async def on_bad_request(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """Invalid input caught by validation: the 400 of the path's host, naming the fields."""
     invalid = exc.invalid_parameters if isinstance(exc, InvalidInput) else {BODY: "Is invalid."}
+    request.context[FAILURE] = invalid
+    if family(request.url.path) == "control":
+        document = ControlError(400, "The request failed validation").document()
+        document["invalid_parameters"] = [{"name": name, "reason": reason} for name, reason in invalid.items()]
+        return _problem_response(400, document)
     return as_response(bad_request(request.url.path, invalid))
 
 

@@ -18,14 +18,22 @@ T = TypeVar("T", bound="SettingsRequest")
 class SettingsRequest:
     """
     Attributes:
-        mo_call_back_url (str | Unset): An http(s) webhook URL, or an empty string to unset the value. Example:
-            https://example.com/webhooks/inbound-sms.
-        dr_call_back_url (str | Unset): An http(s) webhook URL, or an empty string to unset the value. Example:
-            https://example.com/webhooks/inbound-sms.
-        mo_callback_url (str | Unset): An http(s) webhook URL, or an empty string to unset the value. Example:
-            https://example.com/webhooks/inbound-sms.
-        dr_callback_url (str | Unset): An http(s) webhook URL, or an empty string to unset the value. Example:
-            https://example.com/webhooks/inbound-sms.
+        mo_call_back_url (str | Unset): An http(s) webhook URL in printable ASCII (non-ASCII characters percent-
+            encoded), or an empty string
+            to unset the value.
+             Example: https://example.com/webhooks/inbound-sms.
+        dr_call_back_url (str | Unset): An http(s) webhook URL in printable ASCII (non-ASCII characters percent-
+            encoded), or an empty string
+            to unset the value.
+             Example: https://example.com/webhooks/inbound-sms.
+        mo_callback_url (str | Unset): An http(s) webhook URL in printable ASCII (non-ASCII characters percent-encoded),
+            or an empty string
+            to unset the value.
+             Example: https://example.com/webhooks/inbound-sms.
+        dr_callback_url (str | Unset): An http(s) webhook URL in printable ASCII (non-ASCII characters percent-encoded),
+            or an empty string
+            to unset the value.
+             Example: https://example.com/webhooks/inbound-sms.
         http_forward_method (SettingsRequestHttpForwardMethod | Unset): How inbound messages are forwarded to the
             webhook. Example: POST_QUERY_PARAMS.
     """

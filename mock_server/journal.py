@@ -1,0 +1,221 @@
+"""The request journal: what reached the Account API, with secrets redacted, bounded in size."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock_server.security import AUTH_SCHEME, CALLER
+
+REDACTED = "[redacted]"
+SENSITIVE = frozenset({"api_secret", "secret"})
+MAX_ENTRIES = 1000
+MAX_BODY_CAPTURE = 4096
+FAILURE = "vonage_mock.failure"
+"""Context key under which error handlers leave what made a request fail validation."""
+FAULT = "vonage_mock.fault"
+"""Context key under which the fault middleware leaves the id of the plan that fired."""
+
+log = logging.getLogger("vonage_account_mock.access")
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One request to the Account API and its answer."""
+
+    seq: int
+    at: str
+    operation_id: str | None
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    status: int
+    auth_scheme: str | None
+    account: str | None
+    duration_ms: float
+    failure: Any
+    fault: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The entry as the control API shows it."""
+        return asdict(self)
+
+
+def _redact_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    return {name: REDACTED if name in SENSITIVE else value for name, value in pairs}
+
+
+def redact_body(raw: bytes, content_type: str) -> Any:
+    """The request body as the journal keeps it: parsed when possible, secrets replaced."""
+    if not raw:
+        return None
+    if len(raw) > MAX_BODY_CAPTURE:
+        return f"[{len(raw)} bytes, not kept]"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"[{len(raw)} bytes, not UTF-8]"
+    if "json" in content_type:
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return "[malformed JSON, not kept]"
+        if isinstance(document, dict):
+            return {k: REDACTED if k in SENSITIVE else v for k, v in document.items()}
+        return document
+    if "form" in content_type or "=" in text:
+        return _redact_pairs(parse_qsl(text, keep_blank_values=True))
+    return "[body not kept]"
+
+
+class Journal:
+    """A bounded, thread-safe log of Account API requests, oldest first."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=max_entries)
+        self._lock = threading.Lock()
+        self._seq = 0
+
+    def next_seq(self) -> int:
+        """A sequence number for a new entry."""
+        with self._lock:
+            self._seq += 1
+            return self._seq
+
+    def record(self, entry: JournalEntry) -> None:
+        """Append an entry (the oldest falls out when full)."""
+        with self._lock:
+            self._entries.append(entry)
+
+    def entries(
+        self,
+        *,
+        operation_id: str | None = None,
+        account: str | None = None,
+        status: int | None = None,
+        limit: int | None = None,
+    ) -> list[JournalEntry]:
+        """Matching entries, oldest first; `limit` keeps the newest ones."""
+        with self._lock:
+            found = [
+                entry
+                for entry in self._entries
+                if (operation_id is None or entry.operation_id == operation_id)
+                and (account is None or entry.account == account or _path_account(entry.path) == account)
+                and (status is None or entry.status == status)
+            ]
+        return found[-limit:] if limit else found
+
+    def clear(self, account: str | None = None) -> None:
+        """Forget every entry, or only those of one account."""
+        with self._lock:
+            if account is None:
+                self._entries.clear()
+                return
+            kept = [e for e in self._entries if e.account != account and _path_account(e.path) != account]
+            self._entries.clear()
+            self._entries.extend(kept)
+
+
+def _path_account(path: str) -> str | None:
+    # /accounts/{api_key}/secrets...: the key a request is about, even when it failed to authenticate.
+    if path.startswith("/accounts/"):
+        return path.split("/")[2] or None
+    return None
+
+
+def claimed_account(scope: Scope) -> str | None:
+    """The key a request claims to come from (Basic username or `api_key`), before it is authenticated."""
+    for name, value in scope["headers"]:
+        if name == b"authorization" and value[:6].lower() == b"basic ":
+            try:
+                return base64.b64decode(value[6:]).decode("latin-1").split(":", 1)[0] or None
+            except (binascii.Error, ValueError):
+                return None
+    query: bytes = scope.get("query_string", b"")
+    for name, value in parse_qsl(query.decode("latin-1")):
+        if name == "api_key":
+            return str(value)
+    return None
+
+
+class JournalMiddleware:
+    """Records every Account API request in the journal and logs one line for it."""
+
+    def __init__(self, app: ASGIApp, *, journal: Journal, excluded_prefixes: tuple[str, ...]) -> None:
+        self.app = app
+        self.journal = journal
+        self.excluded_prefixes = excluded_prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.excluded_prefixes):
+            await self.app(scope, receive, send)
+            return
+        # Shared with every shallow copy of the scope further in, so what they learn comes back here.
+        extensions = scope.setdefault("extensions", {})
+        context = extensions.setdefault("connexion_context", {})
+        started = time.perf_counter()
+        status = 0
+        captured: list[bytes] = []
+        captured_size = 0
+
+        async def receive_and_capture() -> Message:
+            nonlocal captured_size
+            message = await receive()
+            chunk = message.get("body", b"")
+            if chunk and captured_size <= MAX_BODY_CAPTURE:
+                captured.append(chunk)
+                captured_size += len(chunk)
+            return message
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive_and_capture, send_and_note)
+        finally:
+            routing = extensions.get("connexion_routing", {})
+            content_type = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-type"), "")
+            entry = JournalEntry(
+                seq=self.journal.next_seq(),
+                at=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                operation_id=routing.get("operation_id") or None,
+                method=scope["method"],
+                path=scope["path"],
+                query=_redact_pairs(
+                    parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+                ),
+                body=redact_body(b"".join(captured), content_type),
+                status=status,
+                auth_scheme=context.get(AUTH_SCHEME),
+                account=context.get(CALLER) or claimed_account(scope),
+                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                failure=context.get(FAILURE),
+                fault=context.get(FAULT),
+            )
+            self.journal.record(entry)
+            if log.isEnabledFor(logging.INFO):
+                log.info(
+                    "%s %s %s %s %.1fms",
+                    entry.method,
+                    entry.path,
+                    entry.operation_id or "-",
+                    status or "-",
+                    entry.duration_ms,
+                )
