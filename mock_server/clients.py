@@ -21,10 +21,12 @@ def basic_header(api_key: str, api_secret: str) -> str:
 def account_client(base_url: str, api_key: str, api_secret: str, **httpx_args: Any) -> AuthenticatedClient:
     """A generated client sending Basic auth to `base_url` (the credentials go through `httpx_args`)."""
     # The generator models any security as a bearer token; the Basic pair rides on httpx's own auth.
+    verify = httpx_args.pop("verify", True)
     return AuthenticatedClient(
         base_url=base_url,
         token="",
         prefix="",
+        verify_ssl=verify,
         raise_on_unexpected_status=True,
         httpx_args={"auth": (api_key, api_secret), **httpx_args},
     )

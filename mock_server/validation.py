@@ -115,7 +115,9 @@ class NamingJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
 
     def _validate(self, body: Any) -> dict[str, Any] | None:
         if body is None:
-            raise InvalidInput({BODY: "Is required."})
+            if self._required:
+                raise InvalidInput({BODY: "Is required."})
+            return None
         error = next(iter(self._validator.iter_errors(body)), None)
         if error is not None:
             raise InvalidInput({_field_name(error, BODY): _reason(error)})

@@ -64,11 +64,11 @@ def mock(request: pytest.FixtureRequest) -> Iterator[Mock]:
     """The mock with fresh state, once in-process and once over the threaded server."""
     if request.param == "in-process":
         app = request.getfixturevalue("in_process_app")
-        app.backend.reset()
+        app.control.reset(deterministic_seed=None)
         handle = Mock(app=app, base_url=IN_PROCESS_URL, in_process=True)
     else:
         server: ThreadedMockServer = request.getfixturevalue("threaded_server")
-        server.app.backend.reset()
+        server.app.control.reset(deterministic_seed=None)
         handle = Mock(app=server.app, base_url=server.url, in_process=False)
     yield handle
     for client in handle._clients:
@@ -79,3 +79,6 @@ def mock(request: pytest.FixtureRequest) -> Iterator[Mock]:
 def app() -> Any:
     """A fresh in-process mock app."""
     return create_app()
+
+
+pytest_plugins = ["pytester"]

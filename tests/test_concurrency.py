@@ -19,7 +19,7 @@ CALLS = 50
 def test_fifty_simultaneous_creates_over_the_threaded_server_leave_two_secrets(
     threaded_server: ThreadedMockServer,
 ) -> None:
-    threaded_server.app.backend.reset()
+    threaded_server.app.control.reset(deterministic_seed=None)
     with httpx.Client(base_url=threaded_server.url, auth=(KEY, SECRET)) as warm:
         assert warm.get("/account/get-balance").status_code == 200
     start = threading.Barrier(CALLS)

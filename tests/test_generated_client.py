@@ -33,7 +33,7 @@ SECRET = "Client1secret"
 
 @pytest.fixture
 def server(threaded_server: ThreadedMockServer) -> ThreadedMockServer:
-    threaded_server.app.backend.reset()
+    threaded_server.app.control.reset(deterministic_seed=None)
     return threaded_server
 
 

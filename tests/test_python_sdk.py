@@ -32,7 +32,7 @@ def sdk(tls_server: ThreadedMockServer, monkeypatch: pytest.MonkeyPatch) -> Vona
     """An SDK client whose both hosts point at the TLS mock, trusting the mock's CA through the environment."""
     assert tls_server.tls is not None
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_server.tls.ca_bundle))
-    tls_server.app.backend.reset()
+    tls_server.app.control.reset(deterministic_seed=None)
     tls_server.app.backend.seed(
         AccountSeed(
             api_key=KEY,

@@ -1,0 +1,114 @@
+"""The pytest plugin, as another team's suite uses it (run in a separate pytest through pytester)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mock_server import create_app
+from mock_server.clients import in_process_http
+from mock_server.server import ThreadedMockServer
+
+COMMON_TESTS = """
+import ssl
+from decimal import Decimal
+
+import httpx
+import pytest
+from vonage_account_client.api.balance import get_balance, top_up
+from vonage_account_client.api.secret_management import create_secret, list_secrets
+from vonage_account_client.models import CreateSecretRequest, TopUpRequest
+
+
+def test_seed_call_and_journal(vonage_mock):
+    account = vonage_mock.seed_account(balance="12.34")
+    client = vonage_mock.client(account.api_key, account.api_secret)
+    assert get_balance.sync(client=client).value == 12.34
+    vonage_mock.assert_called("get_balance", times=1)
+    assert vonage_mock.calls("get_balance")[0]["auth_scheme"] == "basic"
+
+
+def test_state_is_fresh_for_each_test(vonage_mock):
+    assert vonage_mock.calls() == []
+    assert vonage_mock.seed_account().api_key in vonage_mock.account()["api_key"]
+    assert len(vonage_mock.account()["secrets"]) == 1
+
+
+def test_the_ready_client(vonage_client, vonage_mock):
+    key = vonage_mock.default_api_key
+    created = create_secret.sync(key, client=vonage_client, body=CreateSecretRequest("New2secretX"))
+    assert created.id
+    assert len(list_secrets.sync(key, client=vonage_client).hal_embedded.secrets) == 2
+
+
+def test_faults_and_unfired_plans(vonage_client, vonage_mock):
+    vonage_mock.fault("get_balance", status=500, times=1)
+    vonage_mock.fault("top_up", status=500)
+    assert get_balance.sync_detailed(client=vonage_client).status_code == 500
+    assert get_balance.sync_detailed(client=vonage_client).status_code == 200
+    assert [plan["operation_id"] for plan in vonage_mock.unfired_faults()] == ["top_up"]
+    with pytest.raises(Exception, match="does not declare status 418"):
+        vonage_mock.fault("get_balance", status=418)
+
+
+def test_spend_and_top_up(vonage_mock):
+    account = vonage_mock.seed_account(balance="1.00", auto_reload={"enabled": True, "trx": "t-1", "amount": "5"})
+    client = vonage_mock.client(account.api_key, account.api_secret)
+    assert vonage_mock.spend("0.25") == Decimal("0.75")
+    top_up.sync(client=client, body=TopUpRequest("t-1"))
+    assert vonage_mock.balance() == Decimal("5.75")
+
+"""
+
+LOCAL_ONLY_TESTS = """
+
+def test_in_process(vonage_mock_in_process):
+    account = vonage_mock_in_process.seed_account()
+    client = vonage_mock_in_process.client(account.api_key, account.api_secret)
+    assert get_balance.sync(client=client).value == 10.0
+    vonage_mock_in_process.assert_called("get_balance", times=1)
+
+
+def test_tls(vonage_mock_tls):
+    assert vonage_mock_tls.base_url.startswith("https://")
+    account = vonage_mock_tls.seed_account()
+    context = ssl.create_default_context(cafile=vonage_mock_tls.ca_bundle)
+    credentials = (account.api_key, account.api_secret)
+    response = httpx.get(f"{vonage_mock_tls.base_url}/account/get-balance", auth=credentials, verify=context)
+    assert response.status_code == 200
+"""
+CONSUMER_TESTS = COMMON_TESTS + LOCAL_ONLY_TESTS
+
+
+def test_fixtures_are_registered_with_docstrings(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--fixtures", "-p", "no:cacheprovider")
+    output = result.stdout.str()
+    for fixture in ("vonage_mock", "vonage_mock_server", "vonage_mock_tls", "vonage_mock_in_process", "vonage_client"):
+        assert f"{fixture} " in output or f"{fixture} [" in output, fixture
+    assert "fresh state for this test" in output
+
+
+def test_a_consumer_suite_runs_on_the_plugin_alone(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_consumer=CONSUMER_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(passed=7)
+
+
+def test_parallel_workers_are_isolated(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_consumer=CONSUMER_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    result.assert_outcomes(passed=7)
+
+
+def test_a_mock_started_outside_pytest_is_shared_by_tenant(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app()
+    with ThreadedMockServer(app) as server, in_process_http(app) as http:
+        # Someone else's account on the shared mock must survive the suite untouched.
+        http.put("/_mock/accounts/bystander", json={"secrets": ["Bystander1"]})
+        monkeypatch.setenv("VONAGE_ACCOUNT_MOCK_URL", server.url)
+        pytester.makepyfile(test_consumer=COMMON_TESTS)
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+        result.assert_outcomes(passed=5)
+        assert http.get("/_mock/accounts").json() == {"accounts": ["bystander"]}
+        assert http.get("/_mock/faults").json() == {"plans": []}
