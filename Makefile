@@ -11,7 +11,7 @@ CLIENT_CONFIG := openapi/client-config.yaml
 CLIENT_PKG := generated_client/vonage_account_client
 SPECS := $(SPEC) $(wildcard $(CONTROL_SPEC))
 
-.PHONY: install generate check-generated lint lint-spec lint-python test unit contract mock clean
+.PHONY: install generate check-generated lint lint-spec lint-python test unit contract mock bench clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -51,7 +51,7 @@ lint-python: install
 lint: lint-spec lint-python
 
 unit: install
-	pytest -q tests
+	pytest -q tests examples
 
 contract: install
 	pytest -q contract_tests
@@ -61,6 +61,10 @@ test: lint check-generated
 
 mock: install
 	vonage-account-mock serve
+
+# Benchmarks are not tests: figures go to docs/bench/, nothing asserts on them.
+bench: install
+	python bench/inprocess.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist

@@ -122,9 +122,8 @@ class MockControl:
                 account = self.backend.account(api_key)
             except KeyError:
                 raise ControlError(404, f"No account '{api_key}'") from None
-            snapshot = self.backend.snapshot()
-        subaccounts = sorted(key for key, other in snapshot.items() if other.primary == api_key)
-        return describe_account(snapshot.get(api_key, account), subaccounts)
+            # Described under the lock: the document is a copy, so nothing escapes unguarded.
+            return describe_account(account, self.backend.subaccounts(api_key))
 
     def list_accounts(self) -> list[str]:
         """Every known api_key."""

@@ -265,6 +265,11 @@ class AccountBackend:
         with self._lock:
             return copy.deepcopy(self._accounts)
 
+    def subaccounts(self, api_key: str) -> list[str]:
+        """The api_keys of an account's sub-accounts, sorted."""
+        with self._lock:
+            return sorted(key for key, account in self._accounts.items() if account.primary == api_key)
+
     def account(self, api_key: str) -> Account:
         """The account of a key (KeyError when unknown). Callers must not mutate it outside the lock."""
         with self._lock:

@@ -137,3 +137,11 @@ def test_strict_without_seed_is_a_usage_error() -> None:
     )
     assert result.returncode == 2
     assert "--strict needs --seed" in result.stderr
+
+
+def test_listening_beyond_loopback_needs_a_control_token_or_no_control() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mock_server", "serve", "--host", "0.0.0.0"], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2
+    assert "--control-token" in result.stderr and "--no-control" in result.stderr

@@ -10,49 +10,51 @@ import pytest
 import yaml
 from openapi_schema_validator import OAS30Validator
 
-from mock_server.app import spec_path
+from mock_server.app import control_spec_path, spec_path
 
 SPEC: dict[str, Any] = yaml.safe_load(spec_path().read_text(encoding="utf-8"))
+CONTROL_SPEC: dict[str, Any] = yaml.safe_load(control_spec_path().read_text(encoding="utf-8"))
 METHODS = {"get", "post", "put", "delete", "patch"}
 
 
-def _resolve(node: Any) -> Any:
-    """Inline every local $ref (the spec has no recursive schemas)."""
+def _resolve(node: Any, spec: dict[str, Any] = SPEC) -> Any:
+    """Inline every local $ref (the specs have no recursive schemas)."""
     if isinstance(node, dict):
         if "$ref" in node:
-            target: Any = SPEC
+            target: Any = spec
             for part in node["$ref"].removeprefix("#/").split("/"):
                 target = target[part]
-            return _resolve(target)
-        return {key: _resolve(value) for key, value in node.items()}
+            return _resolve(target, spec)
+        return {key: _resolve(value, spec) for key, value in node.items()}
     if isinstance(node, list):
-        return [_resolve(item) for item in node]
+        return [_resolve(item, spec) for item in node]
     return node
 
 
-def _examples() -> Iterator[tuple[str, dict[str, Any], Any]]:
+def _examples(spec: dict[str, Any], name: str) -> Iterator[tuple[str, dict[str, Any], Any]]:
     """(where, schema, example) for every example attached to a schema or a media type."""
 
     def walk(node: Any, where: str) -> Iterator[tuple[str, dict[str, Any], Any]]:
         if isinstance(node, dict):
             if "schema" in node and ("example" in node or "examples" in node):
-                schema = _resolve(node["schema"])
+                schema = _resolve(node["schema"], spec)
                 if "example" in node:
                     yield where, schema, node["example"]
-                for name, example in (node.get("examples") or {}).items():
-                    yield f"{where}/{name}", schema, _resolve(example)["value"]
+                for label, example in (node.get("examples") or {}).items():
+                    yield f"{where}/{label}", schema, _resolve(example, spec)["value"]
             if isinstance(node.get("type"), str) and "example" in node:
-                yield f"{where}/example", _resolve({k: v for k, v in node.items() if k != "example"}), node["example"]
+                bare = {k: v for k, v in node.items() if k != "example"}
+                yield f"{where}/example", _resolve(bare, spec), node["example"]
             for key, value in node.items():
                 yield from walk(value, f"{where}/{key}")
         elif isinstance(node, list):
             for index, value in enumerate(node):
                 yield from walk(value, f"{where}/{index}")
 
-    yield from walk(SPEC, "#")
+    yield from walk(spec, f"{name}#")
 
 
-EXAMPLES = list(_examples())
+EXAMPLES = [*_examples(SPEC, "account.yaml"), *_examples(CONTROL_SPEC, "mock-control.yaml")]
 
 
 def _operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -68,7 +70,7 @@ def test_the_spec_is_openapi_3_0_3() -> None:
 
 def test_there_are_many_examples() -> None:
     # Guards the walker: a change that stopped it finding examples would otherwise pass silently.
-    assert len(EXAMPLES) > 80
+    assert len(EXAMPLES) > 100
 
 
 @pytest.mark.parametrize(("where", "schema", "example"), EXAMPLES, ids=[where for where, _, _ in EXAMPLES])
