@@ -1,0 +1,56 @@
+"""The secrets state machine: schemathesis chains operations along the spec's links against a mock app."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from mock_server import AccountMockApp, AccountSeed
+from mock_server.clients import basic_header
+
+PRIMARY = AccountSeed(api_key="prim0001", secrets=("Primary1secret",))
+SUB_ACCOUNT = AccountSeed(api_key="sub00001", secrets=("Subacct1secret",), primary="prim0001")
+SECRETS_OPERATIONS = {"list_secrets", "create_secret", "get_secret", "revoke_secret"}
+
+
+def secrets_state_machine(
+    app: AccountMockApp, *, max_examples: int, step_count: int = 8, observed: Counter[tuple[str, int]] | None = None
+) -> None:
+    """Run the links state machine over the secrets of a sub-account, its primary's credentials in hand.
+
+    Working on a sub-account means revoking any secret, even the last one's neighbour, never locks the
+    machine out. Raises schemathesis' failure group on any check that fails.
+    """
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app).include(operation_id=sorted(SECRETS_OPERATIONS))
+    auth = {"Authorization": basic_header(PRIMARY.api_key, PRIMARY.secrets[0])}
+
+    class SecretsMachine(schema.as_state_machine()):  # type: ignore[misc]
+        def setup(self) -> None:
+            # A fresh sub-account with one secret for every scenario.
+            app.control.reset()
+            app.backend.seed(PRIMARY)
+            app.backend.seed(SUB_ACCOUNT)
+
+        def before_call(self, case: Any) -> None:
+            case.path_parameters = {**(case.path_parameters or {}), "api_key": SUB_ACCOUNT.api_key}
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": auth}
+
+        def after_call(self, response: Any, case: Any) -> None:
+            super().after_call(response, case)
+            if observed is not None:
+                observed[(case.operation.definition.raw["operationId"], response.status_code)] += 1
+
+    SecretsMachine.run(
+        settings=settings(
+            max_examples=max_examples,
+            stateful_step_count=step_count,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
+    )
