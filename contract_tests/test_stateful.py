@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-
 import schemathesis
 import yaml
 from schemathesis.core.failures import FailureGroup
@@ -16,9 +15,9 @@ from mock_server import create_app
 from mock_server.app import spec_path
 from mock_server.clients import basic_header
 
-SPEC_LINKS = yaml.safe_load(spec_path().read_text())["paths"]["/accounts/{api_key}/secrets"]["get"]["responses"][
-    "200"
-]["links"]
+SPEC_LINKS = yaml.safe_load(spec_path().read_text())["paths"]["/accounts/{api_key}/secrets"]["get"]["responses"]["200"][
+    "links"
+]
 
 
 def test_the_secrets_state_machine_finds_no_failure() -> None:

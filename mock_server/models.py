@@ -37,6 +37,7 @@ DETERMINISTIC_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 _LOWER = re.compile(r"[a-z]")
 _UPPER = re.compile(r"[A-Z]")
 _DIGIT = re.compile(r"[0-9]")
+_PRINTABLE_ASCII = re.compile(r"[ -~]*")
 SECRET_MIN_LENGTH = 8
 SECRET_MAX_LENGTH = 25
 
@@ -52,6 +53,8 @@ def secret_problems(secret: str) -> list[str]:
         problems.append("must contain an upper-case letter")
     if not _DIGIT.search(secret):
         problems.append("must contain a digit")
+    if not _PRINTABLE_ASCII.fullmatch(secret):
+        problems.append("must be printable ASCII")
     return problems
 
 

@@ -12,8 +12,9 @@ T = TypeVar("T", bound="CreateSecretRequest")
 class CreateSecretRequest:
     """
     Attributes:
-        secret (str): The new secret: 8 to 25 characters with at least one lower-case letter, one upper-case letter
-            and one digit (ASCII letters and digits, as the v4 SDK checks them).
+        secret (str): The new secret: 8 to 25 printable ASCII characters with at least one lower-case letter, one
+            upper-case letter and one digit (ASCII classes, as the v4 SDK checks them). The service publishes
+            no character set; printable ASCII is this spec's choice, since a secret travels in a Basic header.
              Example: example-4PI-secret.
     """
 
