@@ -8,6 +8,7 @@ from typing import Any
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
+from schemathesis.schemas import BaseSchema
 
 from mock_server import AccountMockApp, AccountSeed
 from mock_server.app import spec_path
@@ -32,6 +33,7 @@ def secrets_state_machine(
     Working on a sub-account means revoking any secret, even the last one's neighbour, never locks the
     machine out. Raises schemathesis' failure group on any check that fails.
     """
+    schema: BaseSchema
     if base_url is None:
         schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     else:
