@@ -7,12 +7,13 @@ from typing import Any
 import schemathesis
 from hypothesis import HealthCheck, settings
 
+from contract_tests.dialect import agree_on_regex_dialect
 from mock_server import AccountSeed, create_app
 from mock_server.clients import basic_header
 
 # Strict: with provisioning on first use, any invented credentials would (rightly) be accepted.
 APP = create_app(strict=True, seeds=[AccountSeed(api_key="contract01", secrets=("Contract1secret",))])
-SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", APP)
+SCHEMA = agree_on_regex_dialect(schemathesis.openapi.from_asgi("/openapi.json", APP))
 AUTH = {"Authorization": basic_header("contract01", "Contract1secret")}
 
 

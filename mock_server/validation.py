@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Iterator
 from typing import Any
 
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import BadRequestProblem
+from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import VALIDATOR_MAP as CONNEXION_VALIDATORS
 from connexion.validators import FormDataValidator, JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
+from jsonschema.validators import extend
 
 _format_checker = Draft4Validator.FORMAT_CHECKER
+
+
+@functools.cache
+def _ecma_regex(pattern: str) -> re.Pattern[str]:
+    # OpenAPI patterns are ECMAScript regexes, where `$` ends the input; Python's `$` also matches before a
+    # final newline, so "GB\n" would pass "^[A-Z]{2}$". `\Z` is ECMAScript's `$` in Python.
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+ParameterSchemaValidator = extend(Draft4Validator, {"pattern": _pattern})
+RequestSchemaValidator = extend(Draft4RequestValidator, {"pattern": _pattern})
 
 BODY = "body"
 
@@ -93,13 +116,17 @@ class NamingParameterValidator(ParameterValidator):  # type: ignore[misc]
                         raise InvalidInput({name: "Is required."})
                     continue
                 try:
-                    Draft4Validator(param.get("schema", param), format_checker=_format_checker).validate(value)
+                    ParameterSchemaValidator(param.get("schema", param), format_checker=_format_checker).validate(value)
                 except ValidationError as error:
                     raise InvalidInput({name: _reason(error)}) from None
 
 
 class NamingJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
     """JSON body validation that raises InvalidInput naming the field."""
+
+    @property
+    def _validator(self) -> Any:
+        return RequestSchemaValidator(self._schema, format_checker=_format_checker)
 
     async def wrap_receive(self, receive: Any, *, scope: Any) -> Any:
         await _wrap_receive_requiring_body(self, receive, scope)
@@ -126,6 +153,10 @@ class NamingJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
 
 class NamingFormValidator(FormDataValidator):  # type: ignore[misc]
     """Form body validation that raises InvalidInput naming the field."""
+
+    @property
+    def _validator(self) -> Any:
+        return RequestSchemaValidator(self._schema, format_checker=_format_checker)
 
     async def wrap_receive(self, receive: Any, *, scope: Any) -> Any:
         await _wrap_receive_requiring_body(self, receive, scope)
