@@ -37,6 +37,7 @@ from mock_server.clients import in_process_client
 
 SCHEMAS: dict[str, Any] = yaml.safe_load(spec_path().read_text())["components"]["schemas"]
 KEY, SECRET, TRX = "round001", "Round1secret", "trx-round-1"
+TEXT = st.characters(codec="utf-8", exclude_categories=["Cs"])
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 
 
@@ -51,7 +52,7 @@ senders = st.builds(
     RegisterSenderRequest,
     provider=st.just("email"),
     value=st.emails().filter(lambda e: len(e) <= 254),
-    name=st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40),
+    name=st.text(TEXT, max_size=40),
     application_ids=st.lists(st.text(st.characters(min_codepoint=48, max_codepoint=122), min_size=1, max_size=32)),
 )
 
@@ -110,7 +111,7 @@ def test_register_sender_round_trip(
     assert (echoed.application_ids or []) == (sender.application_ids or [])
 
 
-@given(trx=st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=64))
+@given(trx=st.text(TEXT, min_size=1, max_size=64))
 @SETTINGS
 def test_top_up_round_trip(app: AccountMockApp, client: AuthenticatedClient, trx: str) -> None:
     _fresh(app, balance="1.00")

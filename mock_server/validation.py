@@ -32,8 +32,8 @@ def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-ParameterSchemaValidator = extend(Draft4Validator, {"pattern": _pattern})
-RequestSchemaValidator = extend(Draft4RequestValidator, {"pattern": _pattern})
+ParameterSchemaValidator = extend(Draft4Validator, {"pattern": _pattern})  # type: ignore[no-untyped-call]
+RequestSchemaValidator = extend(Draft4RequestValidator, {"pattern": _pattern})  # type: ignore[no-untyped-call]
 
 BODY = "body"
 
