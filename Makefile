@@ -11,7 +11,7 @@ CLIENT_CONFIG := openapi/client-config.yaml
 CLIENT_PKG := generated_client/vonage_account_client
 SPECS := $(SPEC) $(wildcard $(CONTROL_SPEC))
 
-.PHONY: install generate check-generated lint lint-spec lint-python test unit contract mock bench clean
+.PHONY: install generate check-generated lint lint-spec lint-python test unit contract fuzz mock prism bench clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -61,6 +61,19 @@ test: lint check-generated
 
 mock: install
 	vonage-account-mock serve
+
+# Prism's stateless mock of the spec, for teams that want one.
+prism: install
+	prism mock $(SPEC) --host 127.0.0.1 --port $${PORT:-4010}
+
+# Nightly: the contract run with far more examples, against the CLI server (EXAMPLES=1000 by default).
+FUZZ_PORT ?= 18765
+fuzz: install
+	@vonage-account-mock serve --port $(FUZZ_PORT) --strict --seed contract_tests/fuzz-accounts.yaml \
+		--log-level warning & pid=$$!; trap "kill $$pid" EXIT; \
+	for _ in $$(seq 100); do curl -s -o /dev/null http://127.0.0.1:$(FUZZ_PORT)/ui/ && break; sleep 0.1; done; \
+	VONAGE_FUZZ_URL=http://127.0.0.1:$(FUZZ_PORT) VONAGE_FUZZ_EXAMPLES=$${EXAMPLES:-1000} \
+		VONAGE_CONTRACT_COUNTS=$${COUNTS:-/dev/null} pytest -q -p no:cacheprovider contract_tests/test_mock_conforms.py
 
 # Benchmarks are not tests: figures go to docs/bench/, nothing asserts on them.
 bench: install
