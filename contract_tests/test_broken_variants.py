@@ -39,7 +39,7 @@ def _run_get_balance_checks(schema: Any) -> None:
 def test_a_response_outside_the_spec_is_caught() -> None:
     # The broken variant: response validation off, and get-balance answering a string where a boolean belongs.
     app = create_app(strict=True, seeds=[ACCOUNT], validate_responses=False)
-    app.backend.balance = lambda api_key: (Decimal("1"), "sometimes")  # type: ignore[method-assign, return-value]
+    app.backend.balance = lambda api_key: (Decimal("1"), "sometimes")  # type: ignore[method-assign, assignment, return-value]
     with pytest.raises(FailureGroup) as failure:
         _run_get_balance_checks(schemathesis.openapi.from_asgi("/openapi.json", app))
     assert any("sometimes" in str(error) for error in failure.value.exceptions), failure.value.exceptions
