@@ -280,7 +280,7 @@ def test_rate_limits_are_retried_after_the_advertised_delay(mock: Mock, ops_for:
         rest_url=mock.base_url,
         api_url=mock.base_url,
         sleep=waits.append,
-        **({"transport": InProcessTransport(mock.app)} if mock.in_process else {}),
+        transport=InProcessTransport(mock.app) if mock.in_process else None,
     ) as retrying:
         assert retrying.balance().value == Decimal("60.00")
     assert waits == [1.0, 1.0]
