@@ -171,7 +171,7 @@ class AccountOps:
         from vonage_account_client.models import Balance
 
         answer = self._call(lambda: get_balance.sync_detailed(client=self._rest), Balance)
-        return BalanceInfo(Decimal(str(answer.value)), bool(answer.auto_reload))
+        return BalanceInfo(_money(answer.value), bool(answer.auto_reload))
 
     def top_up(self, trx: str) -> None:
         """Top up with the auto-reload reference; raises AutoReloadNotEnabled or TopUpFailed when refused."""
@@ -253,6 +253,15 @@ class AccountOps:
         """Revoke a secret; raises LastSecret for the only one."""
         key = self.credentials.api_key
         self._call(lambda: revoke_secret.sync_detailed(key, secret_id, client=self._api), None)
+
+
+def _money(value: float) -> Decimal:
+    """A JSON amount as an exact decimal, shown with at least cents: 60.0 -> 60.00, 29.18202293 unchanged."""
+    amount = Decimal(repr(value))
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        amount = amount.quantize(Decimal("0.01"))
+    return amount
 
 
 def _json(content: bytes) -> Any:

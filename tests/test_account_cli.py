@@ -1,0 +1,140 @@
+"""`vonage-account` against the threaded mock server: each job, its output, its exit codes."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from account_ops.cli import main
+from account_ops.credentials import Credentials
+from mock_server import AccountSeed, AutoReload
+from mock_server.server import ThreadedMockServer
+
+KEY, SECRET, TRX = "cli00001", "Cli1secretX", "trx-cli-1"
+
+
+@pytest.fixture
+def server(threaded_server: ThreadedMockServer) -> ThreadedMockServer:
+    threaded_server.app.control.reset(deterministic_seed=None)
+    threaded_server.app.backend.seed(
+        AccountSeed(
+            api_key=KEY,
+            secrets=(SECRET,),
+            balance=Decimal("60.00"),
+            auto_reload=AutoReload(enabled=True, trx=TRX, amount=Decimal("25")),
+        )
+    )
+    return threaded_server
+
+
+def run(server: ThreadedMockServer, *args: str, secret: str = SECRET, env: dict[str, str] | None = None) -> Result:
+    environment = {
+        "VONAGE_REST_URL": server.url,
+        "VONAGE_API_URL": server.url,
+        "VONAGE_API_KEY": KEY,
+        "VONAGE_API_SECRET": secret,
+        **(env or {}),
+    }
+    result = CliRunner().invoke(main, list(args), env=environment)
+    assert "Traceback" not in result.output
+    assert secret not in result.output, "a secret was printed"
+    return result
+
+
+def test_balance_in_both_formats(server: ThreadedMockServer) -> None:
+    assert run(server, "balance").output.strip() == "60.00 EUR (auto-reload on)"
+    assert json.loads(run(server, "--json", "balance").output) == {"value": "60.00", "auto_reload": True}
+
+
+def test_preflight_exit_codes(server: ThreadedMockServer) -> None:
+    ok = run(server, "preflight", "--floor", "50", "--country", "GB", "--messages", "100")
+    assert ok.exit_code == 0 and ok.output.startswith("OK")
+    low = run(server, "--json", "preflight", "--floor", "75")
+    assert low.exit_code == 1 and json.loads(low.output)["ok"] is False
+    costly = run(server, "preflight", "--floor", "10", "--country", "NL", "--messages", "1000")
+    assert costly.exit_code == 1 and "does not cover" in costly.output
+
+
+def test_bad_credentials_exit_3_with_one_line(server: ThreadedMockServer) -> None:
+    result = run(server, "balance", secret="Wrong1secretX")
+    assert result.exit_code == 3
+    assert result.output.strip().count("\n") == 0 and result.output.startswith("error: ")
+
+
+def test_missing_credentials_are_a_usage_error(server: ThreadedMockServer) -> None:
+    result = CliRunner().invoke(main, ["balance"], env={"VONAGE_API_KEY": "", "VONAGE_API_SECRET": ""})
+    assert result.exit_code == 2 and "VONAGE_API_KEY" in result.output
+
+
+def test_top_up_below_a_floor_once_per_dip(server: ThreadedMockServer, tmp_path: Path) -> None:
+    server.app.backend.spend(KEY, Decimal("55"))
+    state = str(tmp_path / "state.json")
+    first = run(server, "top-up", "--trx", TRX, "--floor", "40", "--state", state)
+    assert first.exit_code == 0 and first.output.strip() == "topped up: 5.00 -> 30.00 EUR"
+    again = run(server, "top-up", "--trx", TRX, "--floor", "40", "--state", state)
+    assert again.output.startswith("already topped up")
+
+
+def test_top_up_refusals_exit_4(server: ThreadedMockServer) -> None:
+    result = run(server, "top-up", "--trx", "not-mine")
+    assert result.exit_code == 4 and "topup failed" in result.output
+
+
+def test_secrets_list_create_revoke(server: ThreadedMockServer) -> None:
+    created = run(
+        server, "--json", "secrets", "create", "--from-env", "NEW_SECRET", env={"NEW_SECRET": "Second2secret"}
+    )
+    assert created.exit_code == 0
+    new_id = json.loads(created.output)["id"]
+    listed = run(server, "secrets", "list")
+    assert new_id in listed.output and listed.output.startswith("ID")
+    limit = run(server, "secrets", "create", "--from-env", "NEW_SECRET", env={"NEW_SECRET": "Third3secret"})
+    assert limit.exit_code == 4 and "Secret Addition Forbidden" in limit.output
+    assert run(server, "secrets", "revoke", new_id).exit_code == 0
+    only = server.app.backend.list_secrets(KEY, KEY)[0].id
+    last = run(server, "secrets", "revoke", only)
+    assert last.exit_code == 4 and "Secret Deletion Forbidden" in last.output
+
+
+def test_a_secret_is_never_a_command_line_value(server: ThreadedMockServer) -> None:
+    result = run(server, "secrets", "create", "Inline1secret")
+    assert result.exit_code == 2
+
+
+def test_rotate_and_audit_through_the_cli(server: ThreadedMockServer, tmp_path: Path) -> None:
+    store = tmp_path / "creds"
+    Credentials(KEY, SECRET).write(store)
+    rotated = run(server, "secrets", "rotate", "--store", str(store))
+    assert rotated.exit_code == 0 and rotated.output.startswith("rotated")
+    new = Credentials.from_file(store)
+    assert new.api_secret != SECRET and new.api_secret not in rotated.output
+    audit = run(server, "--credentials", str(store), "secrets", "audit", "--max-age-days", "30", secret=new.api_secret)
+    assert audit.exit_code == 0 and "current" in audit.output
+
+
+def test_settings_show_the_change_and_refuse_http(server: ThreadedMockServer) -> None:
+    changed = run(server, "settings", "--mo", "https://example.com/in")
+    assert changed.exit_code == 0 and "- -> https://example.com/in" in changed.output
+    refused = run(server, "settings", "--dr", "http://example.com/dr")
+    assert refused.exit_code == 2 and "https" in refused.output
+
+
+def test_senders_and_pricing(server: ThreadedMockServer) -> None:
+    assert run(server, "senders", "register", "bob@example.com").output.strip() == "registered bob@example.com"
+    gb = run(server, "pricing", "gb")
+    assert "United Kingdom" in gb.output
+    by_prefix = json.loads(run(server, "--json", "pricing", "--prefix", "1").output)
+    assert sorted(c["countryCode"] for c in by_prefix) == ["CA", "US"]
+    unknown = run(server, "pricing", "ZZ")
+    assert unknown.exit_code == 4
+
+
+def test_help_explains_every_command() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert "Exit codes" in result.output
+    for command in ("balance", "preflight", "top-up", "secrets", "settings", "senders", "pricing"):
+        assert command in result.output
