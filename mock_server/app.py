@@ -17,6 +17,7 @@ from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 
 from mock_server.control import CONTROL_PREFIX, ControlGate, ControlHandlers, MockControl
+from mock_server.fastpath import CachedAsyncApi
 from mock_server.faults import FaultBook, FaultMiddleware, ResponseCatalog
 from mock_server.handlers import AccountApiHandlers
 from mock_server.journal import MAX_ENTRIES, Journal, JournalMiddleware
@@ -49,6 +50,11 @@ class AccountMockApp(AsyncApp):  # type: ignore[misc]
 
     backend: AccountBackend
     control: MockControl
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Handlers decorated once per operation instead of once per request.
+        self._middleware_app.api_cls = CachedAsyncApi
 
 
 def create_app(

@@ -6,6 +6,7 @@ from typing import Any
 
 from connexion.security import ApiKeySecurityHandler, BasicSecurityHandler
 
+from mock_server.fastpath import precomputed_generic_check
 from mock_server.models import AccountBackend
 
 CALLER = "caller"
@@ -42,8 +43,14 @@ def security_map(backend: AccountBackend) -> dict[str, type]:
         def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
             return check_basic
 
+        def _generic_check(self, func: Any, exception_msg: str) -> Any:
+            return precomputed_generic_check(self, func, exception_msg)
+
     class QueryPair(ApiKeySecurityHandler):  # type: ignore[misc]
         def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
             return check_key_pair if security_scheme["name"] == "api_key" else secret_present
+
+        def _generic_check(self, func: Any, exception_msg: str) -> Any:
+            return precomputed_generic_check(self, func, exception_msg)
 
     return {"basic": Basic, "apiKey": QueryPair}

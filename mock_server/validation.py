@@ -15,6 +15,8 @@ from connexion.validators import FormDataValidator, JSONRequestBodyValidator, Pa
 from jsonschema import Draft4Validator, ValidationError
 from jsonschema.validators import extend
 
+from mock_server.fastpath import compiled, response_validator_class
+
 _format_checker = Draft4Validator.FORMAT_CHECKER
 
 
@@ -116,7 +118,7 @@ class NamingParameterValidator(ParameterValidator):  # type: ignore[misc]
                         raise InvalidInput({name: "Is required."})
                     continue
                 try:
-                    ParameterSchemaValidator(param.get("schema", param), format_checker=_format_checker).validate(value)
+                    compiled(param.get("schema", param), ParameterSchemaValidator).validate(value)
                 except ValidationError as error:
                     raise InvalidInput({name: _reason(error)}) from None
 
@@ -126,7 +128,7 @@ class NamingJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
 
     @property
     def _validator(self) -> Any:
-        return RequestSchemaValidator(self._schema, format_checker=_format_checker)
+        return compiled(self._schema, RequestSchemaValidator)
 
     async def wrap_receive(self, receive: Any, *, scope: Any) -> Any:
         await _wrap_receive_requiring_body(self, receive, scope)
@@ -156,7 +158,7 @@ class NamingFormValidator(FormDataValidator):  # type: ignore[misc]
 
     @property
     def _validator(self) -> Any:
-        return RequestSchemaValidator(self._schema, format_checker=_format_checker)
+        return compiled(self._schema, RequestSchemaValidator)
 
     async def wrap_receive(self, receive: Any, *, scope: Any) -> Any:
         await _wrap_receive_requiring_body(self, receive, scope)
@@ -188,5 +190,10 @@ VALIDATOR_MAP: dict[str, Any] = {
             "application/x-www-form-urlencoded": NamingFormValidator,
         }
     ),
-    "response": CONNEXION_VALIDATORS["response"],
+    "response": MediaTypeDict(
+        {
+            media_type: response_validator_class(validator)
+            for media_type, validator in CONNEXION_VALIDATORS["response"].items()
+        }
+    ),
 }
