@@ -38,11 +38,12 @@ def secrets_state_machine(
     if base_url is None:
         schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     else:
-        # Over a socket (e.g. through Prism's proxy): positive data only, so that the proxy's own request
-        # validation does not answer in the mock's place.
         schema = schemathesis.openapi.from_path(str(spec_path()))
         schema.config.update(base_url=base_url)
-        schema.config.generation.update(modes=[GenerationMode.POSITIVE])
+    # Positive data only: the machine pins api_key and credentials (below), which would turn a negative case
+    # into a valid request; negative data is test_mock_conforms.py's job. Through Prism's proxy it also keeps
+    # the proxy's own request validation from answering in the mock's place.
+    schema.config.generation.update(modes=[GenerationMode.POSITIVE])
     agree_on_regex_dialect(schema)
 
     schema = schema.include(operation_id=sorted(SECRETS_OPERATIONS))

@@ -110,3 +110,20 @@ def precomputed_generic_check(handler: Any, func: Any, exception_msg: str) -> An
         return token_info
 
     return wrapper
+
+
+# -- the fast path for Account API operations ----------------------------------------------------------------------
+
+
+def resolve_refs(node: Any, root: dict[str, Any]) -> Any:
+    """A copy of `node` with every local $ref inlined (the specs have no recursive schemas)."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target: Any = root
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part]
+            return resolve_refs(target, root)
+        return {key: resolve_refs(value, root) for key, value in node.items()}
+    if isinstance(node, list):
+        return [resolve_refs(item, root) for item in node]
+    return node

@@ -1,0 +1,265 @@
+"""The express lane: common, well-formed Account API calls answered without connexion's per-request layers.
+
+It sits after connexion's routing (the operation is known) and before its security and validation. A request it
+can fully check — credentials that authenticate, parameters and body that validate against the spec — it answers
+itself: the same handler, the same response validation against the spec. Anything else (bad credentials, invalid
+input, an odd content type) goes down connexion's full path, which answers the documented error, so errors have
+one source of truth. The express lane never answers something the full path would refuse.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock_server.exceptions import InvalidCredentials
+from mock_server.fastpath import compiled, resolve_refs
+from mock_server.handlers import AccountApiHandlers
+from mock_server.models import AccountBackend
+from mock_server.problems import generic_problem
+from mock_server.security import AUTH_SCHEME, CALLER, LEGACY_FORM_CREDENTIALS
+from mock_server.validation import ParameterSchemaValidator, RequestSchemaValidator
+
+_METHODS = ("get", "post", "delete")
+_QUERY_PAIR = ("api_key", "api_secret")
+_BUILTINS = {"type"}
+
+
+class _Fallback(Exception):
+    """This request needs connexion's full path."""
+
+
+@dataclass(frozen=True)
+class _Param:
+    name: str
+    argument: str
+    required: bool
+    validator: Any
+
+
+@dataclass(frozen=True)
+class _Operation:
+    operation_id: str
+    handler: Any
+    query: tuple[_Param, ...]
+    path: tuple[_Param, ...]
+    query_pair: bool
+    body_kind: str | None
+    body_required: bool
+    body_validator: Any
+    responses: dict[tuple[int, str | None], Any]
+    allowed_query: frozenset[str]
+
+
+def _argument(name: str) -> str:
+    return f"{name}_" if name in _BUILTINS else name
+
+
+def build_operations(spec: dict[str, Any], handlers: AccountApiHandlers) -> dict[str, _Operation]:
+    """The express-lane plan of every operation in the spec."""
+    operations: dict[str, _Operation] = {}
+    for item in spec["paths"].values():
+        shared = item.get("parameters", [])
+        for method in _METHODS:
+            if method not in item:
+                continue
+            definition = resolve_refs(item[method], spec)
+            params = [resolve_refs(p, spec) for p in shared] + definition.get("parameters", [])
+            by_location: dict[str, list[_Param]] = {"query": [], "path": []}
+            for param in params:
+                validator = compiled(param["schema"], ParameterSchemaValidator)
+                by_location[param["in"]].append(
+                    _Param(param["name"], _argument(param["name"]), bool(param.get("required")), validator)
+                )
+            query_pair = any("apiKeyQuery" in requirement for requirement in definition.get("security", []))
+            body_kind, body_required, body_validator = None, False, None
+            if "requestBody" in definition:
+                content = definition["requestBody"]["content"]
+                media = next(iter(content))
+                body_kind = "json" if "json" in media else "form"
+                body_required = bool(definition["requestBody"].get("required"))
+                body_validator = compiled(content[media]["schema"], RequestSchemaValidator)
+            responses: dict[tuple[int, str | None], Any] = {}
+            for status, response in definition["responses"].items():
+                contents = response.get("content") or {}
+                if not contents:
+                    responses[(int(status), None)] = None
+                for media_type, content in contents.items():
+                    responses[(int(status), media_type)] = compiled(content["schema"], RequestSchemaValidator)
+            query = tuple(by_location["query"])
+            allowed = frozenset(p.name for p in query) | (frozenset(_QUERY_PAIR) if query_pair else frozenset())
+            operations[definition["operationId"]] = _Operation(
+                definition["operationId"],
+                getattr(handlers, definition["operationId"]),
+                query,
+                tuple(by_location["path"]),
+                query_pair,
+                body_kind,
+                body_required,
+                body_validator,
+                responses,
+                allowed,
+            )
+    return operations
+
+
+class ExpressLaneMiddleware:
+    """Answers routed Account API calls it can fully check; passes everything else on."""
+
+    def __init__(
+        self, app: ASGIApp, *, backend: AccountBackend, operations: dict[str, _Operation], validate_responses: bool
+    ) -> None:
+        self.app = app
+        self.backend = backend
+        self.operations = operations
+        self.validate_responses = validate_responses
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        extensions = scope.get("extensions") or {}
+        operation = self.operations.get(extensions.get("connexion_routing", {}).get("operation_id"))
+        if operation is None:
+            await self.app(scope, receive, send)
+            return
+        consumed: list[bytes] = []
+        try:
+            kwargs = await self._arguments(operation, scope, receive, consumed)
+        except _Fallback:
+            # The full path needs the body this lane may already have read.
+            await self.app(scope, _replay(consumed[0]) if consumed else receive, send)
+            return
+        await self._answer(operation, await operation.handler(**kwargs), send)
+
+    async def _arguments(
+        self, operation: _Operation, scope: Scope, receive: Receive, consumed: list[bytes]
+    ) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {}
+        query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        names = [name for name, _ in query]
+        if len(set(names)) != len(names) or not operation.allowed_query.issuperset(names):
+            raise _Fallback()
+        values = dict(query)
+        for param in operation.query:
+            _check(param, values.get(param.name), kwargs)
+        path_values = scope.get("path_params", {})
+        for param in operation.path:
+            _check(param, path_values.get(param.name), kwargs)
+        kwargs["caller"] = self._authenticate(operation, scope, values)
+        if operation.body_kind is not None:
+            consumed.append(await _read(receive))
+            document = _parse_body(operation, scope, consumed[0])
+            if document is not None:
+                kwargs["body"] = document
+        return kwargs
+
+    def _authenticate(self, operation: _Operation, scope: Scope, query: dict[str, str]) -> str:
+        context = scope["extensions"].setdefault("connexion_context", {})
+        authorization = next((v for k, v in scope["headers"] if k == b"authorization"), None)
+        try:
+            if authorization is not None:
+                kind, _, encoded = authorization.partition(b" ")
+                if kind.lower() != b"basic":
+                    raise _Fallback()
+                key, _, secret = base64.b64decode(encoded, validate=True).decode("latin-1").partition(":")
+                caller, scheme = self.backend.authenticate(key, secret), "basic"
+            elif operation.query_pair and "api_key" in query and "api_secret" in query:
+                caller = self.backend.authenticate(query["api_key"], query["api_secret"])
+                scheme = "form" if scope.get(LEGACY_FORM_CREDENTIALS) else "query"
+            else:
+                raise _Fallback()
+        except (InvalidCredentials, binascii.Error, ValueError):
+            raise _Fallback() from None
+        context[CALLER], context[AUTH_SCHEME] = caller, scheme
+        return caller
+
+    async def _answer(self, operation: _Operation, result: Any, send: Send) -> None:
+        if isinstance(result, Response):
+            status, media_type, payload = result.status_code, None, b""
+            document: Any = None
+        else:
+            document, status, headers = result if len(result) == 3 else (*result, {})
+            media_type = headers.get("Content-Type", "application/json")
+            payload = json.dumps(document).encode()
+        if not self.validate_responses:
+            pass
+        elif (status, media_type) not in operation.responses:
+            status, media_type, payload = _nonconforming(f"status {status} {media_type} is not declared")
+        else:
+            validator = operation.responses[(status, media_type)]
+            if validator is not None and not validator.is_valid(document):
+                status, media_type, payload = _nonconforming("the body does not conform to the spec")
+        headers_out = [(b"content-length", str(len(payload)).encode())]
+        if media_type is not None:
+            headers_out.append((b"content-type", media_type.encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers_out})
+        await send({"type": "http.response.body", "body": payload})
+
+
+def _check(param: _Param, value: str | None, kwargs: dict[str, Any]) -> None:
+    if value is None:
+        if param.required:
+            raise _Fallback()
+        return
+    if not param.validator.is_valid(value):
+        raise _Fallback()
+    kwargs[param.argument] = value
+
+
+def _parse_body(operation: _Operation, scope: Scope, body: bytes) -> Any:
+    content_type = next((v for k, v in scope["headers"] if k == b"content-type"), b"").split(b";")[0].strip().lower()
+    if not body:
+        if operation.body_required:
+            raise _Fallback()
+        return None
+    try:
+        if operation.body_kind == "json":
+            if not (content_type == b"application/json" or content_type.endswith(b"+json")):
+                raise _Fallback()
+            document = json.loads(body.decode("utf-8"))
+        else:
+            if content_type != b"application/x-www-form-urlencoded":
+                raise _Fallback()
+            fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
+            document = dict(fields)
+            if len(document) != len(fields):
+                raise _Fallback()
+    except (ValueError, UnicodeDecodeError):
+        raise _Fallback() from None
+    if not operation.body_validator.is_valid(document):
+        raise _Fallback()
+    return document
+
+
+async def _read(receive: Receive) -> bytes:
+    chunks = []
+    more = True
+    while more:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+def _nonconforming(detail: str) -> tuple[int, str, bytes]:
+    # What the full path answers when a handler's answer breaks the spec: a bug in the mock, said plainly.
+    document = generic_problem(500, "internal-error", "Response does not conform to the spec", detail)
+    return 500, "application/problem+json", json.dumps(document).encode()

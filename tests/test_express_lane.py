@@ -1,0 +1,93 @@
+"""The express lane answers exactly as connexion's full path does, for every operation."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from mock_server import AccountSeed, AutoReload, create_app
+from mock_server.clients import in_process_http
+
+KEY, SECRET = "lane0001", "Lane1secretX"
+AUTH = (KEY, SECRET)
+STALE_JSON = {"content-type": "application/json"}  # the v4 SDK's form posts after a JSON call
+REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
+    ("GET", "/account/get-balance", {"auth": AUTH}),
+    ("GET", "/account/get-balance", {"params": {"api_key": KEY, "api_secret": SECRET}}),
+    ("POST", "/account/top-up", {"auth": AUTH, "data": {"trx": "trx-lane"}}),
+    ("POST", "/account/top-up", {"data": {"trx": "trx-lane", "api_key": KEY, "api_secret": SECRET}}),
+    (
+        "POST",
+        "/account/top-up",
+        {"auth": AUTH, "content": b"trx=trx-lane", "headers": {"content-type": "application/json"}},
+    ),
+    ("POST", "/account/settings", {"auth": AUTH}),
+    ("POST", "/account/settings", {"auth": AUTH, "data": {"moCallbackUrl": "https://example.com/in"}}),
+    ("POST", "/account/register-sender", {"auth": AUTH, "json": {"provider": "email", "value": "a@example.com"}}),
+    ("GET", "/account/get-pricing/outbound/sms", {"auth": AUTH, "params": {"country": "GB"}}),
+    ("GET", "/account/get-pricing/outbound/voice", {"auth": AUTH, "params": {"country": "ZZ"}}),
+    ("GET", "/account/get-full-pricing/outbound/sms-transit", {"auth": AUTH}),
+    ("GET", "/account/get-prefix-pricing/outbound/sms", {"auth": AUTH, "params": {"prefix": "1"}}),
+    ("GET", f"/accounts/{KEY}/secrets", {"auth": AUTH}),
+    ("POST", f"/accounts/{KEY}/secrets", {"auth": AUTH, "json": {"secret": "Second2secret"}}),
+    ("POST", f"/accounts/{KEY}/secrets", {"auth": AUTH, "json": {"secret": "Third3secret"}}),
+    ("GET", f"/accounts/{KEY}/secrets/{{first}}", {"auth": AUTH}),
+    ("DELETE", f"/accounts/{KEY}/secrets/{{second}}", {"auth": AUTH}),
+    ("DELETE", f"/accounts/{KEY}/secrets/{{first}}", {"auth": AUTH}),
+    ("GET", "/accounts/other999/secrets", {"auth": AUTH}),
+    ("GET", "/account/get-balance", {"auth": (KEY, "Wrong1secret")}),
+    ("POST", f"/accounts/{KEY}/secrets", {"auth": AUTH, "json": {"secret": "weak"}}),
+]
+VOLATILE = {"id", "created_at", "href", "instance"}
+
+
+def _stable(document: Any) -> Any:
+    if isinstance(document, dict):
+        return {k: "*" if k in VOLATILE else _stable(v) for k, v in document.items()}
+    if isinstance(document, list):
+        return [_stable(item) for item in document]
+    return document
+
+
+def _replay(express: bool) -> list[tuple[int, str | None, Any, Any]]:
+    app = create_app(express=express, deterministic_seed=7)
+    app.backend.seed(
+        AccountSeed(
+            api_key=KEY,
+            secrets=(SECRET,),
+            balance=Decimal("5"),
+            auto_reload=AutoReload(enabled=True, trx="trx-lane", amount=Decimal("1.5")),
+        )
+    )
+    answers = []
+    with in_process_http(app) as http:
+        ids: dict[str, str] = {}
+        for method, path, kwargs in REQUESTS:
+            response = http.request(method, path.format(**ids), **kwargs)
+            body: Any = response.json() if response.content else None
+            if method == "POST" and response.status_code == 201:
+                ids["second"] = body["id"]
+            if path.endswith("/secrets") and method == "GET" and response.status_code == 200:
+                ids["first"] = body["_embedded"]["secrets"][0]["id"]
+            answers.append((response.status_code, response.headers.get("content-type"), _stable(body), body))
+        journal = [(e.operation_id, e.status, e.auth_scheme, e.account) for e in app.control.journal_entries()]
+    answers.append((0, None, journal, None))
+    return answers
+
+
+def test_the_express_lane_and_the_full_path_answer_alike() -> None:
+    fast, full = _replay(express=True), _replay(express=False)
+    for request, (ours, theirs) in zip([*REQUESTS, ("journal", "", {})], zip(fast, full, strict=True), strict=True):
+        assert ours[:3] == theirs[:3], f"{request[0]} {request[1]}"
+
+
+@pytest.mark.parametrize("express", [True, False])
+def test_deterministic_ids_do_not_depend_on_the_lane(express: bool) -> None:
+    answers = _replay(express)
+    created = [raw for status, _, _, raw in answers if status == 201]
+    assert created and json.dumps(created) == json.dumps(
+        [raw for status, _, _, raw in _replay(not express) if status == 201]
+    )
