@@ -77,7 +77,9 @@ fuzz: install
 
 # Benchmarks are not tests: figures go to docs/bench/, nothing asserts on them.
 bench: install
-	python bench/inprocess.py
+	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	python -m pip install --quiet -e '.[dev,bench]'
+	python -m bench.run
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist

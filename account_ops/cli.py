@@ -233,8 +233,17 @@ def secrets_revoke(ctx: Context, secret_id: str) -> None:
 )
 @click.option("--new-from-env", metavar="VAR", help="Use this variable's value as the new secret (default: random).")
 @click.option("--store-command", help="Also run this command with the new secret on its stdin, once it works.")
+@click.option(
+    "--grace",
+    type=click.FloatRange(0),
+    default=2.0,
+    show_default=True,
+    help="Seconds between storing the new secret and revoking the old, for readers of the store to move on.",
+)
 @click.pass_obj
-def secrets_rotate(ctx: Context, store: Path, new_from_env: str | None, store_command: str | None) -> None:
+def secrets_rotate(
+    ctx: Context, store: Path, new_from_env: str | None, store_command: str | None, grace: float
+) -> None:
     """Rotate the secret in a credentials file without downtime; safe to run again after a crash."""
     new_secret = _read_secret(new_from_env, None, "") if new_from_env else None
     with _errors_as_exit_codes():
@@ -243,6 +252,7 @@ def secrets_rotate(ctx: Context, store: Path, new_from_env: str | None, store_co
             new_secret=new_secret,
             ops_for=ctx.ops,
             after_store=jobs.store_command(store_command) if store_command else None,
+            grace_seconds=grace,
         )
     _emit(ctx, result, lambda: click.echo(f"rotated: now using {result.new_secret_id}"))
 

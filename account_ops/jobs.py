@@ -7,6 +7,7 @@ import os
 import secrets as _random
 import string
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -109,12 +110,15 @@ def rotate(
     new_secret: str | None = None,
     ops_for: Callable[[Credentials], AccountOps],
     after_store: Callable[[Credentials], None] | None = None,
+    grace_seconds: float = 2.0,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Rotation:
     """Replace the stored secret with a new one, without a moment where the stored credentials fail.
 
     Each step is recorded in the store (written atomically, 0600) before the next, so running it again after a
     crash at any point finishes the same rotation: the new secret is written as `pending_secret` before it is
-    created; it becomes `api_secret` only once it authenticates; the old one is revoked last.
+    created; it becomes `api_secret` only once it authenticates; the old one is revoked last, `grace_seconds`
+    after the store changed, so that processes that read the old credentials just before have moved on.
     """
     creds = Credentials.from_file(store)
     if creds.previous_secret_id and not creds.pending_secret:
@@ -163,6 +167,7 @@ def rotate(
     promoted.write(store)
     if after_store is not None:
         after_store(promoted)
+    sleep(grace_seconds)
     with ops_for(promoted) as ops:
         if promoted.previous_secret_id:
             _revoke_quietly(ops, promoted.previous_secret_id)

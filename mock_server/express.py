@@ -22,8 +22,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_server.exceptions import InvalidCredentials
 from mock_server.fastpath import compiled, resolve_refs
 from mock_server.handlers import AccountApiHandlers
+from mock_server.journal import FAILURE
 from mock_server.models import AccountBackend
-from mock_server.problems import generic_problem
+from mock_server.problems import generic_problem, unauthorized
 from mock_server.security import AUTH_SCHEME, CALLER, LEGACY_FORM_CREDENTIALS
 from mock_server.validation import ParameterSchemaValidator, RequestSchemaValidator
 
@@ -34,6 +35,10 @@ _BUILTINS = {"type"}
 
 class _Fallback(Exception):
     """This request needs connexion's full path."""
+
+
+class _Refused(Exception):
+    """The credentials are missing or wrong: connexion's security would answer 401, and so does this lane."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,9 @@ class ExpressLaneMiddleware:
         consumed: list[bytes] = []
         try:
             kwargs = await self._arguments(operation, scope, receive, consumed)
+        except _Refused:
+            await self._refuse(scope, send)
+            return
         except _Fallback:
             # The full path needs the body this lane may already have read.
             await self.app(scope, _replay(consumed[0]) if consumed else receive, send)
@@ -141,16 +149,17 @@ class ExpressLaneMiddleware:
     ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {}
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        values = dict(query)
+        # Credentials first, as connexion's security runs before its validation.
+        kwargs["caller"] = self._authenticate(operation, scope, values)
         names = [name for name, _ in query]
         if len(set(names)) != len(names) or not operation.allowed_query.issuperset(names):
             raise _Fallback()
-        values = dict(query)
         for param in operation.query:
             _check(param, values.get(param.name), kwargs)
         path_values = scope.get("path_params", {})
         for param in operation.path:
             _check(param, path_values.get(param.name), kwargs)
-        kwargs["caller"] = self._authenticate(operation, scope, values)
         if operation.body_kind is not None:
             consumed.append(await _read(receive))
             document = _parse_body(operation, scope, consumed[0])
@@ -161,22 +170,35 @@ class ExpressLaneMiddleware:
     def _authenticate(self, operation: _Operation, scope: Scope, query: dict[str, str]) -> str:
         context = scope["extensions"].setdefault("connexion_context", {})
         authorization = next((v for k, v in scope["headers"] if k == b"authorization"), None)
+        pair = operation.query_pair and "api_key" in query and "api_secret" in query
         try:
-            if authorization is not None:
+            if authorization:
                 kind, _, encoded = authorization.partition(b" ")
-                if kind.lower() != b"basic":
-                    raise _Fallback()
+                if kind.lower() != b"basic" or pair:
+                    raise _Fallback()  # other schemes, or two sets of credentials: connexion decides
                 key, _, secret = base64.b64decode(encoded, validate=True).decode("latin-1").partition(":")
                 caller, scheme = self.backend.authenticate(key, secret), "basic"
-            elif operation.query_pair and "api_key" in query and "api_secret" in query:
+            elif pair:
                 caller = self.backend.authenticate(query["api_key"], query["api_secret"])
                 scheme = "form" if scope.get(LEGACY_FORM_CREDENTIALS) else "query"
+            elif "api_key" in query or "api_secret" in query:
+                raise _Fallback()  # half a pair
             else:
-                raise _Fallback()
-        except (InvalidCredentials, binascii.Error, ValueError):
+                raise _Refused()  # no credentials at all
+        except InvalidCredentials:
+            raise _Refused() from None
+        except (binascii.Error, ValueError):
             raise _Fallback() from None
         context[CALLER], context[AUTH_SCHEME] = caller, scheme
         return caller
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        error = unauthorized(scope["path"])
+        scope["extensions"].setdefault("connexion_context", {})[FAILURE] = {"credentials": "missing or wrong"}
+        payload = json.dumps(error.body()).encode()
+        headers = [(b"content-length", str(len(payload)).encode()), (b"content-type", error.media_type.encode())]
+        await send({"type": "http.response.start", "status": error.status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
 
     async def _answer(self, operation: _Operation, result: Any, send: Send) -> None:
         if isinstance(result, Response):

@@ -108,7 +108,7 @@ def test_a_secret_is_never_a_command_line_value(server: ThreadedMockServer) -> N
 def test_rotate_and_audit_through_the_cli(server: ThreadedMockServer, tmp_path: Path) -> None:
     store = tmp_path / "creds"
     Credentials(KEY, SECRET).write(store)
-    rotated = run(server, "secrets", "rotate", "--store", str(store))
+    rotated = run(server, "secrets", "rotate", "--store", str(store), "--grace", "0")
     assert rotated.exit_code == 0 and rotated.output.startswith("rotated")
     new = Credentials.from_file(store)
     assert new.api_secret != SECRET and new.api_secret not in rotated.output

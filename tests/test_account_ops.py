@@ -102,7 +102,9 @@ def test_rotation_replaces_the_stored_secret_and_revokes_the_old_one(
     ops: AccountOps, ops_for: OpsFor, tmp_path: Path
 ) -> None:
     store = _store(tmp_path)
-    result = jobs.rotate(store, new_secret="Rotated2secret", ops_for=ops_for)
+    waits: list[float] = []
+    result = jobs.rotate(store, new_secret="Rotated2secret", ops_for=ops_for, sleep=waits.append)
+    assert waits == [2.0]
     stored = Credentials.from_file(store)
     assert stored.api_secret == "Rotated2secret" and stored.api_secret_id == result.new_secret_id
     assert stored.pending_secret is None and stored.previous_secret_id is None
@@ -118,7 +120,7 @@ def test_rotation_makes_room_by_revoking_the_spare_secret(ops: AccountOps, ops_f
     store = _store(tmp_path)
     current_id = next(s.id for s in ops.list_secrets() if s.id != spare.id)
     Credentials(KEY, SECRET, api_secret_id=current_id).write(store)
-    result = jobs.rotate(store, new_secret="Rotated2secret", ops_for=ops_for)
+    result = jobs.rotate(store, new_secret="Rotated2secret", ops_for=ops_for, grace_seconds=0)
     assert result.made_room_by_revoking == spare.id
     with ops_for(Credentials.from_file(store)) as rotated:
         assert [s.id for s in rotated.list_secrets()] == [result.new_secret_id]
@@ -158,11 +160,13 @@ def test_rotation_resumes_after_a_crash_at_any_step(
             raise Crash()
 
     with pytest.raises(Crash):
-        jobs.rotate(store, new_secret="Rotated2secret", ops_for=crashing_ops_for, after_store=crash_after_store)
+        jobs.rotate(
+            store, new_secret="Rotated2secret", ops_for=crashing_ops_for, after_store=crash_after_store, grace_seconds=0
+        )
     # Whatever step died, the stored credentials still work.
     with ops_for(Credentials.from_file(store)) as current:
         current.balance()
-    result = jobs.rotate(store, ops_for=ops_for)
+    result = jobs.rotate(store, ops_for=ops_for, grace_seconds=0)
     stored = Credentials.from_file(store)
     assert stored.api_secret == "Rotated2secret" and stored.pending_secret is None
     with ops_for(stored) as rotated:
@@ -188,7 +192,8 @@ def test_calls_during_rotation_never_see_a_401(ops: AccountOps, ops_for: OpsFor,
     worker.start()
     try:
         for round_ in range(3):
-            jobs.rotate(store, new_secret=f"Rotation{round_}Secret", ops_for=ops_for)
+            # The grace period is what lets a caller that read the old secret just before the switch finish.
+            jobs.rotate(store, new_secret=f"Rotation{round_}Secret", ops_for=ops_for, grace_seconds=0.3)
     finally:
         done.set()
         worker.join()

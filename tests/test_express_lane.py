@@ -39,6 +39,10 @@ REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
     ("DELETE", f"/accounts/{KEY}/secrets/{{first}}", {"auth": AUTH}),
     ("GET", "/accounts/other999/secrets", {"auth": AUTH}),
     ("GET", "/account/get-balance", {"auth": (KEY, "Wrong1secret")}),
+    ("GET", "/account/get-full-pricing/outbound/sms", {}),
+    ("GET", f"/accounts/{KEY}/secrets", {}),
+    ("GET", "/account/get-balance", {"params": {"api_key": KEY}}),
+    ("GET", "/account/get-balance", {"auth": (KEY, "Wrong1secret"), "params": {"api_key": KEY, "api_secret": SECRET}}),
     ("POST", f"/accounts/{KEY}/secrets", {"auth": AUTH, "json": {"secret": "weak"}}),
 ]
 VOLATILE = {"id", "created_at", "href", "instance"}
