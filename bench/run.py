@@ -128,12 +128,12 @@ def _wrk(
         [*command, url + path], capture_output=True, text=True, check=True, env={**os.environ, **(env or {})}
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    latencies = {}
+    latencies: dict[str, float] = {}
     for percentile in ("50", "90", "99"):
         match = re.search(rf"\s{percentile}%\s+([\d.]+)(us|ms|s)", output)
         if match:
-            value, unit = float(match.group(1)), match.group(2)
-            latencies[f"p{percentile}_ms"] = value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+            amount, unit = float(match.group(1)), match.group(2)
+            latencies[f"p{percentile}_ms"] = amount / 1000 if unit == "us" else amount * 1000 if unit == "s" else amount
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {"rps": rps, **latencies, "non_2xx": float(errors.group(1)) if errors else 0.0}
 
