@@ -95,3 +95,14 @@ def test_deterministic_ids_do_not_depend_on_the_lane(express: bool) -> None:
     assert created and json.dumps(created) == json.dumps(
         [raw for status, _, _, raw in _replay(not express) if status == 201]
     )
+
+
+@pytest.mark.parametrize("express", [True, False])
+def test_an_answer_outside_the_spec_becomes_a_500_problem_in_either_lane(express: bool) -> None:
+    app = create_app(express=express)
+    app.backend.balance = lambda api_key: (Decimal("1"), "sometimes")  # type: ignore[method-assign, assignment, return-value]
+    with in_process_http(app) as http:
+        response = http.get("/account/get-balance", auth=AUTH)
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "conform" in response.json()["detail"]
