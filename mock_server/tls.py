@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import trustme
-
 
 @dataclass(frozen=True)
 class TlsFiles:
@@ -19,6 +17,9 @@ class TlsFiles:
 
 def make_tls_files(directory: Path, hostnames: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")) -> TlsFiles:
     """Write a fresh CA and a certificate for `hostnames` into `directory`."""
+    # Imported here: cryptography is heavy, and only --tls needs it.
+    import trustme
+
     directory.mkdir(parents=True, exist_ok=True)
     ca = trustme.CA(organization_name="vonage-account-mock local CA")
     server_cert = ca.issue_cert(*hostnames)
