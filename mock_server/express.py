@@ -18,8 +18,9 @@ from urllib.parse import parse_qsl
 
 import jsonschema_rs
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mock_server.asgi import read_body, replay
 from mock_server.exceptions import InvalidCredentials
 from mock_server.fastpath import compiled, resolve_refs
 from mock_server.handlers import AccountApiHandlers
@@ -142,7 +143,7 @@ class ExpressLaneMiddleware:
             return
         except _Fallback:
             # The full path needs the body this lane may already have read.
-            await self.app(scope, _replay(consumed[0]) if consumed else receive, send)
+            await self.app(scope, replay(consumed[0]) if consumed else receive, send)
             return
         await self._answer(operation, await operation.handler(**kwargs), send)
 
@@ -163,7 +164,7 @@ class ExpressLaneMiddleware:
         for param in operation.path:
             _check(param, path_values.get(param.name), kwargs)
         if operation.body_kind is not None:
-            consumed.append(await _read(receive))
+            consumed.append(await read_body(receive))
             document = _parse_body(operation, scope, consumed[0])
             if document is not None:
                 kwargs["body"] = document
@@ -258,29 +259,6 @@ def _parse_body(operation: _Operation, scope: Scope, body: bytes) -> Any:
     if not operation.body_validator.is_valid(document):
         raise _Fallback()
     return document
-
-
-async def _read(receive: Receive) -> bytes:
-    chunks = []
-    more = True
-    while more:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        more = message.get("more_body", False)
-    return b"".join(chunks)
-
-
-def _replay(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
-
-    return receive
 
 
 def _nonconforming(detail: str) -> tuple[int, str, bytes]:

@@ -14,6 +14,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.exceptions import new_instance_id
+from mock_server.fastpath import resolve_refs
 from mock_server.journal import FAULT, claimed_account
 
 MAX_DELAY_MS = 60_000
@@ -36,7 +37,6 @@ class ResponseCatalog:
     """Every status each operation declares, with the example body the spec gives for it."""
 
     def __init__(self, spec: dict[str, Any]) -> None:
-        self._spec = spec
         self._responses: dict[str, dict[int, CannedResponse]] = {}
         for item in spec.get("paths", {}).values():
             for method, operation in item.items():
@@ -44,23 +44,15 @@ class ResponseCatalog:
                     continue
                 canned: dict[int, CannedResponse] = {}
                 for status, response in operation.get("responses", {}).items():
-                    canned[int(status)] = self._canned(self._resolve(response))
+                    canned[int(status)] = self._canned(resolve_refs(response, spec))
                 self._responses[operation["operationId"]] = canned
-
-    def _resolve(self, node: Any) -> Any:
-        while isinstance(node, dict) and "$ref" in node:
-            target: Any = self._spec
-            for part in node["$ref"].removeprefix("#/").split("/"):
-                target = target[part]
-            node = target
-        return node
 
     def _canned(self, response: dict[str, Any]) -> CannedResponse:
         for media_type, content in (response.get("content") or {}).items():
             if "example" in content:
                 return CannedResponse(media_type, content["example"])
             for example in (content.get("examples") or {}).values():
-                return CannedResponse(media_type, self._resolve(example)["value"])
+                return CannedResponse(media_type, example["value"])
             return CannedResponse(media_type, None)
         return CannedResponse(None, None)
 

@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 from starlette.types import Message
 
+from mock_server.asgi import replay
+
 
 class InProcessTransport(httpx.BaseTransport):
     """Runs each request through the ASGI app on an event loop private to the calling thread.
@@ -49,18 +51,10 @@ class InProcessTransport(httpx.BaseTransport):
             "client": self.client,
             "extensions": {},
         }
-        request_sent = False
         status = 0
         headers: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
         complete = False
-
-        async def receive() -> Message:
-            nonlocal request_sent
-            if not request_sent:
-                request_sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return {"type": "http.disconnect"}
 
         async def send(message: Message) -> None:
             nonlocal status, headers, complete
@@ -71,7 +65,7 @@ class InProcessTransport(httpx.BaseTransport):
                 chunks.append(message.get("body", b""))
                 complete = not message.get("more_body", False)
 
-        await self.app(scope, receive, send)
+        await self.app(scope, replay(body), send)
         if not status or not complete:
             # What a socket client sees when the server closes mid-response (a dropped-connection fault).
             raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")

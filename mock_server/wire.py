@@ -13,8 +13,9 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mock_server.asgi import BodyTooLarge, read_body, replay
 from mock_server.problems import generic_problem
 from mock_server.security import LEGACY_FORM_CREDENTIALS
 
@@ -22,40 +23,6 @@ MAX_BODY_BYTES = 64 * 1024
 FORM = b"application/x-www-form-urlencoded"
 FORM_POSTS = frozenset({"/account/top-up", "/account/settings"})
 _CREDENTIAL_FIELDS = ("api_key", "api_secret")
-
-
-class BodyTooLarge(Exception):
-    """The request body passed MAX_BODY_BYTES."""
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    more = True
-    while more:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge()
-        chunks.append(chunk)
-        more = message.get("more_body", False)
-    return b"".join(chunks)
-
-
-def _replay(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
-
-    return receive
 
 
 def _with_header(headers: list[tuple[bytes, bytes]], name: bytes, value: bytes) -> list[tuple[bytes, bytes]]:
@@ -94,13 +61,13 @@ class WireCompatibilityMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            body = await _read_body(receive, self.max_body_bytes)
+            body = await read_body(receive, self.max_body_bytes)
         except BodyTooLarge:
             await _too_large(send, self.max_body_bytes)
             return
         if scope["method"] == "POST" and scope["path"] in FORM_POSTS:
             scope, body = _normalise_form_post(scope, body)
-        await self.app(scope, _replay(body), send)
+        await self.app(scope, replay(body), send)
 
 
 def _content_length(scope: Scope) -> int | None:

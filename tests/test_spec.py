@@ -11,24 +11,11 @@ import yaml
 from openapi_schema_validator import OAS30Validator
 
 from mock_server.app import control_spec_path, spec_path
+from mock_server.fastpath import resolve_refs
 
 SPEC: dict[str, Any] = yaml.safe_load(spec_path().read_text(encoding="utf-8"))
 CONTROL_SPEC: dict[str, Any] = yaml.safe_load(control_spec_path().read_text(encoding="utf-8"))
 METHODS = {"get", "post", "put", "delete", "patch"}
-
-
-def _resolve(node: Any, spec: dict[str, Any] = SPEC) -> Any:
-    """Inline every local $ref (the specs have no recursive schemas)."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            target: Any = spec
-            for part in node["$ref"].removeprefix("#/").split("/"):
-                target = target[part]
-            return _resolve(target, spec)
-        return {key: _resolve(value, spec) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_resolve(item, spec) for item in node]
-    return node
 
 
 def _examples(spec: dict[str, Any], name: str) -> Iterator[tuple[str, dict[str, Any], Any]]:
@@ -37,14 +24,14 @@ def _examples(spec: dict[str, Any], name: str) -> Iterator[tuple[str, dict[str, 
     def walk(node: Any, where: str) -> Iterator[tuple[str, dict[str, Any], Any]]:
         if isinstance(node, dict):
             if "schema" in node and ("example" in node or "examples" in node):
-                schema = _resolve(node["schema"], spec)
+                schema = resolve_refs(node["schema"], spec)
                 if "example" in node:
                     yield where, schema, node["example"]
                 for label, example in (node.get("examples") or {}).items():
-                    yield f"{where}/{label}", schema, _resolve(example, spec)["value"]
+                    yield f"{where}/{label}", schema, resolve_refs(example, spec)["value"]
             if isinstance(node.get("type"), str) and "example" in node:
                 bare = {k: v for k, v in node.items() if k != "example"}
-                yield f"{where}/example", _resolve(bare, spec), node["example"]
+                yield f"{where}/example", resolve_refs(bare, spec), node["example"]
             for key, value in node.items():
                 yield from walk(value, f"{where}/{key}")
         elif isinstance(node, list):
