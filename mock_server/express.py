@@ -211,14 +211,10 @@ class ExpressLaneMiddleware:
             document, status, headers = result if len(result) == 3 else (*result, {})
             media_type = headers.get("Content-Type", "application/json")
             payload = json.dumps(document).encode()
-        if not self.validate_responses:
-            pass
-        elif (status, media_type) not in operation.responses:
-            status, media_type, payload = _nonconforming(f"status {status} {media_type} is not declared")
-        else:
-            validator = operation.responses[(status, media_type)]
-            if validator is not None and not validator.is_valid(document):
-                status, media_type, payload = _nonconforming("the body does not conform to the spec")
+        if self.validate_responses:
+            problem = _nonconformity(operation, status, media_type, document)
+            if problem:
+                status, media_type, payload = _nonconforming(problem)
         headers_out = [(b"content-length", str(len(payload)).encode())]
         if media_type is not None:
             headers_out.append((b"content-type", media_type.encode()))
@@ -259,6 +255,16 @@ def _parse_body(operation: _Operation, scope: Scope, body: bytes) -> Any:
     if not operation.body_validator.is_valid(document):
         raise _Fallback()
     return document
+
+
+def _nonconformity(operation: _Operation, status: int, media_type: str | None, document: Any) -> str | None:
+    """What makes an answer break the spec, if anything."""
+    if (status, media_type) not in operation.responses:
+        return f"status {status} {media_type} is not declared"
+    validator = operation.responses[(status, media_type)]
+    if validator is not None and not validator.is_valid(document):
+        return "the body does not conform to the spec"
+    return None
 
 
 def _nonconforming(detail: str) -> tuple[int, str, bytes]:

@@ -165,7 +165,10 @@ class VonageMock:
     def end_test(self) -> None:
         """Undo what the test did to a shared mock, and close the clients it handed out."""
         for client in self._clients:
-            client.close() if isinstance(client, httpx.Client) else client.get_httpx_client().close()
+            if isinstance(client, httpx.Client):
+                client.close()
+            else:
+                client.get_httpx_client().close()
         self._clients.clear()
         if self.shared:
             for plan_id in self._plans:
