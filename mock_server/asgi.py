@@ -1,8 +1,10 @@
-"""Small ASGI helpers shared by the middlewares: reading a request body, and handing it on again."""
+"""Small ASGI helpers shared by the middlewares: reading a request body, handing it on again, answering."""
 
 from __future__ import annotations
 
-from starlette.types import Message, Receive
+from collections.abc import Iterable
+
+from starlette.types import Message, Receive, Send
 
 
 class BodyTooLarge(Exception):
@@ -39,3 +41,19 @@ def replay(body: bytes) -> Receive:
         return {"type": "http.disconnect"}
 
     return receive
+
+
+async def send_response(
+    send: Send,
+    status: int,
+    payload: bytes = b"",
+    media_type: str | None = None,
+    extra_headers: Iterable[tuple[bytes, bytes]] = (),
+) -> None:
+    """Send a whole response at once, with its Content-Length (and Content-Type, when there is a body type)."""
+    headers = [(b"content-length", str(len(payload)).encode())]
+    if media_type is not None:
+        headers.append((b"content-type", media_type.encode()))
+    headers.extend(extra_headers)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})

@@ -11,6 +11,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mock_server.asgi import send_response
 from mock_server.exceptions import PROBLEM_JSON, new_instance_id
 from mock_server.faults import FaultBook, FaultPlan, InvalidFaultPlan
 from mock_server.journal import Journal, JournalEntry
@@ -282,7 +283,4 @@ class ControlGate:
 
 
 async def _refuse(send: Send, status: int, detail: str) -> None:
-    payload = json.dumps(ControlError(status, detail).document()).encode()
-    headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(payload)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": payload})
+    await send_response(send, status, json.dumps(ControlError(status, detail).document()).encode(), PROBLEM_JSON)

@@ -20,7 +20,7 @@ import jsonschema_rs
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_server.asgi import read_body, replay
+from mock_server.asgi import read_body, replay, send_response
 from mock_server.exceptions import InvalidCredentials
 from mock_server.fastpath import compiled, resolve_refs
 from mock_server.handlers import AccountApiHandlers
@@ -198,10 +198,7 @@ class ExpressLaneMiddleware:
     async def _refuse(self, scope: Scope, send: Send) -> None:
         error = unauthorized(scope["path"])
         scope["extensions"].setdefault("connexion_context", {})[FAILURE] = {"credentials": "missing or wrong"}
-        payload = json.dumps(error.body()).encode()
-        headers = [(b"content-length", str(len(payload)).encode()), (b"content-type", error.media_type.encode())]
-        await send({"type": "http.response.start", "status": error.status, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
+        await send_response(send, error.status, json.dumps(error.body()).encode(), error.media_type)
 
     async def _answer(self, operation: _Operation, result: Any, send: Send) -> None:
         if isinstance(result, Response):
@@ -215,11 +212,7 @@ class ExpressLaneMiddleware:
             problem = _nonconformity(operation, status, media_type, document)
             if problem:
                 status, media_type, payload = _nonconforming(problem)
-        headers_out = [(b"content-length", str(len(payload)).encode())]
-        if media_type is not None:
-            headers_out.append((b"content-type", media_type.encode()))
-        await send({"type": "http.response.start", "status": status, "headers": headers_out})
-        await send({"type": "http.response.body", "body": payload})
+        await send_response(send, status, payload, media_type)
 
 
 def _check(param: _Param, value: str | None, kwargs: dict[str, Any]) -> None:
@@ -269,5 +262,5 @@ def _nonconformity(operation: _Operation, status: int, media_type: str | None, d
 
 def _nonconforming(detail: str) -> tuple[int, str, bytes]:
     # What the full path answers when a handler's answer breaks the spec: a bug in the mock, said plainly.
-    document = generic_problem(500, "internal-error", "Response does not conform to the spec", detail)
+    document = generic_problem("internal-error", "Response does not conform to the spec", detail)
     return 500, "application/problem+json", json.dumps(document).encode()

@@ -13,6 +13,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mock_server.asgi import send_response
 from mock_server.exceptions import new_instance_id
 from mock_server.fastpath import resolve_refs
 from mock_server.journal import FAULT, claimed_account
@@ -186,25 +187,21 @@ class FaultMiddleware:
 
 
 async def _answer(send: Send, status: int, canned: CannedResponse) -> None:
-    headers: list[tuple[bytes, bytes]] = []
-    payload = b""
+    payload, media_type = b"", None
     if canned.media_type is not None and canned.example is not None:
         body = copy.deepcopy(canned.example)
         if isinstance(body, dict) and "instance" in body:
             body["instance"] = new_instance_id()
-        payload = json.dumps(body).encode()
-        headers.append((b"content-type", canned.media_type.encode()))
+        payload, media_type = json.dumps(body).encode(), canned.media_type
+    rate_limit: list[tuple[bytes, bytes]] = []
     if status == 429:
-        reset = str(int(time.time()) + 1).encode()
-        headers += [
+        rate_limit = [
             (b"retry-after", b"1"),
             (b"x-ratelimit-limit", b"30"),
             (b"x-ratelimit-remaining", b"0"),
-            (b"x-ratelimit-reset", reset),
+            (b"x-ratelimit-reset", str(int(time.time()) + 1).encode()),
         ]
-    headers.append((b"content-length", str(len(payload)).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": payload})
+    await send_response(send, status, payload, media_type, rate_limit)
 
 
 async def _drop(send: Send) -> None:

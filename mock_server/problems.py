@@ -61,7 +61,7 @@ def bad_request(path: str, invalid_parameters: dict[str, str]) -> AccountApiErro
     return RestBadRequest(invalid_parameters)
 
 
-def generic_problem(status: int, type_fragment: str, title: str, detail: str) -> dict[str, Any]:
+def generic_problem(type_fragment: str, title: str, detail: str) -> dict[str, Any]:
     """A problem document for errors that belong to no operation (unknown path, wrong verb, ...)."""
     return {"type": f"{_API_ERRORS}#{type_fragment}", "title": title, "detail": detail, "instance": new_instance_id()}
 
@@ -129,7 +129,6 @@ async def on_unsupported_media_type(request: ConnexionRequest, exc: Exception) -
     return _problem_response(
         415,
         generic_problem(
-            415,
             "content-type-header",
             "Unsupported Content-Type header",
             f"Content-Type {content_type!r} is not accepted",
@@ -175,22 +174,18 @@ async def on_http_error(request: ConnexionRequest, exc: Exception) -> ConnexionR
     status = int(getattr(exc, "status_code", None) or getattr(exc, "status", None) or 500)
     headers: dict[str, str] = dict(getattr(exc, "headers", None) or {})
     if status == 404:
-        document = generic_problem(404, "not-found", "Not Found", f"No resource at {request.url.path}")
+        document = generic_problem("not-found", "Not Found", f"No resource at {request.url.path}")
     elif status == 405:
-        document = generic_problem(405, "wrong-verb", "Request method not allowed", f"{request.method} is not allowed")
+        document = generic_problem("wrong-verb", "Request method not allowed", f"{request.method} is not allowed")
     else:
-        document = generic_problem(
-            status, "error", str(getattr(exc, "title", "Error")), str(getattr(exc, "detail", ""))
-        )
+        document = generic_problem("error", str(getattr(exc, "title", "Error")), str(getattr(exc, "detail", "")))
     return _problem_response(status, document, headers)
 
 
 async def on_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """A bug in the mock: a problem document, never a traceback on the wire."""
     _log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _problem_response(
-        500, generic_problem(500, "internal-error", "Internal Error", "The mock failed; see its log")
-    )
+    return _problem_response(500, generic_problem("internal-error", "Internal Error", "The mock failed; see its log"))
 
 
 _log = logging.getLogger("vonage_account_mock")

@@ -10,12 +10,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_server.asgi import BodyTooLarge, read_body, replay
+from mock_server.asgi import BodyTooLarge, read_body, replay, send_response
 from mock_server.problems import generic_problem
 from mock_server.security import LEGACY_FORM_CREDENTIALS
 
@@ -106,19 +105,8 @@ def _normalise_form_post(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    document: dict[str, Any] = generic_problem(
-        413, "payload-too-large", "Payload Too Large", f"Request bodies are limited to {limit} bytes"
+    document = generic_problem("payload-too-large", "Payload Too Large", f"Request bodies are limited to {limit} bytes")
+    # The unread rest of the body makes the connection unusable.
+    await send_response(
+        send, 413, json.dumps(document).encode(), "application/problem+json", [(b"connection", b"close")]
     )
-    payload = json.dumps(document).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(payload)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})
