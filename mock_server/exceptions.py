@@ -23,13 +23,9 @@ class AccountApiError(Exception):
     status: ClassVar[int] = 400
     media_type: ClassVar[str] = JSON
 
-    def body(self) -> dict[str, Any] | None:
-        """The JSON document sent on the wire (None: an empty body)."""
+    def body(self) -> dict[str, Any]:
+        """The JSON document sent on the wire."""
         raise NotImplementedError
-
-    def headers(self) -> dict[str, str]:
-        """Extra response headers."""
-        return {}
 
 
 class InvalidCredentials(Exception):

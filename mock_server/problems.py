@@ -68,23 +68,12 @@ def generic_problem(type_fragment: str, title: str, detail: str) -> dict[str, An
 
 def as_handler_result(error: AccountApiError) -> tuple[Any, int, dict[str, str]]:
     """An error as a handler's return value, so it passes response validation like any answer."""
-    body = error.body()
-    headers = dict(error.headers())
-    if body is None:
-        return None, error.status, headers
-    headers["Content-Type"] = error.media_type
-    return body, error.status, headers
+    return error.body(), error.status, {"Content-Type": error.media_type}
 
 
 def as_response(error: AccountApiError) -> ConnexionResponse:
     """An error as a finished response, for errors raised before a handler runs."""
-    body = error.body()
-    return ConnexionResponse(
-        status_code=error.status,
-        mimetype=error.media_type if body is not None else None,
-        body=_dump(body) if body is not None else b"",
-        headers=error.headers(),
-    )
+    return ConnexionResponse(status_code=error.status, mimetype=error.media_type, body=_dump(error.body()))
 
 
 def _dump(document: dict[str, Any]) -> bytes:
