@@ -12,8 +12,8 @@ from schemathesis.schemas import BaseSchema
 
 from contract_tests.dialect import agree_on_regex_dialect
 from mock_server import AccountMockApp, AccountSeed
-from mock_server.app import spec_path
 from mock_server.clients import basic_header
+from mock_server.spec import spec_path
 
 PRIMARY = AccountSeed(api_key="prim0001", secrets=("Primary1secret",))
 SUB_ACCOUNT = AccountSeed(api_key="sub00001", secrets=("Subacct1secret",), primary="prim0001")

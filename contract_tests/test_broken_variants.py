@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.core.failures import FailureGroup
 
 from mock_server import AccountSeed, create_app
-from mock_server.app import spec_path
 from mock_server.clients import basic_header
 from mock_server.server import ThreadedMockServer
+from mock_server.spec import spec_path
 
 ACCOUNT = AccountSeed(api_key="broken01", secrets=("Broken1secret",))
 AUTH = {"Authorization": basic_header(ACCOUNT.api_key, ACCOUNT.secrets[0])}

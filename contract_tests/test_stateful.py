@@ -12,8 +12,8 @@ from schemathesis.openapi.checks import UseAfterFree
 
 from contract_tests.stateful import PRIMARY, SUB_ACCOUNT, secrets_state_machine
 from mock_server import create_app
-from mock_server.app import spec_path
 from mock_server.clients import basic_header
+from mock_server.spec import spec_path
 
 SPEC_LINKS = yaml.safe_load(spec_path().read_text())["paths"]["/accounts/{api_key}/secrets"]["get"]["responses"]["200"][
     "links"

@@ -1,62 +1,124 @@
-"""The app factory: the Account API and the control API, served by connexion over one AccountBackend."""
+"""The app factory: the Account API and the control API over one AccountBackend, as one ASGI app.
+
+Every request passes the control gate, the journal and the wire fixes, is routed from the spec, meets the fault
+plans, and is answered by the express lane when it can fully check it. Everything else goes to connexion's full
+path, which is built on first need: start-up never waits for connexion, and a suite that only makes well-formed
+calls never pays for it.
+"""
 
 from __future__ import annotations
 
-import copy
-import functools
+import logging
+import threading
+import warnings
 from collections.abc import Iterable
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
-import yaml
-from connexion import AsyncApp
-from connexion.exceptions import ProblemException
-from connexion.middleware import MiddlewarePosition
-from connexion.options import SwaggerUIOptions
-from connexion.resolver import Resolver
-from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_server.control import CONTROL_PREFIX, ControlGate, ControlHandlers, MockControl
+from mock_server.control import CONTROL_PREFIX, ControlGate, MockControl
 from mock_server.express import ExpressLaneMiddleware, build_operations
-from mock_server.fastpath import CachedAsyncApi
 from mock_server.faults import FaultBook, FaultMiddleware, ResponseCatalog
 from mock_server.handlers import AccountApiHandlers
 from mock_server.journal import MAX_ENTRIES, Journal, JournalMiddleware
 from mock_server.models import AccountBackend, AccountSeed
-from mock_server.problems import EXCEPTION_HANDLERS, AllowedMethods, http_error_handler
-from mock_server.security import security_map
-from mock_server.validation import VALIDATOR_MAP
+from mock_server.problems import CrashGuard
+from mock_server.routing import OperationRouter, RoutingMiddleware
+from mock_server.spec import control_spec_path, load_spec, spec_path
 from mock_server.wire import MAX_BODY_BYTES, WireCompatibilityMiddleware
 
+__all__ = ["AccountMockApp", "control_spec_path", "create_app", "spec_path"]
 
-def _spec_file(name: str) -> Path:
-    repo_copy = Path(__file__).resolve().parent.parent / "openapi" / name
-    if repo_copy.is_file():
-        return repo_copy
-    return Path(str(resources.files("mock_server").joinpath(f"openapi/{name}")))
+log = logging.getLogger("vonage_account_mock")
 
 
-def spec_path() -> Path:
-    """The Account API spec: the repository's `openapi/account.yaml`, or the copy shipped in the package."""
-    return _spec_file("account.yaml")
+class FullPath:
+    """connexion's app, built once, by the first request that needs it or ahead of time by `warm_up()`."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._app: ASGIApp | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def ready(self) -> bool:
+        """Whether the full path has been built."""
+        return self._app is not None
+
+    def get(self) -> ASGIApp:
+        """The built app (building it now, or waiting for a build under way)."""
+        if self._app is None:
+            with self._lock:
+                if self._app is None:
+                    self._app = self._build()
+        return self._app
+
+    def warm_up(self) -> None:
+        """Build in a background thread, so that the first request needing the full path does not wait for it."""
+        if not self.ready:
+            threading.Thread(target=self._warm_up, name="vonage-account-mock-warm-up", daemon=True).start()
+
+    def _warm_up(self) -> None:
+        try:
+            self.get()
+        except Exception:  # pragma: no cover - the first request that needs it will try again, and report
+            log.exception("building the full path in the background failed")
+
+    def _build(self) -> ASGIApp:
+        with warnings.catch_warnings():
+            # Deprecations inside connexion and starlette's test client, which connexion imports; consumers
+            # running their suites with warnings as errors must not fail on them.
+            warnings.filterwarnings("ignore", category=DeprecationWarning, module="connexion")
+            warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
+            from mock_server.full_path import build_full_path
+
+            app: ASGIApp = build_full_path(**self._options)
+            return app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Built in the loop's own thread when nothing built it yet: once per process, at most a fraction of a second.
+        await (self._app or self.get())(scope, receive, send)
 
 
-def control_spec_path() -> Path:
-    """The control API spec, `openapi/mock-control.yaml`."""
-    return _spec_file("mock-control.yaml")
-
-
-class AccountMockApp(AsyncApp):  # type: ignore[misc]
+class AccountMockApp:
     """The mock's ASGI app: `backend` holds the accounts, `control` what tests may do to the mock."""
 
-    backend: AccountBackend
-    control: MockControl
+    def __init__(self, *, backend: AccountBackend, control: MockControl, stack: ASGIApp, full_path: FullPath) -> None:
+        self.backend = backend
+        self.control = control
+        self.full_path = full_path
+        self._stack = stack
+        self._warm_up_after_answer = False
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Handlers decorated once per operation instead of once per request.
-        self._middleware_app.api_cls = CachedAsyncApi
+    def warm_up(self, *, after_first_answer: bool = False) -> None:
+        """Build the full path (connexion) in the background now, or once the first request has been answered.
+
+        Waiting for the first answer keeps the build from competing with it: a server's readiness probe is answered
+        at once, and the full path is ready a fraction of a second later.
+        """
+        if after_first_answer and not self.full_path.ready:
+            self._warm_up_after_answer = True
+        else:
+            self.full_path.warm_up()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        await self._stack(scope, receive, send)
+        if self._warm_up_after_answer:
+            self._warm_up_after_answer = False
+            self.full_path.warm_up()
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        # Nothing to start or stop: state lives in the backend, and the full path is built on first need.
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
 
 def create_app(
@@ -86,69 +148,34 @@ def create_app(
     seeds = list(seeds)
     if seeds:
         backend.set_baseline(seeds)
-    spec = _load_spec(spec_path())
+    spec = load_spec(spec_path())
     journal = Journal(journal_size)
     faults = FaultBook(ResponseCatalog(spec))
     mock_control = MockControl(backend, journal, faults)
-
-    app = AccountMockApp(__name__, swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"))
-    app.backend = backend
-    app.control = mock_control
-    # Outermost first: the gate, then the journal (which sees every answer), then the wire fixes, all before
-    # connexion routes; faults apply once the operation is known, before credentials are checked.
-    app.add_middleware(ControlGate, position=MiddlewarePosition.BEFORE_EXCEPTION, enabled=control, token=control_token)
-    app.add_middleware(
-        JournalMiddleware,
-        position=MiddlewarePosition.BEFORE_EXCEPTION,
-        journal=journal,
-        excluded_prefixes=(CONTROL_PREFIX + "/", "/ui", "/openapi.json"),
-    )
-    app.add_middleware(
-        WireCompatibilityMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, max_body_bytes=max_body_bytes
-    )
-    app.add_middleware(FaultMiddleware, position=MiddlewarePosition.BEFORE_SECURITY, book=faults)
     handlers = AccountApiHandlers(backend)
+    router = OperationRouter(spec)
+    full_path = FullPath(
+        spec=spec,
+        control_spec=load_spec(control_spec_path()) if control else None,
+        handlers=handlers,
+        control=mock_control,
+        validate_responses=validate_responses,
+        allowed_methods=router.allowed,
+    )
+
+    # Built inside out: the request meets these layers in the reverse order.
+    stack: ASGIApp = full_path
     if express:
-        app.add_middleware(
-            ExpressLaneMiddleware,
-            position=MiddlewarePosition.BEFORE_SECURITY,
-            backend=backend,
-            operations=build_operations(spec, handlers),
-            validate_responses=validate_responses,
+        stack = ExpressLaneMiddleware(
+            stack, backend=backend, operations=build_operations(spec, handlers), validate_responses=validate_responses
         )
-
-    common: dict[str, Any] = {
-        "security_map": security_map(backend),
-        "validator_map": VALIDATOR_MAP,
-        "strict_validation": True,
-        "validate_responses": validate_responses,
-        "pythonic_params": True,
-    }
-    # Parsed once with libyaml and handed over as copies: connexion's own YAML parsing is the slowest part of start-up.
-    app.add_api(copy.deepcopy(spec), resolver=_resolver(handlers), name="account", **common)
-    if control:
-        app.add_api(
-            copy.deepcopy(_load_spec(control_spec_path())),
-            resolver=_resolver(ControlHandlers(mock_control)),
-            base_path=CONTROL_PREFIX,
-            name="control",
-            swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
-            **common,
-        )
-    for exception_class, handler in EXCEPTION_HANDLERS:
-        app.add_error_handler(exception_class, handler)
-    on_http_error = http_error_handler(AllowedMethods(spec))
-    app.add_error_handler(ProblemException, on_http_error)
-    app.add_error_handler(HTTPException, on_http_error)
-    return app
-
-
-def _resolver(handlers: object) -> Resolver:
-    return Resolver(function_resolver=lambda operation_id: getattr(handlers, operation_id))
-
-
-@functools.cache
-def _load_spec(path: Path) -> dict[str, Any]:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    document: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
-    return document
+    # Faults apply once the operation is known, before credentials are checked.
+    stack = FaultMiddleware(stack, book=faults)
+    stack = RoutingMiddleware(stack, router=router)
+    # A bug in a handler answers a 500 problem document that the journal still records.
+    stack = CrashGuard(stack)
+    stack = WireCompatibilityMiddleware(stack, max_body_bytes=max_body_bytes)
+    stack = JournalMiddleware(stack, journal=journal, excluded_prefixes=(CONTROL_PREFIX + "/", "/ui", "/openapi.json"))
+    stack = ControlGate(stack, enabled=control, token=control_token)
+    stack = CrashGuard(stack)
+    return AccountMockApp(backend=backend, control=mock_control, stack=stack, full_path=full_path)

@@ -103,6 +103,8 @@ def serve(
         click.echo(f"warning: listening on {host}, reachable beyond this machine", err=True)
     if seeds:
         click.echo(f"Seeded {len(seeds)} account(s){' (strict)' if strict else ''}")
+    # The express lane answers from the start; connexion's full path is built right after the first answer.
+    app.warm_up(after_first_answer=True)
     try:
         serve_forever(app, sock, tls=tls_files, log_level=log_level)
     except KeyboardInterrupt:

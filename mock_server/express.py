@@ -1,10 +1,13 @@
 """The express lane: common, well-formed Account API calls answered without connexion's per-request layers.
 
-It sits after connexion's routing (the operation is known) and before its security and validation. A request it
-can fully check — credentials that authenticate, parameters and body that validate against the spec — it answers
-itself: the same handler, the same response validation against the spec. Anything else (bad credentials, invalid
-input, an odd content type) goes down connexion's full path, which answers the documented error, so errors have
-one source of truth. The express lane never answers something the full path would refuse.
+It sits after the router (the operation is known) and in front of connexion's full path. A request it can fully
+check — credentials that authenticate, parameters and body that validate against the spec — it answers itself: the
+same handler, the same response validation against the spec. Anything else (bad credentials aside, which it answers
+with the same 401; invalid input; an odd content type) goes down connexion's full path, which answers the documented
+error, so errors have one source of truth. The express lane never answers something the full path would refuse.
+
+Its schemas are checked by compiled (Rust) validators, and it needs neither connexion nor jsonschema: a server can
+answer on the express lane while connexion is still being imported and built.
 """
 
 from __future__ import annotations
@@ -21,14 +24,12 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.asgi import read_body, replay, send_response
+from mock_server.context import AUTH_SCHEME, CALLER, FAILURE, LEGACY_FORM_CREDENTIALS, request_context, routed_operation
 from mock_server.exceptions import InvalidCredentials
-from mock_server.fastpath import compiled, resolve_refs
 from mock_server.handlers import AccountApiHandlers
-from mock_server.journal import FAILURE
 from mock_server.models import AccountBackend
 from mock_server.problems import generic_problem, unauthorized
-from mock_server.security import AUTH_SCHEME, CALLER, LEGACY_FORM_CREDENTIALS
-from mock_server.validation import ParameterSchemaValidator, RequestSchemaValidator
+from mock_server.spec import resolve_refs
 
 _METHODS = ("get", "post", "delete")
 _QUERY_PAIR = ("api_key", "api_secret")
@@ -65,6 +66,13 @@ class _Operation:
     allowed_query: frozenset[str]
 
 
+def _validator(schema: dict[str, Any]) -> Any:
+    # Formats too, as the full path checks them. The spec's patterns keep to what ECMAScript and the Rust engine
+    # read alike (explicit classes, `$` at the very end); tests/test_express_lane.py holds the two lanes' checks
+    # to each other.
+    return jsonschema_rs.Draft4Validator(schema, validate_formats=True)
+
+
 def _argument(name: str) -> str:
     return f"{name}_" if name in _BUILTINS else name
 
@@ -81,7 +89,7 @@ def build_operations(spec: dict[str, Any], handlers: AccountApiHandlers) -> dict
             params = [resolve_refs(p, spec) for p in shared] + definition.get("parameters", [])
             by_location: dict[str, list[_Param]] = {"query": [], "path": []}
             for param in params:
-                validator = compiled(param["schema"], ParameterSchemaValidator)
+                validator = _validator(param["schema"])
                 by_location[param["in"]].append(
                     _Param(param["name"], _argument(param["name"]), bool(param.get("required")), validator)
                 )
@@ -92,7 +100,7 @@ def build_operations(spec: dict[str, Any], handlers: AccountApiHandlers) -> dict
                 media = next(iter(content))
                 body_kind = "json" if "json" in media else "form"
                 body_required = bool(definition["requestBody"].get("required"))
-                body_validator = compiled(content[media]["schema"], RequestSchemaValidator)
+                body_validator = _validator(content[media]["schema"])
             responses: dict[tuple[int, str | None], Any] = {}
             for status, response in definition["responses"].items():
                 contents = response.get("content") or {}
@@ -130,8 +138,8 @@ class ExpressLaneMiddleware:
         self.validate_responses = validate_responses
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        extensions = scope.get("extensions") or {}
-        operation = self.operations.get(extensions.get("connexion_routing", {}).get("operation_id"))
+        name = routed_operation(scope)
+        operation = self.operations.get(name) if name else None
         if operation is None:
             await self.app(scope, receive, send)
             return
@@ -171,7 +179,7 @@ class ExpressLaneMiddleware:
         return kwargs
 
     def _authenticate(self, operation: _Operation, scope: Scope, query: dict[str, str]) -> str:
-        context = scope["extensions"].setdefault("connexion_context", {})
+        context = request_context(scope)
         authorization = next((v for k, v in scope["headers"] if k == b"authorization"), None)
         pair = operation.query_pair and "api_key" in query and "api_secret" in query
         try:
@@ -197,7 +205,7 @@ class ExpressLaneMiddleware:
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         error = unauthorized(scope["path"])
-        scope["extensions"].setdefault("connexion_context", {})[FAILURE] = {"credentials": "missing or wrong"}
+        request_context(scope)[FAILURE] = {"credentials": "missing or wrong"}
         await send_response(send, error.status, json.dumps(error.body()).encode(), error.media_type)
 
     async def _answer(self, operation: _Operation, result: Any, send: Send) -> None:
@@ -220,7 +228,7 @@ def _check(param: _Param, value: str | None, kwargs: dict[str, Any]) -> None:
         if param.required:
             raise _Fallback()
         return
-    if not param.validator.is_valid(value):
+    if not _valid(param.validator, value):
         raise _Fallback()
     kwargs[param.argument] = value
 
@@ -245,9 +253,17 @@ def _parse_body(operation: _Operation, scope: Scope, body: bytes) -> Any:
                 raise _Fallback()
     except (ValueError, UnicodeDecodeError):
         raise _Fallback() from None
-    if not operation.body_validator.is_valid(document):
+    if not _valid(operation.body_validator, document):
         raise _Fallback()
     return document
+
+
+def _valid(validator: Any, instance: Any) -> bool:
+    try:
+        return bool(validator.is_valid(instance))
+    except (ValueError, OverflowError):
+        # What the Rust validator cannot take in (e.g. a number beyond its range): let the full path judge.
+        return False
 
 
 def _nonconformity(operation: _Operation, status: int, media_type: str | None, document: Any) -> str | None:

@@ -14,9 +14,10 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.asgi import send_response
+from mock_server.context import FAULT, request_context, routed_operation
 from mock_server.exceptions import new_instance_id
-from mock_server.fastpath import resolve_refs
-from mock_server.journal import FAULT, claimed_account
+from mock_server.journal import claimed_account
+from mock_server.spec import resolve_refs
 
 MAX_DELAY_MS = 60_000
 _HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
@@ -169,13 +170,13 @@ class FaultMiddleware:
         self.book = book
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        operation_id = scope.get("extensions", {}).get("connexion_routing", {}).get("operation_id")
+        operation_id = routed_operation(scope)
         # Most requests meet no plan at all: skip working out who is calling.
         plan = self.book.take(operation_id, claimed_account(scope)) if operation_id and self.book.active else None
         if plan is None:
             await self.app(scope, receive, send)
             return
-        scope["extensions"].setdefault("connexion_context", {})[FAULT] = plan.id
+        request_context(scope)[FAULT] = plan.id
         if plan.delay_ms:
             await asyncio.sleep(plan.delay_ms / 1000)
         if plan.drop:

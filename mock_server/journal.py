@@ -17,17 +17,12 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.security import AUTH_SCHEME, CALLER
+from mock_server.context import AUTH_SCHEME, CALLER, FAILURE, FAULT, request_context, routed_operation
 
 REDACTED = "[redacted]"
 SENSITIVE = frozenset({"api_secret", "secret"})
 MAX_ENTRIES = 1000
 MAX_BODY_CAPTURE = 4096
-FAILURE = "vonage_mock.failure"
-"""Context key under which error handlers leave what made a request fail validation."""
-FAULT = "vonage_mock.fault"
-"""Context key under which the fault middleware leaves the id of the plan that fired."""
-
 log = logging.getLogger("vonage_account_mock.access")
 
 
@@ -165,8 +160,7 @@ class JournalMiddleware:
             await self.app(scope, receive, send)
             return
         # Shared with every shallow copy of the scope further in, so what they learn comes back here.
-        extensions = scope.setdefault("extensions", {})
-        context = extensions.setdefault("connexion_context", {})
+        context = request_context(scope)
         started = time.perf_counter()
         status = 0
         captured: list[bytes] = []
@@ -190,12 +184,11 @@ class JournalMiddleware:
         try:
             await self.app(scope, receive_and_capture, send_and_note)
         finally:
-            routing = extensions.get("connexion_routing", {})
             content_type = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-type"), "")
             entry = JournalEntry(
                 seq=self.journal.next_seq(),
                 at=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                operation_id=routing.get("operation_id") or None,
+                operation_id=routed_operation(scope),
                 method=scope["method"],
                 path=scope["path"],
                 query=_redact_pairs(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from mock_server.app import spec_path
+from mock_server.spec import spec_path
 
 PRISM_VARIABLE = "PRISM_BIN"
 _REPOSITORY = Path(__file__).resolve().parent.parent

@@ -6,15 +6,9 @@ from typing import Any
 
 from connexion.security import ApiKeySecurityHandler, BasicSecurityHandler
 
-from mock_server.fastpath import precomputed_generic_check
+from mock_server.connexion_speedups import precomputed_generic_check
+from mock_server.context import AUTH_SCHEME, CALLER, LEGACY_FORM_CREDENTIALS
 from mock_server.models import AccountBackend
-
-CALLER = "caller"
-"""Context key (and handler argument) holding the api_key that authenticated."""
-AUTH_SCHEME = "auth_scheme"
-"""Context key holding which credentials matched: `basic`, `query` or `form`."""
-LEGACY_FORM_CREDENTIALS = "vonage_mock.form_credentials"
-"""Scope key set by the wire middleware when the query pair came from a form body."""
 
 
 def _authenticated(request: Any, api_key: str, scheme: str) -> dict[str, Any]:

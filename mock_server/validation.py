@@ -15,7 +15,7 @@ from connexion.validators import FormDataValidator, JSONRequestBodyValidator, Pa
 from jsonschema import Draft4Validator, ValidationError
 from jsonschema.validators import extend
 
-from mock_server.fastpath import compiled, response_validator_class
+from mock_server.connexion_speedups import compiled, response_validator_class
 
 _format_checker = Draft4Validator.FORMAT_CHECKER
 

@@ -15,8 +15,8 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.asgi import BodyTooLarge, read_body, replay, send_response
+from mock_server.context import LEGACY_FORM_CREDENTIALS
 from mock_server.problems import generic_problem
-from mock_server.security import LEGACY_FORM_CREDENTIALS
 
 MAX_BODY_BYTES = 64 * 1024
 FORM = b"application/x-www-form-urlencoded"

@@ -10,8 +10,7 @@ import pytest
 import yaml
 from openapi_schema_validator import OAS30Validator
 
-from mock_server.app import control_spec_path, spec_path
-from mock_server.fastpath import resolve_refs
+from mock_server.spec import control_spec_path, resolve_refs, spec_path
 
 SPEC: dict[str, Any] = yaml.safe_load(spec_path().read_text(encoding="utf-8"))
 CONTROL_SPEC: dict[str, Any] = yaml.safe_load(control_spec_path().read_text(encoding="utf-8"))

@@ -11,7 +11,7 @@ import functools
 import threading
 from typing import Any
 
-from connexion.apps.asynchronous import AsyncApi, AsyncOperation
+from connexion.apps.asynchronous import AsyncApi, AsyncApp, AsyncOperation
 from connexion.context import receive as context_receive
 from connexion.context import scope as context_scope
 from connexion.decorators import StarletteDecorator
@@ -112,18 +112,8 @@ def precomputed_generic_check(handler: Any, func: Any, exception_msg: str) -> An
     return wrapper
 
 
-# -- the fast path for Account API operations ----------------------------------------------------------------------
-
-
-def resolve_refs(node: Any, root: dict[str, Any]) -> Any:
-    """A copy of `node` with every local $ref inlined (the specs have no recursive schemas)."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            target: Any = root
-            for part in node["$ref"].removeprefix("#/").split("/"):
-                target = target[part]
-            return resolve_refs(target, root)
-        return {key: resolve_refs(value, root) for key, value in node.items()}
-    if isinstance(node, list):
-        return [resolve_refs(item, root) for item in node]
-    return node
+def build_middleware_stack(app: AsyncApp) -> None:
+    """Do now what connexion does on an app's first request: build its middleware stack and load its specs."""
+    middleware = app.middleware
+    if middleware.middleware_stack is None:
+        middleware.app, middleware.middleware_stack = middleware._build_middleware_stack()

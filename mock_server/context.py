@@ -1,0 +1,36 @@
+"""What the layers learn about a request and leave for each other, in the request scope.
+
+Most of it sits in connexion's request context (`scope["extensions"]["connexion_context"]`), where the full path's
+handlers and error handlers can read it too; `request_context()` returns that dict.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.types import Scope
+
+OPERATION = "vonage_mock.operation"
+"""Extensions key: the operationId the router matched (absent when the request is no Account API operation)."""
+CALLER = "caller"
+"""Context key (and handler argument) holding the api_key that authenticated."""
+AUTH_SCHEME = "auth_scheme"
+"""Context key holding which credentials matched: `basic`, `query` or `form`."""
+FAILURE = "vonage_mock.failure"
+"""Context key holding why a request was refused (field name to reason), for the journal."""
+FAULT = "vonage_mock.fault"
+"""Context key holding the id of the fault plan that answered."""
+LEGACY_FORM_CREDENTIALS = "vonage_mock.form_credentials"
+"""Scope key set by the wire middleware when the query pair came from a form body."""
+
+
+def request_context(scope: Scope) -> dict[str, Any]:
+    """connexion's request context, created when missing; shared by every shallow copy of the scope."""
+    context: dict[str, Any] = scope.setdefault("extensions", {}).setdefault("connexion_context", {})
+    return context
+
+
+def routed_operation(scope: Scope) -> str | None:
+    """The Account API operation the router matched, if any."""
+    found: str | None = scope.get("extensions", {}).get(OPERATION)
+    return found

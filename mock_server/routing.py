@@ -1,0 +1,56 @@
+"""Routing Account API requests to their operation, from the spec's path templates, without connexion."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mock_server.context import OPERATION
+from mock_server.spec import path_pattern
+
+_METHODS = ("get", "put", "post", "delete", "patch", "options", "head")
+
+
+class OperationRouter:
+    """Which operation a method and path name, and which methods a path allows."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self._table: list[tuple[re.Pattern[str], dict[str, str]]] = []
+        for template, item in spec.get("paths", {}).items():
+            operations = {method.upper(): item[method]["operationId"] for method in _METHODS if method in item}
+            self._table.append((path_pattern(template), operations))
+
+    def match(self, method: str, path: str) -> tuple[str, dict[str, str]] | None:
+        """The operationId and path parameters of a request, or None when no operation has that method and path."""
+        for pattern, operations in self._table:
+            found = pattern.match(path)
+            if found:
+                operation_id = operations.get(method)
+                return (operation_id, found.groupdict()) if operation_id else None
+        return None
+
+    def allowed(self, path: str) -> str | None:
+        """The `Allow` header value for a path the spec has (HEAD goes with GET), or None."""
+        for pattern, operations in self._table:
+            if pattern.match(path):
+                methods = set(operations) | ({"HEAD"} if "GET" in operations else set())
+                return ", ".join(sorted(methods))
+        return None
+
+
+class RoutingMiddleware:
+    """Notes the Account API operation of a request (and its path parameters) for the layers further in."""
+
+    def __init__(self, app: ASGIApp, *, router: OperationRouter) -> None:
+        self.app = app
+        self.router = router
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            matched = self.router.match(scope["method"], scope["path"])
+            if matched is not None:
+                scope.setdefault("extensions", {})[OPERATION] = matched[0]
+                scope["path_params"] = matched[1]
+        await self.app(scope, receive, send)
