@@ -228,7 +228,7 @@ def _check(param: _Param, value: str | None, kwargs: dict[str, Any]) -> None:
         if param.required:
             raise _Fallback()
         return
-    if not _valid(param.validator, value):
+    if not accepts(param.validator, value):
         raise _Fallback()
     kwargs[param.argument] = value
 
@@ -253,16 +253,17 @@ def _parse_body(operation: _Operation, scope: Scope, body: bytes) -> Any:
                 raise _Fallback()
     except (ValueError, UnicodeDecodeError):
         raise _Fallback() from None
-    if not _valid(operation.body_validator, document):
+    if not accepts(operation.body_validator, document):
         raise _Fallback()
     return document
 
 
-def _valid(validator: Any, instance: Any) -> bool:
+def accepts(validator: Any, instance: Any) -> bool:
+    """Whether one of the lane's validators accepts `instance` (False when it cannot even take it in)."""
     try:
         return bool(validator.is_valid(instance))
     except (ValueError, OverflowError):
-        # What the Rust validator cannot take in (e.g. a number beyond its range): let the full path judge.
+        # What the Rust validator cannot take in (a lone surrogate, a number beyond its range): the full path judges.
         return False
 
 

@@ -106,3 +106,24 @@ def test_an_answer_outside_the_spec_becomes_a_500_problem_in_either_lane(express
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert "conform" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("express", [True, False])
+def test_a_bug_in_a_handler_is_a_logged_500_problem_in_either_lane(
+    express: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(express=express)
+
+    def broken(api_key: str) -> None:
+        raise RuntimeError("boom")
+
+    app.backend.balance = broken  # type: ignore[method-assign, assignment]
+    with in_process_http(app) as http:
+        response = http.get("/account/get-balance", auth=AUTH)
+        assert http.get("/account/get-balance", auth=(KEY, "Wrong1secret")).status_code == 401
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["title"] == "Internal Error"
+    assert "boom" not in response.text and "Traceback" not in response.text
+    assert any(record.exc_info and "boom" in str(record.exc_info[1]) for record in caplog.records)
+    assert [entry.status for entry in app.control.journal_entries()] == [500, 401]

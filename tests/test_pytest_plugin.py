@@ -50,6 +50,14 @@ def test_faults_and_unfired_plans(vonage_client, vonage_mock):
         vonage_mock.fault("get_balance", status=418)
 
 
+def test_invalid_input_gets_the_documented_error(vonage_client, vonage_mock):
+    # The first answer from the full path, built on this first need: must not trip -W error.
+    key = vonage_mock.default_api_key
+    weak = create_secret.sync_detailed(key, client=vonage_client, body=CreateSecretRequest("weak"))
+    assert weak.status_code == 400
+    assert weak.parsed.invalid_parameters[0].name == "secret"
+
+
 def test_spend_and_top_up(vonage_mock):
     account = vonage_mock.seed_account(balance="1.00", auto_reload={"enabled": True, "trx": "t-1", "amount": "5"})
     client = vonage_mock.client(account.api_key, account.api_secret)
@@ -90,13 +98,13 @@ def test_fixtures_are_registered_with_docstrings(pytester: pytest.Pytester) -> N
 def test_a_consumer_suite_runs_on_the_plugin_alone(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_consumer=CONSUMER_TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
-    result.assert_outcomes(passed=7)
+    result.assert_outcomes(passed=8)
 
 
 def test_parallel_workers_are_isolated(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_consumer=CONSUMER_TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
-    result.assert_outcomes(passed=7)
+    result.assert_outcomes(passed=8)
 
 
 def test_a_mock_started_outside_pytest_is_shared_by_tenant(
@@ -109,6 +117,6 @@ def test_a_mock_started_outside_pytest_is_shared_by_tenant(
         monkeypatch.setenv("VONAGE_ACCOUNT_MOCK_URL", server.url)
         pytester.makepyfile(test_consumer=COMMON_TESTS)
         result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-        result.assert_outcomes(passed=5)
+        result.assert_outcomes(passed=6)
         assert http.get("/_mock/accounts").json() == {"accounts": ["bystander"]}
         assert http.get("/_mock/faults").json() == {"plans": []}
