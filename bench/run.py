@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -92,9 +93,29 @@ TARGETS: dict[str, Callable[[int], list[str]]] = {
 }
 
 
+@dataclass
+class Started:
+    """A target just started: its URL, and seconds from launch to its first 200 and to its first refusal."""
+
+    url: str
+    cold_start_s: float
+    first_refusal_s: float | None
+
+
+def _refused(url: str) -> bool:
+    """Whether an authenticated call with an invalid parameter is refused (the mock's full path, Prism's validator)."""
+    response = httpx.get(
+        f"{url}/account/get-pricing/outbound/sms",
+        params={"country": "gb"},
+        headers={"Authorization": f"Basic {_basic(KEY, SECRET)}"},
+        timeout=30,
+    )
+    return 400 <= response.status_code < 500
+
+
 @contextmanager
-def serving(target: str) -> Iterator[tuple[str, float]]:
-    """Start a target on a free port; yield its URL and its cold start (seconds to the first 200)."""
+def serving(target: str) -> Iterator[Started]:
+    """Start a target on a free port; yield it with its cold-start figures."""
     port = _free_port()
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -103,7 +124,10 @@ def serving(target: str) -> Iterator[tuple[str, float]]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(f"{url}/account/get-balance")
-        yield url, time.perf_counter() - started
+        cold_start = time.perf_counter() - started
+        # Straight after the first 200: the mock builds its full path (connexion) only after its first answer.
+        first_refusal = time.perf_counter() - started if _refused(url) else None
+        yield Started(url, cold_start, first_refusal)
     finally:
         os.killpg(process.pid, 15)
         process.wait(timeout=10)
@@ -177,12 +201,18 @@ def measure() -> dict[str, Any]:
     """Every figure of the run."""
     results: dict[str, Any] = {"runs": RUNS, "seconds_per_run": SECONDS, "connections": CONNECTIONS, "targets": {}}
     for target in TARGETS:
-        runs, cold = [], []
+        runs, cold, refusals = [], [], []
         for _ in range(RUNS):
-            with serving(target) as (url, cold_start):
-                cold.append(cold_start)
-                runs.append(_scenarios(url))
-        results["targets"][target] = {"cold_start_s": statistics.median(cold), **_median_runs(runs)}
+            with serving(target) as started:
+                cold.append(started.cold_start_s)
+                if started.first_refusal_s is not None:
+                    refusals.append(started.first_refusal_s)
+                runs.append(_scenarios(started.url))
+        results["targets"][target] = {
+            "cold_start_s": statistics.median(cold),
+            "first_refusal_s": statistics.median(refusals) if refusals else None,
+            **_median_runs(runs),
+        }
         print(f"measured {target}", file=sys.stderr)
     results["in_process"] = measure_in_process()
     return results
@@ -203,7 +233,13 @@ def table(results: dict[str, Any]) -> str:
         lines.append(f"| {label} | {m:,.0f} | {p:,.0f} | {b:,.0f} | {m / p:.2f}x | {m / b:.2f}x |")
     lines.append(
         f"| cold start to first 200 (s) | {mock['cold_start_s']:.2f} | {prism['cold_start_s']:.2f} | "
-        f"{bare['cold_start_s']:.2f} | {mock['cold_start_s'] / prism['cold_start_s']:.2f}x | |"
+        f"{bare['cold_start_s']:.2f} | {mock['cold_start_s'] / prism['cold_start_s']:.2f}x | "
+        f"{mock['cold_start_s'] / bare['cold_start_s']:.2f}x |"
+    )
+    refusal, prism_refusal = mock["first_refusal_s"], prism["first_refusal_s"]
+    lines.append(
+        f"| cold start to first refusal of invalid input (s) | {refusal:.2f} | {prism_refusal:.2f} | "
+        f"(checks nothing) | {refusal / prism_refusal:.2f}x | |"
     )
     in_process = results["in_process"]
     lines += [

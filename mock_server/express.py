@@ -159,7 +159,8 @@ class ExpressLaneMiddleware:
         self, operation: _Operation, scope: Scope, receive: Receive, consumed: list[bytes]
     ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {}
-        query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        raw_query: bytes = scope.get("query_string", b"")
+        query = parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else []
         values = dict(query)
         # Credentials first, as connexion's security runs before its validation.
         kwargs["caller"] = self._authenticate(operation, scope, values)

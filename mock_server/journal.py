@@ -31,7 +31,8 @@ class JournalEntry:
     """One request to the Account API and its answer."""
 
     seq: int
-    at: str
+    at: float
+    """When the request arrived, in seconds since the epoch (ISO 8601 in `as_dict`)."""
     operation_id: str | None
     method: str
     path: str
@@ -46,7 +47,9 @@ class JournalEntry:
 
     def as_dict(self) -> dict[str, Any]:
         """The entry as the control API shows it."""
-        return asdict(self)
+        document = asdict(self)
+        document["at"] = datetime.fromtimestamp(self.at, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return document
 
 
 def _redact_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -84,16 +87,13 @@ class Journal:
         self._lock = threading.Lock()
         self._seq = 0
 
-    def next_seq(self) -> int:
-        """A sequence number for a new entry."""
+    def record(self, **fields: Any) -> JournalEntry:
+        """Append an entry made of `fields` and the next sequence number (the oldest falls out when full)."""
         with self._lock:
             self._seq += 1
-            return self._seq
-
-    def record(self, entry: JournalEntry) -> None:
-        """Append an entry (the oldest falls out when full)."""
-        with self._lock:
+            entry = JournalEntry(seq=self._seq, **fields)
             self._entries.append(entry)
+        return entry
 
     def entries(
         self,
@@ -147,6 +147,10 @@ def claimed_account(scope: Scope) -> str | None:
     return None
 
 
+def _content_type(scope: Scope) -> str:
+    return next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-type"), "")
+
+
 class JournalMiddleware:
     """Records every Account API request in the journal and logs one line for it."""
 
@@ -181,20 +185,19 @@ class JournalMiddleware:
                 status = message["status"]
             await send(message)
 
+        arrived = time.time()
         try:
             await self.app(scope, receive_and_capture, send_and_note)
         finally:
-            content_type = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-type"), "")
-            entry = JournalEntry(
-                seq=self.journal.next_seq(),
-                at=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            query: bytes = scope.get("query_string", b"")
+            body = b"".join(captured)
+            entry = self.journal.record(
+                at=arrived,
                 operation_id=routed_operation(scope),
                 method=scope["method"],
                 path=scope["path"],
-                query=_redact_pairs(
-                    parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-                ),
-                body=redact_body(b"".join(captured), content_type),
+                query=_redact_pairs(parse_qsl(query.decode("latin-1"), keep_blank_values=True)) if query else {},
+                body=redact_body(body, _content_type(scope)) if body else None,
                 status=status,
                 auth_scheme=context.get(AUTH_SCHEME),
                 account=context.get(CALLER) or claimed_account(scope),
@@ -202,7 +205,6 @@ class JournalMiddleware:
                 failure=context.get(FAILURE),
                 fault=context.get(FAULT),
             )
-            self.journal.record(entry)
             if log.isEnabledFor(logging.INFO):
                 log.info(
                     "%s %s %s %s %.1fms",
