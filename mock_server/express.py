@@ -68,8 +68,8 @@ class _Operation:
 
 def _validator(schema: dict[str, Any]) -> Any:
     # Formats too, as the full path checks them. The spec's patterns keep to what ECMAScript and the Rust engine
-    # read alike (explicit classes, `$` at the very end); tests/test_express_lane.py holds the two lanes' checks
-    # to each other.
+    # read alike (explicit classes, `$` at the very end); tests/test_lane_validators.py holds the lane's checks to
+    # the full path's.
     return jsonschema_rs.Draft4Validator(schema, validate_formats=True)
 
 

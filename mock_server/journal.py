@@ -23,6 +23,7 @@ REDACTED = "[redacted]"
 SENSITIVE = frozenset({"api_secret", "secret"})
 MAX_ENTRIES = 1000
 MAX_BODY_CAPTURE = 4096
+
 log = logging.getLogger("vonage_account_mock.access")
 
 
