@@ -8,6 +8,7 @@ calls never pays for it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import warnings
@@ -76,8 +77,11 @@ class FullPath:
             return app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # Built in the loop's own thread when nothing built it yet: once per process, at most a fraction of a second.
-        await (self._app or self.get())(scope, receive, send)
+        app = self._app
+        if app is None:
+            # Built (or waited for) off the event loop: the express lane keeps answering meanwhile.
+            app = await asyncio.to_thread(self.get)
+        await app(scope, receive, send)
 
 
 class AccountMockApp:

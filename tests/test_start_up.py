@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import subprocess
 import sys
 import textwrap
+import threading
 import time
+from typing import Any
+
+import httpx
+import pytest
 
 from mock_server import create_app
 from mock_server.clients import in_process_http
+from mock_server.server import ThreadedMockServer
 
 AUTH = ("start001", "Start1secret")
 
@@ -58,3 +65,25 @@ def test_one_full_path_serves_every_request_that_needs_it() -> None:
         built = app.full_path.get()
         assert http.post("/account/get-balance", auth=AUTH).status_code == 405
         assert app.full_path.get() is built
+
+
+def test_the_express_lane_keeps_answering_while_the_full_path_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = create_app()
+    real_build = app.full_path._build
+    building, release = threading.Event(), threading.Event()
+
+    def held_build() -> Any:
+        building.set()
+        release.wait(30)
+        return real_build()
+
+    monkeypatch.setattr(app.full_path, "_build", held_build)
+    with ThreadedMockServer(app) as server, httpx.Client(base_url=server.url, auth=AUTH, timeout=5) as http:
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            refused = pool.submit(http.get, "/account/get-pricing/outbound/sms", params={"country": "gb"})
+            assert building.wait(10)
+            # A blocked event loop would time this out: the build cannot finish before `release`.
+            assert http.get("/account/get-balance").status_code == 200
+            assert not refused.done()
+            release.set()
+            assert refused.result().status_code == 400
