@@ -29,9 +29,8 @@ from mock_server.exceptions import InvalidCredentials
 from mock_server.handlers import AccountApiHandlers
 from mock_server.models import AccountBackend
 from mock_server.problems import generic_problem, unauthorized
-from mock_server.spec import resolve_refs
+from mock_server.spec import operations, resolve_refs
 
-_METHODS = ("get", "post", "delete")
 _QUERY_PAIR = ("api_key", "api_secret")
 _BUILTINS = {"type"}
 
@@ -79,51 +78,48 @@ def _argument(name: str) -> str:
 
 def build_operations(spec: dict[str, Any], handlers: AccountApiHandlers) -> dict[str, _Operation]:
     """The express-lane plan of every operation in the spec."""
-    operations: dict[str, _Operation] = {}
-    for item in spec["paths"].values():
+    plans: dict[str, _Operation] = {}
+    for _, _, item, operation in operations(spec):
         shared = item.get("parameters", [])
-        for method in _METHODS:
-            if method not in item:
-                continue
-            definition = resolve_refs(item[method], spec)
-            params = [resolve_refs(p, spec) for p in shared] + definition.get("parameters", [])
-            by_location: dict[str, list[_Param]] = {"query": [], "path": []}
-            for param in params:
-                validator = _validator(param["schema"])
-                by_location[param["in"]].append(
-                    _Param(param["name"], _argument(param["name"]), bool(param.get("required")), validator)
-                )
-            query_pair = any("apiKeyQuery" in requirement for requirement in definition.get("security", []))
-            body_kind, body_required, body_validator = None, False, None
-            if "requestBody" in definition:
-                content = definition["requestBody"]["content"]
-                media = next(iter(content))
-                body_kind = "json" if "json" in media else "form"
-                body_required = bool(definition["requestBody"].get("required"))
-                body_validator = _validator(content[media]["schema"])
-            responses: dict[tuple[int, str | None], Any] = {}
-            for status, response in definition["responses"].items():
-                contents = response.get("content") or {}
-                if not contents:
-                    responses[(int(status), None)] = None
-                for media_type, content in contents.items():
-                    # Checking the mock's own answers is the lane's hottest work: a compiled (Rust) validator.
-                    responses[(int(status), media_type)] = jsonschema_rs.Draft4Validator(content["schema"])
-            query = tuple(by_location["query"])
-            allowed = frozenset(p.name for p in query) | (frozenset(_QUERY_PAIR) if query_pair else frozenset())
-            operations[definition["operationId"]] = _Operation(
-                definition["operationId"],
-                getattr(handlers, definition["operationId"]),
-                query,
-                tuple(by_location["path"]),
-                query_pair,
-                body_kind,
-                body_required,
-                body_validator,
-                responses,
-                allowed,
+        definition = resolve_refs(operation, spec)
+        params = [resolve_refs(p, spec) for p in shared] + definition.get("parameters", [])
+        by_location: dict[str, list[_Param]] = {"query": [], "path": []}
+        for param in params:
+            validator = _validator(param["schema"])
+            by_location[param["in"]].append(
+                _Param(param["name"], _argument(param["name"]), bool(param.get("required")), validator)
             )
-    return operations
+        query_pair = any("apiKeyQuery" in requirement for requirement in definition.get("security", []))
+        body_kind, body_required, body_validator = None, False, None
+        if "requestBody" in definition:
+            content = definition["requestBody"]["content"]
+            media = next(iter(content))
+            body_kind = "json" if "json" in media else "form"
+            body_required = bool(definition["requestBody"].get("required"))
+            body_validator = _validator(content[media]["schema"])
+        responses: dict[tuple[int, str | None], Any] = {}
+        for status, response in definition["responses"].items():
+            contents = response.get("content") or {}
+            if not contents:
+                responses[(int(status), None)] = None
+            for media_type, content in contents.items():
+                # Checking the mock's own answers is the lane's hottest work: a compiled (Rust) validator.
+                responses[(int(status), media_type)] = jsonschema_rs.Draft4Validator(content["schema"])
+        query = tuple(by_location["query"])
+        allowed = frozenset(p.name for p in query) | (frozenset(_QUERY_PAIR) if query_pair else frozenset())
+        plans[definition["operationId"]] = _Operation(
+            definition["operationId"],
+            getattr(handlers, definition["operationId"]),
+            query,
+            tuple(by_location["path"]),
+            query_pair,
+            body_kind,
+            body_required,
+            body_validator,
+            responses,
+            allowed,
+        )
+    return plans
 
 
 class ExpressLaneMiddleware:

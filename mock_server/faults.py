@@ -17,10 +17,9 @@ from mock_server.asgi import send_response
 from mock_server.context import FAULT, request_context, routed_operation
 from mock_server.exceptions import new_instance_id
 from mock_server.journal import claimed_account
-from mock_server.spec import resolve_refs
+from mock_server.spec import operations, resolve_refs
 
 MAX_DELAY_MS = 60_000
-_HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
 
 
 class InvalidFaultPlan(ValueError):
@@ -40,14 +39,11 @@ class ResponseCatalog:
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self._responses: dict[str, dict[int, CannedResponse]] = {}
-        for item in spec.get("paths", {}).values():
-            for method, operation in item.items():
-                if method not in _HTTP_METHODS:
-                    continue
-                canned: dict[int, CannedResponse] = {}
-                for status, response in operation.get("responses", {}).items():
-                    canned[int(status)] = self._canned(resolve_refs(response, spec))
-                self._responses[operation["operationId"]] = canned
+        for _, _, _, operation in operations(spec):
+            canned: dict[int, CannedResponse] = {}
+            for status, response in operation.get("responses", {}).items():
+                canned[int(status)] = self._canned(resolve_refs(response, spec))
+            self._responses[operation["operationId"]] = canned
 
     def _canned(self, response: dict[str, Any]) -> CannedResponse:
         for media_type, content in (response.get("content") or {}).items():

@@ -2,41 +2,37 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.context import OPERATION
-from mock_server.spec import path_pattern
-
-_METHODS = ("get", "put", "post", "delete", "patch", "options", "head")
+from mock_server.spec import operations, path_pattern
 
 
 class OperationRouter:
     """Which operation a method and path name, and which methods a path allows."""
 
     def __init__(self, spec: dict[str, Any]) -> None:
-        self._table: list[tuple[re.Pattern[str], dict[str, str]]] = []
-        for template, item in spec.get("paths", {}).items():
-            operations = {method.upper(): item[method]["operationId"] for method in _METHODS if method in item}
-            self._table.append((path_pattern(template), operations))
+        by_template: dict[str, dict[str, str]] = {}
+        for template, method, _, operation in operations(spec):
+            by_template.setdefault(template, {})[method.upper()] = operation["operationId"]
+        self._table = [(path_pattern(template), methods) for template, methods in by_template.items()]
 
     def match(self, method: str, path: str) -> tuple[str, dict[str, str]] | None:
         """The operationId and path parameters of a request, or None when no operation has that method and path."""
-        for pattern, operations in self._table:
+        for pattern, methods in self._table:
             found = pattern.match(path)
             if found:
-                operation_id = operations.get(method)
+                operation_id = methods.get(method)
                 return (operation_id, found.groupdict()) if operation_id else None
         return None
 
     def allowed(self, path: str) -> str | None:
         """The `Allow` header value for a path the spec has (HEAD goes with GET), or None."""
-        for pattern, operations in self._table:
+        for pattern, methods in self._table:
             if pattern.match(path):
-                methods = set(operations) | ({"HEAD"} if "GET" in operations else set())
-                return ", ".join(sorted(methods))
+                return ", ".join(sorted(set(methods) | ({"HEAD"} if "GET" in methods else set())))
         return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,18 @@ def load_spec(path: Path) -> dict[str, Any]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     document: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     return document
+
+
+OPERATION_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+"""The keys of an OpenAPI path item that hold operations."""
+
+
+def operations(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """Every operation of `spec` as (path template, method, path item, operation), $refs left as they are."""
+    for template, item in spec.get("paths", {}).items():
+        for method in OPERATION_METHODS:
+            if method in item:
+                yield template, method, item, item[method]
 
 
 def resolve_refs(node: Any, root: dict[str, Any]) -> Any:

@@ -17,36 +17,24 @@ from mock_server.connexion_speedups import compiled
 from mock_server.express import accepts, build_operations
 from mock_server.handlers import AccountApiHandlers
 from mock_server.models import AccountBackend
-from mock_server.spec import load_spec, resolve_refs, spec_path
+from mock_server.spec import load_spec, operations, resolve_refs, spec_path
 from mock_server.validation import ParameterSchemaValidator, RequestSchemaValidator
 
 SPEC = load_spec(spec_path())
 OPERATIONS = build_operations(SPEC, AccountApiHandlers(AccountBackend()))
 
 
-def _definitions() -> list[tuple[str, dict[str, Any]]]:
-    found = []
-    for item in SPEC["paths"].values():
-        for method in ("get", "post", "delete"):
-            if method in item:
-                found.append((method, resolve_refs(item[method], SPEC)))
-    return found
+def _definitions() -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(path item, operation) of every operation, $refs resolved."""
+    return [(resolve_refs(item, SPEC), resolve_refs(operation, SPEC)) for _, _, item, operation in operations(SPEC)]
 
 
 def _parameters() -> list[tuple[str, str, dict[str, Any]]]:
-    seen: dict[tuple[str, str], tuple[str, str, dict[str, Any]]] = {}
-    for item in SPEC["paths"].values():
-        shared = [resolve_refs(p, SPEC) for p in item.get("parameters", [])]
-        for method in ("get", "post", "delete"):
-            if method in item:
-                definition = resolve_refs(item[method], SPEC)
-                for param in shared + definition.get("parameters", []):
-                    seen[(definition["operationId"], param["name"])] = (
-                        definition["operationId"],
-                        param["name"],
-                        param["schema"],
-                    )
-    return list(seen.values())
+    return [
+        (definition["operationId"], param["name"], param["schema"])
+        for item, definition in _definitions()
+        for param in item.get("parameters", []) + definition.get("parameters", [])
+    ]
 
 
 def _bodies() -> list[tuple[str, dict[str, Any]]]:
