@@ -12,8 +12,7 @@ import asyncio
 import logging
 import threading
 import warnings
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -36,8 +35,8 @@ log = logging.getLogger("vonage_account_mock")
 class FullPath:
     """connexion's app, built once, by the first request that needs it or ahead of time by `warm_up()`."""
 
-    def __init__(self, **options: Any) -> None:
-        self._options = options
+    def __init__(self, build: Callable[[], ASGIApp]) -> None:
+        self._builder = build
         self._app: ASGIApp | None = None
         self._lock = threading.Lock()
 
@@ -71,10 +70,7 @@ class FullPath:
             # running their suites with warnings as errors must not fail on them.
             warnings.filterwarnings("ignore", category=DeprecationWarning, module="connexion")
             warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
-            from mock_server.full_path import build_full_path
-
-            app: ASGIApp = build_full_path(**self._options)
-            return app
+            return self._builder()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         app = self._app
@@ -158,14 +154,22 @@ def create_app(
     mock_control = MockControl(backend, journal, faults)
     handlers = AccountApiHandlers(backend)
     router = OperationRouter(spec)
-    full_path = FullPath(
-        spec=spec,
-        control_spec=load_spec(control_spec_path()) if control else None,
-        handlers=handlers,
-        control=mock_control,
-        validate_responses=validate_responses,
-        allowed_methods=router.allowed,
-    )
+
+    def build() -> ASGIApp:
+        # Imported here: importing connexion is most of what building the full path costs.
+        from mock_server.full_path import build_full_path
+
+        app: ASGIApp = build_full_path(
+            spec,
+            load_spec(control_spec_path()) if control else None,
+            handlers=handlers,
+            control=mock_control,
+            validate_responses=validate_responses,
+            allowed_methods=router.allowed,
+        )
+        return app
+
+    full_path = FullPath(build)
 
     # Built inside out: the request meets these layers in the reverse order.
     stack: ASGIApp = full_path
