@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -104,6 +105,10 @@ def test_the_journal_records_each_call_with_its_operation_auth_and_account(mock:
     assert all(e["account"] == KEY for e in entries)
     assert entries[2]["failure"] == {"secret": "Must be at least 8 characters long."}
     assert [e["seq"] for e in entries] == sorted(e["seq"] for e in entries)
+    # ISO 8601 in UTC, to the millisecond, as the control API's example shows.
+    arrived = [datetime.fromisoformat(e["at"].replace("Z", "+00:00")) for e in entries]
+    assert all(e["at"].endswith("Z") and len(e["at"]) == 24 for e in entries)
+    assert arrived == sorted(arrived) and abs((datetime.now(UTC) - arrived[-1]).total_seconds()) < 60
 
 
 def test_the_journal_redacts_secrets(mock: Mock) -> None:
