@@ -5,8 +5,9 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
-SPEC := openapi/account.yaml
-CONTROL_SPEC := openapi/mock-control.yaml
+SPEC_DIR := openapi/vonage_account_spec
+SPEC := $(SPEC_DIR)/account.yaml
+CONTROL_SPEC := $(SPEC_DIR)/mock-control.yaml
 CLIENT_CONFIG := openapi/client-config.yaml
 CLIENT_PKG := generated_client/vonage_account_client
 SPECS := $(SPEC) $(wildcard $(CONTROL_SPEC))
@@ -47,6 +48,7 @@ lint-python: install
 	ruff format --check .
 	mypy
 	mypy --config-file= --strict $(CLIENT_PKG)
+	lint-imports
 
 lint: lint-spec lint-python
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from vonage_account_client.api.balance import get_balance
 
-from mock_server import create_app
-from mock_server.clients import IN_PROCESS_URL, in_process_client
-from mock_server.testing import LocalControl, VonageMock
+from vonage_account_mock import create_app
+from vonage_account_mock.testing.clients import IN_PROCESS_URL, in_process_client
+from vonage_account_mock.testing.handle import LocalControl, VonageMock
 
 RUNS = 5
 
@@ -34,7 +34,9 @@ def _median_ms(action: Callable[[], Any], repeat: int) -> float:
 
 
 def _import_ms() -> float:
-    code = "import time; t = time.perf_counter(); import mock_server.app; print((time.perf_counter() - t) * 1000)"
+    code = (
+        "import time; t = time.perf_counter(); import vonage_account_mock.app; print((time.perf_counter() - t) * 1000)"
+    )
     samples = [float(subprocess.check_output([sys.executable, "-c", code], text=True)) for _ in range(RUNS)]
     return statistics.median(samples)
 

@@ -25,10 +25,11 @@ from typing import Any
 import httpx
 
 from bench.inprocess import measure as measure_in_process
+from vonage_account_spec import spec_path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "bench"
-SPEC = ROOT / "openapi" / "account.yaml"
+SPEC = spec_path()
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 CONNECTIONS = 16
@@ -63,7 +64,7 @@ TARGETS: dict[str, Callable[[int], list[str]]] = {
     "mock": lambda port: [
         sys.executable,
         "-m",
-        "mock_server",
+        "vonage_account_mock",
         "serve",
         "--port",
         str(port),

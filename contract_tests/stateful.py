@@ -11,9 +11,9 @@ from schemathesis import GenerationMode
 from schemathesis.schemas import BaseSchema
 
 from contract_tests.dialect import agree_on_regex_dialect
-from mock_server import AccountMockApp, AccountSeed
-from mock_server.clients import basic_header
-from mock_server.spec import spec_path
+from vonage_account_mock import AccountMockApp, AccountSeed
+from vonage_account_mock.testing.clients import basic_header
+from vonage_account_spec import spec_path
 
 PRIMARY = AccountSeed(api_key="prim0001", secrets=("Primary1secret",))
 SUB_ACCOUNT = AccountSeed(api_key="sub00001", secrets=("Subacct1secret",), primary="prim0001")

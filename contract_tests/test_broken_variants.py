@@ -15,10 +15,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from schemathesis.core.failures import FailureGroup
 
-from mock_server import AccountSeed, create_app
-from mock_server.clients import basic_header
-from mock_server.server import ThreadedMockServer
-from mock_server.spec import spec_path
+from vonage_account_mock import AccountSeed, create_app
+from vonage_account_mock.serving.server import ThreadedMockServer
+from vonage_account_mock.testing.clients import basic_header
+from vonage_account_spec import spec_path
 
 ACCOUNT = AccountSeed(api_key="broken01", secrets=("Broken1secret",))
 AUTH = {"Authorization": basic_header(ACCOUNT.api_key, ACCOUNT.secrets[0])}

@@ -31,9 +31,9 @@ from vonage_account_client.models import (
     TopUpRequest,
 )
 
-from mock_server import AccountMockApp, AccountSeed, AutoReload, create_app
-from mock_server.clients import in_process_client
-from mock_server.spec import spec_path
+from vonage_account_mock import AccountMockApp, AccountSeed, AutoReload, create_app
+from vonage_account_mock.testing.clients import in_process_client
+from vonage_account_spec import spec_path
 
 SCHEMAS: dict[str, Any] = yaml.safe_load(spec_path().read_text())["components"]["schemas"]
 KEY, SECRET, TRX = "round001", "Round1secret", "trx-round-1"

@@ -11,8 +11,8 @@ from vonage_account_client import AuthenticatedClient
 from vonage_account_client.models import Balance
 
 from contract_tests.client_calls import CALLS, KEY
-from mock_server.prism import prism_mock
-from mock_server.spec import spec_path
+from vonage_account_mock.serving.prism import prism_mock
+from vonage_account_spec import spec_path
 
 SPEC: dict[str, Any] = yaml.safe_load(spec_path().read_text())
 DECLARED = {

@@ -16,11 +16,11 @@ from schemathesis import GenerationMode
 from schemathesis.checks import content_type_conformance, response_schema_conformance, status_code_conformance
 
 from contract_tests.dialect import agree_on_regex_dialect
-from mock_server import AccountMockApp, AccountSeed, create_app
-from mock_server.clients import basic_header
-from mock_server.prism import prism_mock
-from mock_server.server import ThreadedMockServer
-from mock_server.spec import spec_path
+from vonage_account_mock import AccountMockApp, AccountSeed, create_app
+from vonage_account_mock.serving.prism import prism_mock
+from vonage_account_mock.serving.server import ThreadedMockServer
+from vonage_account_mock.testing.clients import basic_header
+from vonage_account_spec import spec_path
 
 ACCOUNT = AccountSeed(api_key="diff0001", secrets=("Differ1secret",))
 AUTH = {"Authorization": basic_header(ACCOUNT.api_key, ACCOUNT.secrets[0])}

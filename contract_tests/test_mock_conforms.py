@@ -13,9 +13,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from contract_tests.dialect import agree_on_regex_dialect
-from mock_server import AccountSeed, create_app
-from mock_server.clients import basic_header
-from mock_server.spec import spec_path
+from vonage_account_mock import AccountSeed, create_app
+from vonage_account_mock.testing.clients import basic_header
+from vonage_account_spec import spec_path
 
 ACCOUNT = AccountSeed(api_key="contract01", secrets=("Contract1secret",))
 AUTH = {"Authorization": basic_header(ACCOUNT.api_key, ACCOUNT.secrets[0])}

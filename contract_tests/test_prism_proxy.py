@@ -17,9 +17,9 @@ from schemathesis.checks import (
 )
 
 from contract_tests.stateful import secrets_state_machine
-from mock_server import AccountMockApp, create_app
-from mock_server.prism import prism_proxy
-from mock_server.server import ThreadedMockServer
+from vonage_account_mock import AccountMockApp, create_app
+from vonage_account_mock.serving.prism import prism_proxy
+from vonage_account_mock.serving.server import ThreadedMockServer
 
 
 @check
@@ -62,7 +62,7 @@ def test_prism_proxy_does_report_a_violating_answer(proxied: tuple[AccountMockAp
     # The safety net itself: a mock answer outside the spec must not pass through Prism unnoticed.
     import httpx
 
-    from mock_server.models import AccountSeed
+    from vonage_account_mock.state.models import AccountSeed
 
     app, url = proxied
     app.control.reset()

@@ -11,9 +11,9 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.openapi.checks import UseAfterFree
 
 from contract_tests.stateful import PRIMARY, SUB_ACCOUNT, secrets_state_machine
-from mock_server import create_app
-from mock_server.clients import basic_header
-from mock_server.spec import spec_path
+from vonage_account_mock import create_app
+from vonage_account_mock.testing.clients import basic_header
+from vonage_account_spec import spec_path
 
 SPEC_LINKS = yaml.safe_load(spec_path().read_text())["paths"]["/accounts/{api_key}/secrets"]["get"]["responses"]["200"][
     "links"

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from vonage_account_client import AuthenticatedClient
 
-from mock_server import AccountBackend, create_app
-from mock_server.clients import IN_PROCESS_URL, account_client, in_process_client, in_process_http
-from mock_server.server import ThreadedMockServer
+from vonage_account_mock import AccountBackend, create_app
+from vonage_account_mock.serving.server import ThreadedMockServer
+from vonage_account_mock.testing.clients import IN_PROCESS_URL, account_client, in_process_client, in_process_http
 
 KEY = "abcd1234"
 SECRET = "Initial1secret"

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from account_ops.cli import main
-from account_ops.credentials import Credentials
-from mock_server import AccountSeed, AutoReload
-from mock_server.server import ThreadedMockServer
+from vonage_account_mock import AccountSeed, AutoReload
+from vonage_account_mock.serving.server import ThreadedMockServer
+from vonage_account_ops.cli import main
+from vonage_account_ops.credentials import Credentials
 
 KEY, SECRET, TRX = "cli00001", "Cli1secretX", "trx-cli-1"
 

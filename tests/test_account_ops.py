@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 
-from account_ops import (
+from tests.conftest import Mock
+from vonage_account_mock import AccountSeed, AutoReload
+from vonage_account_mock.testing.transport import InProcessTransport
+from vonage_account_ops import (
     AccountOps,
     AuthenticationFailed,
     AutoReloadNotEnabled,
@@ -23,9 +26,6 @@ from account_ops import (
     TransientFailure,
     jobs,
 )
-from mock_server import AccountSeed, AutoReload
-from mock_server.transport import InProcessTransport
-from tests.conftest import Mock
 
 KEY, SECRET, TRX = "ops00001", "Ops1secret", "trx-ops-1"
 OpsFor = Callable[[Credentials], AccountOps]

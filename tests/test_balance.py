@@ -7,8 +7,8 @@ from decimal import Decimal
 from vonage_account_client.api.balance import get_balance, top_up
 from vonage_account_client.models import Balance, ErrorCodeResponse, RestBadRequest, TopUpRequest
 
-from mock_server import AccountSeed, AutoReload
 from tests.conftest import KEY, SECRET, Mock
+from vonage_account_mock import AccountSeed, AutoReload
 
 RELOADING = AccountSeed(
     api_key="reload01",

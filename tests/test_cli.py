@@ -32,7 +32,7 @@ accounts:
 @contextmanager
 def serving(*args: str) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
     """Start the CLI server on a free port; yield the process, its URL and its first output lines."""
-    command = [sys.executable, "-m", "mock_server", "serve", "--port", "0", *args]
+    command = [sys.executable, "-m", "vonage_account_mock", "serve", "--port", "0", *args]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
     )
@@ -124,7 +124,10 @@ def test_a_bad_seed_file_is_a_one_line_error(tmp_path: Path) -> None:
     seed = tmp_path / "accounts.yaml"
     seed.write_text("accounts:\n  - api_key: x\n    secrets: []\n")
     result = subprocess.run(
-        [sys.executable, "-m", "mock_server", "serve", "--seed", str(seed)], capture_output=True, text=True, timeout=30
+        [sys.executable, "-m", "vonage_account_mock", "serve", "--seed", str(seed)],
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode != 0
     assert "secrets must be a list of one or two strings" in result.stderr
@@ -133,7 +136,7 @@ def test_a_bad_seed_file_is_a_one_line_error(tmp_path: Path) -> None:
 
 def test_strict_without_seed_is_a_usage_error() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "mock_server", "serve", "--strict"], capture_output=True, text=True, timeout=30
+        [sys.executable, "-m", "vonage_account_mock", "serve", "--strict"], capture_output=True, text=True, timeout=30
     )
     assert result.returncode == 2
     assert "--strict needs --seed" in result.stderr
@@ -141,7 +144,10 @@ def test_strict_without_seed_is_a_usage_error() -> None:
 
 def test_listening_beyond_loopback_needs_a_control_token_or_no_control() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "mock_server", "serve", "--host", "0.0.0.0"], capture_output=True, text=True, timeout=30
+        [sys.executable, "-m", "vonage_account_mock", "serve", "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 2
     assert "--control-token" in result.stderr and "--no-control" in result.stderr

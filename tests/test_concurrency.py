@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from mock_server import AccountBackend
-from mock_server.exceptions import SecretLimitReached
-from mock_server.server import ThreadedMockServer
 from tests.conftest import KEY, SECRET
+from vonage_account_mock import AccountBackend
+from vonage_account_mock.serving.server import ThreadedMockServer
+from vonage_account_mock.state.exceptions import SecretLimitReached
 
 CALLS = 50
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from mock_server import AccountSeed, create_app
-from mock_server.clients import in_process_http
 from tests.conftest import KEY, SECRET, Mock
+from vonage_account_mock import AccountSeed, create_app
+from vonage_account_mock.testing.clients import in_process_http
 
 PROJECT = "https://github.com/vonage-account-mock/vonage-account-mock"
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from mock_server import AccountSeed, AutoReload, create_app
-from mock_server.clients import in_process_http
+from vonage_account_mock import AccountSeed, AutoReload, create_app
+from vonage_account_mock.testing.clients import in_process_http
 
 KEY, SECRET = "lane0001", "Lane1secretX"
 AUTH = (KEY, SECRET)

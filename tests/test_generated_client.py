@@ -25,7 +25,7 @@ from vonage_account_client.models import (
     TopUpRequest,
 )
 
-from mock_server.server import ThreadedMockServer
+from vonage_account_mock.serving.server import ThreadedMockServer
 
 KEY = "client01"
 SECRET = "Client1secret"

@@ -13,12 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mock_server.connexion_speedups import compiled
-from mock_server.express import accepts, build_operations
-from mock_server.handlers import AccountApiHandlers
-from mock_server.models import AccountBackend
-from mock_server.spec import load_spec, operations, resolve_refs, spec_path
-from mock_server.validation import ParameterSchemaValidator, RequestSchemaValidator
+from vonage_account_mock.full_path.speedups import compiled
+from vonage_account_mock.full_path.validation import ParameterSchemaValidator, RequestSchemaValidator
+from vonage_account_mock.layers.express import accepts, build_operations
+from vonage_account_mock.layers.handlers import AccountApiHandlers
+from vonage_account_mock.state.models import AccountBackend
+from vonage_account_spec import load_spec, operations, resolve_refs, spec_path
 
 SPEC = load_spec(spec_path())
 OPERATIONS = build_operations(SPEC, AccountApiHandlers(AccountBackend()))

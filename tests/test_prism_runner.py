@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mock_server import prism
+from vonage_account_mock.serving import prism
 
 
 def test_a_missing_prism_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

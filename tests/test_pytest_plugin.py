@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server import create_app
-from mock_server.clients import in_process_http
-from mock_server.server import ThreadedMockServer
+from vonage_account_mock import create_app
+from vonage_account_mock.serving.server import ThreadedMockServer
+from vonage_account_mock.testing.clients import in_process_http
 
 COMMON_TESTS = """
 import ssl

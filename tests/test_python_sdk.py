@@ -11,9 +11,9 @@ from vonage import Auth, HttpClientOptions, Vonage
 from vonage_account.requests import GetCountryPricingRequest, GetPrefixPricingRequest
 from vonage_http_client.errors import AuthenticationError, ForbiddenError, NotFoundError
 
-from mock_server import AccountSeed, AutoReload, create_app
-from mock_server.server import ThreadedMockServer
-from mock_server.tls import make_tls_files
+from vonage_account_mock import AccountSeed, AutoReload, create_app
+from vonage_account_mock.serving.server import ThreadedMockServer
+from vonage_account_mock.serving.tls import make_tls_files
 
 KEY = "sdk12345"
 SECRET = "SdkSecret1"

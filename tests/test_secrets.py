@@ -9,8 +9,8 @@ from vonage_account_client.api.balance import get_balance
 from vonage_account_client.api.secret_management import create_secret, get_secret, list_secrets, revoke_secret
 from vonage_account_client.models import CreateSecretRequest, Problem, Secret, SecretList, ValidationProblem
 
-from mock_server import AccountSeed
 from tests.conftest import KEY, SECRET, Mock
+from vonage_account_mock import AccountSeed
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")

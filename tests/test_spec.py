@@ -10,7 +10,7 @@ import pytest
 import yaml
 from openapi_schema_validator import OAS30Validator
 
-from mock_server.spec import control_spec_path, resolve_refs, spec_path
+from vonage_account_spec import control_spec_path, resolve_refs, spec_path
 
 SPEC: dict[str, Any] = yaml.safe_load(spec_path().read_text(encoding="utf-8"))
 CONTROL_SPEC: dict[str, Any] = yaml.safe_load(control_spec_path().read_text(encoding="utf-8"))

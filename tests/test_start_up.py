@@ -13,17 +13,17 @@ from typing import Any
 import httpx
 import pytest
 
-from mock_server import create_app
-from mock_server.clients import in_process_http
-from mock_server.server import ThreadedMockServer
+from vonage_account_mock import create_app
+from vonage_account_mock.serving.server import ThreadedMockServer
+from vonage_account_mock.testing.clients import in_process_http
 
 AUTH = ("start001", "Start1secret")
 
 FRESH_PROCESS = textwrap.dedent(
     """
     import sys
-    from mock_server import create_app
-    from mock_server.clients import in_process_http
+    from vonage_account_mock import create_app
+    from vonage_account_mock.testing.clients import in_process_http
 
     app = create_app()
     with in_process_http(app) as http:

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from examples.balance_watch.watch import BalanceUnavailable, balance_status
-from mock_server.testing import VonageMock
+from vonage_account_mock.testing import VonageMock
 
 
 def test_a_balance_under_the_floor_is_low(vonage_mock: VonageMock) -> None:

@@ -1,0 +1,340 @@
+"""`vonage-account`: the Account API's everyday jobs from the command line.
+
+Exit codes: 0 done; 1 a check failed (pre-flight, audit); 2 usage error; 3 authentication failed;
+4 the API refused (limit reached, last secret, not found, auto-reload off, top-up failed, invalid input);
+5 rate limited, or a transient or network failure that outlasted the retries.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import ssl
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from vonage_account_ops import jobs
+from vonage_account_ops.client import AccountOps
+from vonage_account_ops.credentials import Credentials, CredentialsMissing
+from vonage_account_ops.errors import AccountError
+
+EXIT_CHECK_FAILED = 1
+EXIT_USAGE = 2
+
+
+class Context:
+    """Options shared by every subcommand."""
+
+    def __init__(
+        self, rest_url: str | None, api_url: str | None, credentials: Path | None, ca_bundle: str | None, as_json: bool
+    ) -> None:
+        self.rest_url = rest_url
+        self.api_url = api_url
+        self.credentials_file = credentials
+        self.ca_bundle = ca_bundle
+        self.as_json = as_json
+
+    def credentials(self) -> Credentials:
+        if self.credentials_file is not None:
+            return Credentials.from_file(self.credentials_file)
+        return Credentials.from_env()
+
+    def ops(self, credentials: Credentials | None = None) -> AccountOps:
+        extra: dict[str, Any] = {}
+        if self.ca_bundle:
+            extra["verify"] = ssl.create_default_context(cafile=self.ca_bundle)
+        return AccountOps(credentials or self.credentials(), rest_url=self.rest_url, api_url=self.api_url, **extra)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def _errors_as_exit_codes() -> Iterator[None]:
+    """One line on stderr and a documented exit code, never a traceback."""
+    try:
+        yield
+    except AccountError as error:
+        _fail(str(error), error.exit_code)
+    except CredentialsMissing as error:
+        _fail(str(error), EXIT_USAGE)
+    except (jobs.InvalidWebhook, OSError) as error:
+        _fail(str(error), EXIT_USAGE)
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: _plain(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _emit(ctx: Context, document: Any, human: Callable[[], None]) -> None:
+    if ctx.as_json:
+        click.echo(json.dumps(_plain(document), indent=2))
+    else:
+        human()
+
+
+def _table(rows: list[list[str]], headers: list[str]) -> None:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=False)]
+    for row in [headers, *rows]:
+        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip())
+
+
+def _read_secret(from_env: str | None, from_file: Path | None, prompt: str) -> str:
+    if from_env:
+        from_environment = os.environ.get(from_env)
+        if not from_environment:
+            _fail(f"${from_env} is empty or unset", EXIT_USAGE)
+        return from_environment
+    if from_file:
+        return from_file.read_text(encoding="utf-8").strip()
+    return str(click.prompt(prompt, hide_input=True, confirmation_prompt=True))
+
+
+@click.group()
+@click.option("--rest-url", envvar="VONAGE_REST_URL", help="Base URL of the rest host (default the real one).")
+@click.option("--api-url", envvar="VONAGE_API_URL", help="Base URL of the api host (default the real one).")
+@click.option(
+    "--credentials",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    envvar="VONAGE_CREDENTIALS_FILE",
+    help="A file with api_key= and api_secret= lines (default: $VONAGE_API_KEY / $VONAGE_API_SECRET).",
+)
+@click.option("--ca-bundle", envvar="VONAGE_CA_BUNDLE", help="CA file to trust (e.g. a local TLS mock's).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def main(
+    click_ctx: click.Context,
+    rest_url: str | None,
+    api_url: str | None,
+    credentials: Path | None,
+    ca_bundle: str | None,
+    as_json: bool,
+) -> None:
+    """The Vonage Account API's jobs: balance checks, secret rotation, webhooks, top-up.
+
+    Exit codes: 0 done, 1 check failed, 2 usage, 3 authentication failed, 4 refused by the API,
+    5 rate limited or transient failure.
+    """
+    click_ctx.obj = Context(rest_url, api_url, credentials, ca_bundle, as_json)
+
+
+@main.command()
+@click.pass_obj
+def balance(ctx: Context) -> None:
+    """Show the balance and whether auto-reload is on."""
+    with _errors_as_exit_codes(), ctx.ops() as ops:
+        info = ops.balance()
+    _emit(ctx, info, lambda: click.echo(f"{info.value} EUR (auto-reload {'on' if info.auto_reload else 'off'})"))
+
+
+@main.command()
+@click.option("--floor", type=Decimal, required=True, help="Minimum balance in EUR, e.g. 50.00.")
+@click.option("--country", help="Destination country (ISO 3166 alpha-2) for a cost estimate.")
+@click.option("--messages", type=click.IntRange(0), default=0, help="How many messages the send holds.")
+@click.option("--service", type=click.Choice(["sms", "sms-transit", "voice"]), default="sms", show_default=True)
+@click.option("--margin", type=Decimal, default=Decimal("0.10"), show_default=True, help="Safety margin on cost.")
+@click.pass_obj
+def preflight(ctx: Context, floor: Decimal, country: str | None, messages: int, service: str, margin: Decimal) -> None:
+    """Before a bulk send: exit 0 if the balance covers the floor (and the estimated cost), 1 if not."""
+    with _errors_as_exit_codes(), ctx.ops() as ops:
+        result = jobs.preflight(ops, floor=floor, country=country, messages=messages, service=service, margin=margin)
+    _emit(ctx, result, lambda: click.echo(f"{'OK' if result.ok else 'NOT OK'}: {result.reason}"))
+    if not result.ok:
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+@main.command("top-up")
+@click.option("--trx", required=True, help="The auto-reload payment reference.")
+@click.option("--floor", type=Decimal, help="Only when the balance is under this floor (once per dip).")
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path(".vonage-top-up.json"),
+    show_default=True,
+    help="Where --floor remembers a top-up made during the current dip.",
+)
+@click.pass_obj
+def top_up_command(ctx: Context, trx: str, floor: Decimal | None, state: Path) -> None:
+    """Top up with the auto-reload reference, always or only under a floor."""
+    with _errors_as_exit_codes(), ctx.ops() as ops:
+        if floor is None:
+            before = ops.balance().value
+            ops.top_up(trx)
+            result = jobs.TopUp("topped_up", before, ops.balance().value)
+        else:
+            result = jobs.top_up_below_floor(ops, floor=floor, trx=trx, state=state)
+    _emit(
+        ctx,
+        result,
+        lambda: click.echo(f"{result.action.replace('_', ' ')}: {result.balance_before} -> {result.balance_after} EUR"),
+    )
+
+
+@main.group()
+def secrets() -> None:
+    """List, create, revoke, rotate and audit API secrets."""
+
+
+@secrets.command("list")
+@click.pass_obj
+def secrets_list(ctx: Context) -> None:
+    """The active secrets with their age."""
+    with _errors_as_exit_codes(), ctx.ops() as ops:
+        report = jobs.audit_secrets(ops, max_age_days=float("inf"))
+    rows = [[r.secret.id, r.secret.created_at, f"{r.age_days:.1f}"] for r in report]
+    _emit(ctx, report, lambda: _table(rows, ["ID", "CREATED", "AGE (DAYS)"]))
+
+
+@secrets.command("create")
+@click.option("--from-env", metavar="VAR", help="Read the new secret from this environment variable.")
+@click.option("--from-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="... or a file.")
+@click.pass_obj
+def secrets_create(ctx: Context, from_env: str | None, from_file: Path | None) -> None:
+    """Add a secret (never given on the command line: environment, file or prompt)."""
+    value = _read_secret(from_env, from_file, "New secret")
+    with _errors_as_exit_codes(), ctx.ops() as ops:
+        created = ops.create_secret(value)
+    _emit(ctx, created, lambda: click.echo(f"created {created.id}"))
+
+
+@secrets.command("revoke")
+@click.argument("secret_id")
+@click.pass_obj
+def secrets_revoke(ctx: Context, secret_id: str) -> None:
+    """Revoke a secret by id."""
+    with _errors_as_exit_codes(), ctx.ops() as ops:
+        ops.revoke_secret(secret_id)
+    _emit(ctx, {"revoked": secret_id}, lambda: click.echo(f"revoked {secret_id}"))
+
+
+@secrets.command("rotate")
+@click.option(
+    "--store",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The credentials file to rotate (rewritten atomically, mode 0600).",
+)
+@click.option("--new-from-env", metavar="VAR", help="Use this variable's value as the new secret (default: random).")
+@click.option("--store-command", help="Also run this command with the new secret on its stdin, once it works.")
+@click.option(
+    "--grace",
+    type=click.FloatRange(0),
+    default=2.0,
+    show_default=True,
+    help="Seconds between storing the new secret and revoking the old, for readers of the store to move on.",
+)
+@click.pass_obj
+def secrets_rotate(
+    ctx: Context, store: Path, new_from_env: str | None, store_command: str | None, grace: float
+) -> None:
+    """Rotate the secret in a credentials file without downtime; safe to run again after a crash."""
+    new_secret = _read_secret(new_from_env, None, "") if new_from_env else None
+    with _errors_as_exit_codes():
+        result = jobs.rotate(
+            store,
+            new_secret=new_secret,
+            ops_for=ctx.ops,
+            after_store=jobs.store_command(store_command) if store_command else None,
+            grace_seconds=grace,
+        )
+    _emit(ctx, result, lambda: click.echo(f"rotated: now using {result.new_secret_id}"))
+
+
+@secrets.command("audit")
+@click.option("--max-age-days", type=float, required=True, help="Flag secrets older than this.")
+@click.option("--revoke", is_flag=True, help="Revoke the flagged secrets (never the current one).")
+@click.pass_obj
+def secrets_audit(ctx: Context, max_age_days: float, revoke: bool) -> None:
+    """Flag (and optionally revoke) secrets older than N days, except the current one; exit 1 if any flagged."""
+    with _errors_as_exit_codes():
+        credentials = ctx.credentials()
+        with ctx.ops(credentials) as ops:
+            current = credentials.api_secret_id
+            report = jobs.audit_secrets(ops, max_age_days=max_age_days, current_id=current)
+            if current is None:
+                _fail("the credentials do not record api_secret_id, so the current secret is unknown", EXIT_USAGE)
+            flagged = [r for r in report if r.flagged]
+            if revoke:
+                for entry in flagged:
+                    ops.revoke_secret(entry.secret.id)
+    rows = [
+        [r.secret.id, f"{r.age_days:.1f}", "current" if r.current else ("OLD" if r.flagged else "")] for r in report
+    ]
+    _emit(ctx, report, lambda: _table(rows, ["ID", "AGE (DAYS)", "FLAG"]))
+    if flagged and not revoke:
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+@main.command()
+@click.option("--mo", "mo_callback_url", help="Inbound-SMS webhook (https; empty string unsets).")
+@click.option("--dr", "dr_callback_url", help="Delivery-receipt webhook (https; empty string unsets).")
+@click.pass_obj
+def settings(ctx: Context, mo_callback_url: str | None, dr_callback_url: str | None) -> None:
+    """Show the settings, or set the default webhooks and show the change."""
+    with _errors_as_exit_codes(), ctx.ops() as ops:
+        before, after = jobs.set_webhooks(ops, mo_callback_url=mo_callback_url, dr_callback_url=dr_callback_url)
+
+    def human() -> None:
+        for label, old, new in (
+            ("inbound SMS", before.mo_callback_url, after.mo_callback_url),
+            ("delivery receipts", before.dr_callback_url, after.dr_callback_url),
+        ):
+            change = f"{old or '-'} -> {new or '-'}" if old != new else (new or "-")
+            click.echo(f"{label:<18} {change}")
+        click.echo(f"{'limits':<18} {after.max_calls_per_second} calls/s")
+
+    _emit(ctx, {"before": before, "after": after}, human)
+
+
+@main.group()
+def senders() -> None:
+    """Email senders for Verify V2."""
+
+
+@senders.command("register")
+@click.argument("email")
+@click.option("--name", help="A name for the binding.")
+@click.pass_obj
+def senders_register(ctx: Context, email: str, name: str | None) -> None:
+    """Register an email sender."""
+    with _errors_as_exit_codes(), ctx.ops() as ops:
+        sender = ops.register_sender(email, name)
+    _emit(ctx, sender.to_dict(), lambda: click.echo(f"registered {sender.value}"))
+
+
+@main.command()
+@click.argument("country", required=False)
+@click.option("--prefix", help="A dialling prefix instead of a country.")
+@click.option("--service", type=click.Choice(["sms", "sms-transit", "voice"]), default="sms", show_default=True)
+@click.pass_obj
+def pricing(ctx: Context, country: str | None, prefix: str | None, service: str) -> None:
+    """Outbound prices: of a COUNTRY, of a --prefix, or of every country."""
+    with _errors_as_exit_codes(), ctx.ops() as ops:
+        if country:
+            countries = [ops.country_pricing(country.upper(), service)]
+        elif prefix:
+            countries = ops.prefix_pricing(prefix, service).countries
+        else:
+            countries = ops.full_pricing(service).countries
+    rows = [
+        [c.country_code, c.country_name, c.dialing_prefix, c.default_price or "-", str(len(c.networks or []))]
+        for c in countries
+    ]
+    _emit(ctx, [c.to_dict() for c in countries], lambda: _table(rows, ["CODE", "COUNTRY", "PREFIX", "EUR", "NETWORKS"]))

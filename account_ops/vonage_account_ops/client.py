@@ -1,0 +1,280 @@
+"""One entry point to both hosts of the Account API, with retries and typed results and errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import httpx
+from vonage_account_client import AuthenticatedClient
+from vonage_account_client.api.balance import get_balance, top_up
+from vonage_account_client.api.configuration import register_sender, update_settings
+from vonage_account_client.api.pricing import get_country_pricing, get_full_pricing, get_prefix_pricing
+from vonage_account_client.api.secret_management import create_secret, get_secret, list_secrets, revoke_secret
+from vonage_account_client.models import (
+    CountryPricing,
+    CreateSecretRequest,
+    PricingList,
+    RegisterSenderRequest,
+    RegisterSenderResponse,
+    Secret,
+    SettingsRequest,
+    TopUpRequest,
+)
+from vonage_account_client.models import Settings as SettingsModel
+from vonage_account_client.types import Response
+
+from vonage_account_ops.credentials import Credentials
+from vonage_account_ops.errors import AccountError, RateLimited, TransientFailure, error_from_response
+
+REST_URL_VARIABLE = "VONAGE_REST_URL"
+API_URL_VARIABLE = "VONAGE_API_URL"
+DEFAULT_REST_URL = "https://rest.nexmo.com"
+DEFAULT_API_URL = "https://api.nexmo.com"
+_TRANSIENT = {500, 502, 503, 504}
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class BalanceInfo:
+    """The balance in EUR, exact, and whether auto-reload is on."""
+
+    value: Decimal
+    auto_reload: bool
+
+
+@dataclass(frozen=True)
+class SecretInfo:
+    """An active secret: its id and creation time."""
+
+    id: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """The default webhooks and rate limits."""
+
+    mo_callback_url: str | None
+    dr_callback_url: str | None
+    max_outbound_request: int
+    max_inbound_request: int
+    max_calls_per_second: int
+
+
+class AccountOps:
+    """The Account API for one key: Basic auth on both hosts, retries on 429 and transient failures."""
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        rest_url: str | None = None,
+        api_url: str | None = None,
+        max_attempts: int = 4,
+        max_wait: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+        **httpx_args: Any,
+    ) -> None:
+        self.credentials = credentials
+        self.rest_url = rest_url or os.environ.get(REST_URL_VARIABLE) or DEFAULT_REST_URL
+        self.api_url = api_url or os.environ.get(API_URL_VARIABLE) or DEFAULT_API_URL
+        self.max_attempts = max_attempts
+        self.max_wait = max_wait
+        self._sleep = sleep
+        self._httpx_args = httpx_args
+        self._rest = self._client(self.rest_url, credentials.api_secret)
+        self._api = self._client(self.api_url, credentials.api_secret)
+
+    def _client(self, base_url: str, secret: str) -> AuthenticatedClient:
+        verify = self._httpx_args.get("verify", True)
+        extra = {k: v for k, v in self._httpx_args.items() if k != "verify"}
+        return AuthenticatedClient(
+            base_url=base_url,
+            token="",
+            prefix="",
+            verify_ssl=verify,
+            httpx_args={"auth": (self.credentials.api_key, secret), **extra},
+        )
+
+    def with_secret(self, secret: str) -> AccountOps:
+        """The same hosts and settings, authenticating with another secret of the key."""
+        return AccountOps(
+            Credentials(self.credentials.api_key, secret),
+            rest_url=self.rest_url,
+            api_url=self.api_url,
+            max_attempts=self.max_attempts,
+            max_wait=self.max_wait,
+            sleep=self._sleep,
+            **self._httpx_args,
+        )
+
+    def close(self) -> None:
+        """Close the connections."""
+        self._rest.get_httpx_client().close()
+        self._api.get_httpx_client().close()
+
+    def __enter__(self) -> AccountOps:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the call loop --------------------------------------------------------------------------------------------
+
+    def _call(self, request: Callable[[], Response[Any]], expect: type[T] | None) -> T:
+        """Send, retrying 429s (as Retry-After says) and transient failures (with backoff); else fail fast."""
+        last: AccountError | None = None
+        for attempt in range(self.max_attempts):
+            try:
+                response = request()
+            except httpx.TransportError as error:
+                # The message names the host, never the credentials.
+                last = TransientFailure(0, "Network failure", type(error).__name__)
+                self._sleep(self._backoff(attempt, None))
+                continue
+            status = int(response.status_code)
+            if 200 <= status < 300:
+                if expect is None:
+                    return None  # type: ignore[return-value]
+                if not isinstance(response.parsed, expect):
+                    raise AccountError(status, "Unexpected answer", f"not a {expect.__name__}")
+                return response.parsed
+            retry_after = _retry_after(response.headers.get("retry-after"))
+            last = error_from_response(status, _json(response.content), retry_after or 0)
+            if status == 429 or status in _TRANSIENT:
+                self._sleep(self._backoff(attempt, retry_after))
+                continue
+            raise last
+        assert last is not None
+        if isinstance(last, RateLimited | TransientFailure):
+            raise last
+        raise TransientFailure(last.status, last.title, last.detail, last.type)
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.max_wait)
+        delay: float = 0.2 * 2**attempt + random.uniform(0, 0.1)
+        return min(delay, self.max_wait)
+
+    # -- balance --------------------------------------------------------------------------------------------------
+
+    def balance(self) -> BalanceInfo:
+        """The balance (exact decimal EUR) and auto-reload flag."""
+        from vonage_account_client.models import Balance
+
+        answer = self._call(lambda: get_balance.sync_detailed(client=self._rest), Balance)
+        return BalanceInfo(_money(answer.value), bool(answer.auto_reload))
+
+    def top_up(self, trx: str) -> None:
+        """Top up with the auto-reload reference; raises AutoReloadNotEnabled or TopUpFailed when refused."""
+        from vonage_account_client.models import ErrorCodeResponse
+
+        self._call(lambda: top_up.sync_detailed(client=self._rest, body=TopUpRequest(trx=trx)), ErrorCodeResponse)
+
+    # -- configuration --------------------------------------------------------------------------------------------
+
+    def settings(self, *, mo_callback_url: str | None = None, dr_callback_url: str | None = None) -> WebhookSettings:
+        """Read the settings, or change the webhooks given (an empty string unsets one)."""
+        body = SettingsRequest()
+        if mo_callback_url is not None:
+            body.mo_call_back_url = mo_callback_url
+        if dr_callback_url is not None:
+            body.dr_call_back_url = dr_callback_url
+        answer = self._call(lambda: update_settings.sync_detailed(client=self._rest, body=body), SettingsModel)
+        return WebhookSettings(
+            mo_callback_url=answer.mo_callback_url or None,
+            dr_callback_url=answer.dr_callback_url or None,
+            max_outbound_request=answer.max_outbound_request,
+            max_inbound_request=answer.max_inbound_request,
+            max_calls_per_second=answer.max_calls_per_second,
+        )
+
+    def register_sender(self, email: str, name: str | None = None) -> RegisterSenderResponse:
+        """Register an email sender for Verify V2."""
+        request = RegisterSenderRequest(provider="email", value=email)
+        if name:
+            request.name = name
+        return self._call(
+            lambda: register_sender.sync_detailed(client=self._rest, body=request), RegisterSenderResponse
+        )
+
+    # -- pricing --------------------------------------------------------------------------------------------------
+
+    def country_pricing(self, country: str, service: str = "sms") -> CountryPricing:
+        """A country's outbound prices."""
+        return self._call(
+            lambda: get_country_pricing.sync_detailed(service, client=self._rest, country=country),  # type: ignore[arg-type]
+            CountryPricing,
+        )
+
+    def full_pricing(self, service: str = "sms") -> PricingList:
+        """Every country's outbound prices."""
+        return self._call(lambda: get_full_pricing.sync_detailed(service, client=self._rest), PricingList)  # type: ignore[arg-type]
+
+    def prefix_pricing(self, prefix: str, service: str = "sms") -> PricingList:
+        """The prices of the countries sharing a dialling prefix."""
+        return self._call(
+            lambda: get_prefix_pricing.sync_detailed(service, client=self._rest, prefix=prefix),  # type: ignore[arg-type]
+            PricingList,
+        )
+
+    # -- secrets --------------------------------------------------------------------------------------------------
+
+    def list_secrets(self) -> list[SecretInfo]:
+        """The key's active secrets, oldest first."""
+        from vonage_account_client.models import SecretList
+
+        key = self.credentials.api_key
+        listed = self._call(lambda: list_secrets.sync_detailed(key, client=self._api), SecretList)
+        return [SecretInfo(s.id, s.created_at) for s in listed.hal_embedded.secrets]
+
+    def create_secret(self, secret: str) -> SecretInfo:
+        """Add a secret; raises SecretLimitReached or InvalidSecret when refused."""
+        key = self.credentials.api_key
+        body = CreateSecretRequest(secret=secret)
+        created = self._call(lambda: create_secret.sync_detailed(key, client=self._api, body=body), Secret)
+        return SecretInfo(created.id, created.created_at)
+
+    def get_secret(self, secret_id: str) -> SecretInfo:
+        """One active secret."""
+        key = self.credentials.api_key
+        found = self._call(lambda: get_secret.sync_detailed(key, secret_id, client=self._api), Secret)
+        return SecretInfo(found.id, found.created_at)
+
+    def revoke_secret(self, secret_id: str) -> None:
+        """Revoke a secret; raises LastSecret for the only one."""
+        key = self.credentials.api_key
+        self._call(lambda: revoke_secret.sync_detailed(key, secret_id, client=self._api), None)
+
+
+def _money(value: float) -> Decimal:
+    """A JSON amount as an exact decimal, shown with at least cents: 60.0 -> 60.00, 29.18202293 unchanged."""
+    amount = Decimal(repr(value))
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        amount = amount.quantize(Decimal("0.01"))
+    return amount
+
+
+def _json(content: bytes) -> Any:
+    try:
+        return json.loads(content) if content else None
+    except ValueError:
+        return None
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None

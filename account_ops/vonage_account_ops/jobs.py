@@ -1,0 +1,298 @@
+"""The four jobs: pre-flight balance check, secret rotation, webhook settings, top-up below a floor; and audit."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets as _random
+import string
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from decimal import ROUND_UP, Decimal
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from vonage_account_ops.client import AccountOps, BalanceInfo, SecretInfo, WebhookSettings
+from vonage_account_ops.credentials import Credentials
+from vonage_account_ops.errors import AccountError, AuthenticationFailed
+
+# -- 1. pre-flight ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """Whether a send may go ahead, and why."""
+
+    ok: bool
+    balance: Decimal
+    floor: Decimal
+    estimated_cost: Decimal | None
+    required: Decimal
+    reason: str
+
+
+def preflight(
+    ops: AccountOps,
+    *,
+    floor: Decimal,
+    country: str | None = None,
+    messages: int = 0,
+    service: str = "sms",
+    margin: Decimal = Decimal("0.10"),
+) -> Preflight:
+    """Check the balance covers the floor and, given a country and a count, the send's cost plus a margin.
+
+    The cost uses the dearest network of the country (the worst case), not the default price.
+    """
+    balance = ops.balance().value
+    cost: Decimal | None = None
+    required = floor
+    if country and messages:
+        pricing = ops.country_pricing(country, service)
+        prices = [Decimal(n.price) for n in (pricing.networks or [])]
+        if pricing.default_price:
+            prices.append(Decimal(pricing.default_price))
+        if not prices:
+            return Preflight(False, balance, floor, None, floor, f"{country} has no {service} pricing")
+        cost = (max(prices) * messages * (1 + margin)).quantize(Decimal("0.0001"), rounding=ROUND_UP)
+        required = max(floor, cost)
+    if balance < floor:
+        return Preflight(False, balance, floor, cost, required, f"balance {balance} EUR is below the floor {floor}")
+    if cost is not None and balance < cost:
+        return Preflight(False, balance, floor, cost, required, f"balance {balance} EUR does not cover {cost} EUR")
+    return Preflight(True, balance, floor, cost, required, "balance covers the send")
+
+
+# -- 2. rotation -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """What a rotation did."""
+
+    new_secret_id: str
+    revoked: tuple[str, ...]
+    made_room_by_revoking: str | None
+
+
+class RotationBlocked(AccountError):
+    """The rotation cannot decide safely (e.g. two secrets and no record of the current one)."""
+
+
+def generate_secret(length: int = 20) -> str:
+    """A random secret meeting the complexity rules."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        candidate = "".join(_random.choice(alphabet) for _ in range(length))
+        if (
+            any(c.islower() for c in candidate)
+            and any(c.isupper() for c in candidate)
+            and any(c.isdigit() for c in candidate)
+        ):
+            return candidate
+
+
+def _authenticates(ops: AccountOps, secret: str) -> bool:
+    with ops.with_secret(secret) as probe:
+        try:
+            probe.balance()
+            return True
+        except AuthenticationFailed:
+            return False
+
+
+def rotate(
+    store: Path,
+    *,
+    new_secret: str | None = None,
+    ops_for: Callable[[Credentials], AccountOps],
+    after_store: Callable[[Credentials], None] | None = None,
+    grace_seconds: float = 2.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Rotation:
+    """Replace the stored secret with a new one, without a moment where the stored credentials fail.
+
+    Each step is recorded in the store (written atomically, 0600) before the next, so running it again after a
+    crash at any point finishes the same rotation: the new secret is written as `pending_secret` before it is
+    created; it becomes `api_secret` only once it authenticates; the old one is revoked last, `grace_seconds`
+    after the store changed, so that processes that read the old credentials just before have moved on.
+    """
+    creds = Credentials.from_file(store)
+    if creds.previous_secret_id and not creds.pending_secret:
+        # A crash after promotion: only the old secret's revocation is left.
+        with ops_for(creds) as ops:
+            _revoke_quietly(ops, creds.previous_secret_id)
+        creds = replace(creds, previous_secret_id=None)
+        creds.write(store)
+        assert creds.api_secret_id is not None
+        return Rotation(creds.api_secret_id, (creds.previous_secret_id or "",), None)
+
+    with ops_for(creds) as ops:
+        active = ops.list_secrets()
+        if creds.api_secret_id is None:
+            if len(active) != 1:
+                raise RotationBlocked(
+                    409,
+                    "Rotation needs to know the current secret",
+                    "two secrets are active and the store does not record which is current: add "
+                    "api_secret_id=<id> to it, or revoke the unused one first",
+                )
+            creds = replace(creds, api_secret_id=active[0].id)
+        if creds.pending_secret is None:
+            creds = replace(creds, pending_secret=new_secret or generate_secret())
+            creds.write(store)
+        assert creds.pending_secret is not None
+        made_room = None
+        if _authenticates(ops, creds.pending_secret):
+            ids = [s.id for s in ops.list_secrets()]
+            new_ids = [i for i in ids if i != creds.api_secret_id]
+            if len(new_ids) != 1:
+                raise RotationBlocked(409, "Rotation cannot tell the new secret's id", f"{len(new_ids)} candidates")
+            new_id = new_ids[0]
+        else:
+            if len(active) >= 2:
+                spare = next(s for s in active if s.id != creds.api_secret_id)
+                ops.revoke_secret(spare.id)
+                made_room = spare.id
+            new_id = ops.create_secret(creds.pending_secret).id
+        if not _authenticates(ops, creds.pending_secret):
+            raise RotationBlocked(502, "The new secret does not authenticate", "the stored secret is unchanged")
+
+    promoted = Credentials(
+        creds.api_key, creds.pending_secret, api_secret_id=new_id, previous_secret_id=creds.api_secret_id
+    )
+    promoted.write(store)
+    if after_store is not None:
+        after_store(promoted)
+    sleep(grace_seconds)
+    with ops_for(promoted) as ops:
+        if promoted.previous_secret_id:
+            _revoke_quietly(ops, promoted.previous_secret_id)
+    done = replace(promoted, previous_secret_id=None)
+    done.write(store)
+    return Rotation(new_id, (promoted.previous_secret_id or "",), made_room)
+
+
+def _revoke_quietly(ops: AccountOps, secret_id: str) -> None:
+    from vonage_account_ops.errors import NotFound
+
+    try:
+        ops.revoke_secret(secret_id)
+    except NotFound:
+        pass  # already revoked by an earlier run
+
+
+def store_command(command: str) -> Callable[[Credentials], None]:
+    """An `after_store` hook running a user's command with the new secret on its standard input."""
+
+    def run(creds: Credentials) -> None:
+        environment = {**os.environ, "VONAGE_API_KEY": creds.api_key}
+        subprocess.run(command, shell=True, input=creds.api_secret, text=True, check=True, env=environment)
+
+    return run
+
+
+# -- 3. webhooks -------------------------------------------------------------------------------------------------
+
+
+class InvalidWebhook(ValueError):
+    """A webhook URL that is not an absolute https URL."""
+
+
+def check_https(url: str) -> str:
+    """The URL, if it is an absolute https URL (an empty string, to unset, passes too)."""
+    if url == "":
+        return url
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.netloc or any(c.isspace() for c in url):
+        raise InvalidWebhook(f"{url!r} is not an absolute https URL")
+    return url
+
+
+def set_webhooks(
+    ops: AccountOps, *, mo_callback_url: str | None = None, dr_callback_url: str | None = None
+) -> tuple[WebhookSettings, WebhookSettings]:
+    """Set the inbound-SMS and delivery-receipt webhooks; the settings before and after."""
+    for url in (mo_callback_url, dr_callback_url):
+        if url is not None:
+            check_https(url)
+    before = ops.settings()
+    after = ops.settings(mo_callback_url=mo_callback_url, dr_callback_url=dr_callback_url)
+    return before, after
+
+
+# -- 4. top-up below a floor ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TopUp:
+    """What a top-up run did: `topped_up`, `not_needed`, or `already_topped_up` (for this dip)."""
+
+    action: str
+    balance_before: Decimal
+    balance_after: Decimal
+
+
+def top_up_below_floor(ops: AccountOps, *, floor: Decimal, trx: str, state: Path) -> TopUp:
+    """Top up once per dip under the floor, however often it runs.
+
+    A dip starts when the balance is seen under the floor and ends when it is seen at or above it again; the
+    state file remembers a top-up made during the current dip (the real balance may take minutes to show it).
+    """
+    recorded = json.loads(state.read_text()) if state.exists() else {}
+    balance = ops.balance().value
+    if balance >= floor:
+        if recorded.get("dip_topped_up"):
+            _write_state(state, {"dip_topped_up": False})
+        return TopUp("not_needed", balance, balance)
+    if recorded.get("dip_topped_up"):
+        return TopUp("already_topped_up", balance, balance)
+    # Recorded before the call: a crash after it must not lead to a second top-up for this dip.
+    _write_state(state, {"dip_topped_up": True, "at": datetime.now(UTC).isoformat(), "balance_before": str(balance)})
+    try:
+        ops.top_up(trx)
+    except AccountError:
+        _write_state(state, recorded)
+        raise
+    return TopUp("topped_up", balance, ops.balance().value)
+
+
+def _write_state(path: Path, document: dict[str, object]) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps(document))
+    os.replace(temporary, path)
+
+
+# -- audit ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SecretAge:
+    """A secret, its age in days, and whether the audit flags it."""
+
+    secret: SecretInfo
+    age_days: float
+    current: bool
+    flagged: bool
+
+
+def audit_secrets(
+    ops: AccountOps, *, max_age_days: float, current_id: str | None = None, now: datetime | None = None
+) -> list[SecretAge]:
+    """Every active secret with its age; those older than `max_age_days` are flagged, except the current one."""
+    moment = now or datetime.now(UTC)
+    report = []
+    for secret in ops.list_secrets():
+        created = datetime.strptime(secret.created_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        age = (moment - created).total_seconds() / 86400
+        current = secret.id == current_id
+        report.append(SecretAge(secret, round(age, 2), current, age > max_age_days and not current))
+    return report
+
+
+def balance_info(ops: AccountOps) -> BalanceInfo:
+    """The balance (for symmetry with the other jobs)."""
+    return ops.balance()

@@ -1,0 +1,6 @@
+"""The control API (`/_mock/...`): what a test may do to a mock — reset, accounts, journal, fault plans.
+
+`operations` is the one implementation (`MockControl`), used in-process by the test handle and over HTTP;
+`http` is its glue: the connexion handlers and the gate that keeps the control API off or behind a token.
+It may import the state and the layers whose data it exposes (journal, faults), never connexion.
+"""

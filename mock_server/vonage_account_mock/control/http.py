@@ -1,0 +1,117 @@
+"""The control API's HTTP glue: its connexion handlers, and the gate that keeps it closed when asked to."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any
+
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from vonage_account_mock.control.operations import CONTROL_PREFIX, TOKEN_HEADER, ControlError, MockControl
+from vonage_account_mock.layers.asgi import send_response
+from vonage_account_mock.state.exceptions import PROBLEM_JSON
+
+
+def _problem(error: ControlError) -> tuple[dict[str, Any], int, dict[str, str]]:
+    return error.document(), error.status, {"Content-Type": PROBLEM_JSON}
+
+
+_JSON = {"Content-Type": "application/json"}
+
+
+class ControlHandlers:
+    """The control API's operations, one method per operationId."""
+
+    def __init__(self, control: MockControl) -> None:
+        self.control = control
+
+    async def reset(self, body: dict[str, Any] | None = None) -> Any:
+        seed = body["deterministic_seed"] if body and "deterministic_seed" in body else False
+        self.control.reset(deterministic_seed=seed)
+        return Response(status_code=204)
+
+    async def list_accounts(self) -> Any:
+        return {"accounts": self.control.list_accounts()}, 200, _JSON
+
+    async def put_account(self, api_key: str, body: dict[str, Any]) -> Any:
+        try:
+            return self.control.put_account(api_key, body), 200, _JSON
+        except ControlError as error:
+            return _problem(error)
+
+    async def get_account(self, api_key: str) -> Any:
+        try:
+            return self.control.get_account(api_key), 200, _JSON
+        except ControlError as error:
+            return _problem(error)
+
+    async def reset_account(self, api_key: str) -> Any:
+        self.control.reset_account(api_key)
+        return Response(status_code=204)
+
+    async def spend(self, api_key: str, body: dict[str, Any]) -> Any:
+        try:
+            return {"balance": self.control.spend(api_key, body["amount"])}, 200, _JSON
+        except ControlError as error:
+            return _problem(error)
+
+    async def get_journal(
+        self,
+        operation_id: str | None = None,
+        account: str | None = None,
+        status: int | None = None,
+        limit: int | None = None,
+    ) -> Any:
+        entries = self.control.journal_entries(operation_id=operation_id, account=account, status=status, limit=limit)
+        return {"entries": [entry.as_dict() for entry in entries]}, 200, _JSON
+
+    async def clear_journal(self, account: str | None = None) -> Any:
+        self.control.clear_journal(account)
+        return Response(status_code=204)
+
+    async def list_faults(self) -> Any:
+        return {"plans": [plan.as_dict() for plan in self.control.list_faults()]}, 200, _JSON
+
+    async def add_fault(self, body: dict[str, Any]) -> Any:
+        try:
+            return self.control.add_fault(body).as_dict(), 201, _JSON
+        except ControlError as error:
+            return _problem(error)
+
+    async def clear_faults(self, account: str | None = None) -> Any:
+        self.control.clear_faults(account)
+        return Response(status_code=204)
+
+    async def remove_fault(self, plan_id: str) -> Any:
+        try:
+            self.control.remove_fault(plan_id)
+        except ControlError as error:
+            return _problem(error)
+        return Response(status_code=204)
+
+
+class ControlGate:
+    """Keeps the control API closed: off entirely, or behind a token."""
+
+    def __init__(self, app: ASGIApp, *, enabled: bool, token: str | None) -> None:
+        self.app = app
+        self.enabled = enabled
+        self.token = token.encode() if token else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(CONTROL_PREFIX + "/"):
+            if not self.enabled:
+                await _refuse(send, 404, "The control API is switched off (--no-control)")
+                return
+            if self.token is not None:
+                presented = next((v for k, v in scope["headers"] if k == TOKEN_HEADER.encode()), b"")
+                if not hmac.compare_digest(presented, self.token):
+                    await _refuse(send, 401, "The control API needs the X-Mock-Control-Token header")
+                    return
+        await self.app(scope, receive, send)
+
+
+async def _refuse(send: Send, status: int, detail: str) -> None:
+    await send_response(send, status, json.dumps(ControlError(status, detail).document()).encode(), PROBLEM_JSON)

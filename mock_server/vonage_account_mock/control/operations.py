@@ -1,0 +1,177 @@
+"""What a test can do to a mock (reset, accounts, journal, faults): one implementation for every way in."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from vonage_account_mock.layers.faults import FaultBook, FaultPlan, InvalidFaultPlan
+from vonage_account_mock.layers.journal import Journal, JournalEntry
+from vonage_account_mock.state.exceptions import new_instance_id
+from vonage_account_mock.state.models import Account, AccountBackend, AccountSeed, AutoReload, Settings
+
+CONTROL_PREFIX = "/_mock"
+TOKEN_HEADER = "x-mock-control-token"
+_DOCS = "https://github.com/vonage-account-mock/vonage-account-mock"
+
+
+class ControlError(Exception):
+    """A control request that cannot be carried out (status 400 or 404)."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+    def document(self) -> dict[str, Any]:
+        """The problem document of the error."""
+        title = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}.get(self.status, "Error")
+        fragment = title.lower().replace(" ", "-")
+        return {"type": f"{_DOCS}#{fragment}", "title": title, "detail": self.detail, "instance": new_instance_id()}
+
+
+def describe_account(account: Account, subaccounts: list[str]) -> dict[str, Any]:
+    """An account as the control API shows it: everything but secret values."""
+    return {
+        "api_key": account.api_key,
+        "primary": account.primary,
+        "secrets": [{"id": s.id, "created_at": s.created_at} for s in account.secrets],
+        "balance": str(account.balance),
+        "auto_reload": {
+            "enabled": account.auto_reload.enabled,
+            "trx": account.auto_reload.trx,
+            "amount": str(account.auto_reload.amount),
+        },
+        "settings": asdict(account.settings),
+        "senders": [
+            {"provider": s.provider, "value": s.value, "name": s.name, "application_ids": list(s.application_ids)}
+            for s in account.senders.values()
+        ],
+        "subaccounts": subaccounts,
+    }
+
+
+def _decimal(text: str, field: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise ControlError(400, f"{field} is not a decimal amount") from None
+
+
+def account_seed(api_key: str, spec: dict[str, Any]) -> AccountSeed:
+    """An AccountSeed from a control-API account description."""
+    reload_doc = spec.get("auto_reload") or {}
+    return AccountSeed(
+        api_key=api_key,
+        secrets=tuple(spec["secrets"]),
+        balance=_decimal(spec.get("balance", "10.00"), "balance"),
+        auto_reload=AutoReload(
+            enabled=bool(reload_doc.get("enabled", False)),
+            trx=reload_doc.get("trx"),
+            amount=_decimal(reload_doc.get("amount", "0"), "auto_reload.amount"),
+        ),
+        settings=Settings(**{k: v for k, v in (spec.get("settings") or {}).items() if v is not None}),
+        primary=spec.get("primary"),
+    )
+
+
+class MockControl:
+    """What a test can do to a mock: one implementation, used in-process and behind the control API."""
+
+    def __init__(self, backend: AccountBackend, journal: Journal, faults: FaultBook) -> None:
+        self.backend = backend
+        self.journal = journal
+        self.faults = faults
+
+    def reset(self, *, deterministic_seed: int | bool | None = False) -> None:
+        """Back to the baseline, with an empty journal and no fault plans.
+
+        `deterministic_seed`: an int makes ids and timestamps reproducible, None makes them random again, and
+        False (the default) leaves the mode as it is.
+        """
+        if deterministic_seed is not False:
+            self.backend.make_deterministic(None if deterministic_seed is None else int(deterministic_seed))
+        self.backend.reset()
+        self.journal.clear()
+        self.faults.clear()
+
+    def reset_account(self, api_key: str) -> None:
+        """One account (and its sub-accounts) back to the baseline, with its journal entries and plans."""
+        self.backend.reset_account(api_key)
+        self.journal.clear(api_key)
+        self.faults.clear(api_key)
+
+    def put_account(self, api_key: str, spec: dict[str, Any]) -> dict[str, Any]:
+        """Create or replace an account."""
+        try:
+            self.backend.seed(account_seed(api_key, spec))
+        except ValueError as error:
+            raise ControlError(400, str(error)) from None
+        return self.get_account(api_key)
+
+    def get_account(self, api_key: str) -> dict[str, Any]:
+        """An account's state (no secret values)."""
+        with self.backend.locked():
+            try:
+                account = self.backend.account(api_key)
+            except KeyError:
+                raise ControlError(404, f"No account '{api_key}'") from None
+            # Described under the lock: the document is a copy, so nothing escapes unguarded.
+            return describe_account(account, self.backend.subaccounts(api_key))
+
+    def list_accounts(self) -> list[str]:
+        """Every known api_key."""
+        return self.backend.api_keys()
+
+    def spend(self, api_key: str, amount: str) -> str:
+        """Lower a balance; the new balance."""
+        value = _decimal(amount, "amount")
+        if value < 0:
+            raise ControlError(400, "amount must not be negative")
+        try:
+            return str(self.backend.spend(api_key, value))
+        except KeyError:
+            raise ControlError(404, f"No account '{api_key}'") from None
+
+    def journal_entries(
+        self,
+        *,
+        operation_id: str | None = None,
+        account: str | None = None,
+        status: int | None = None,
+        limit: int | None = None,
+    ) -> list[JournalEntry]:
+        """Matching journal entries, oldest first."""
+        return self.journal.entries(operation_id=operation_id, account=account, status=status, limit=limit)
+
+    def clear_journal(self, account: str | None = None) -> None:
+        """Forget journal entries (all, or one account's)."""
+        self.journal.clear(account)
+
+    def add_fault(self, spec: dict[str, Any]) -> FaultPlan:
+        """Add a fault plan checked against the spec."""
+        try:
+            return self.faults.add(
+                spec["operation_id"],
+                status=spec.get("status"),
+                delay_ms=int(spec.get("delay_ms", 0)),
+                drop=bool(spec.get("drop", False)),
+                account=spec.get("account"),
+                times=spec.get("times"),
+            )
+        except InvalidFaultPlan as error:
+            raise ControlError(400, str(error)) from None
+
+    def list_faults(self) -> list[FaultPlan]:
+        """Every plan with its fired count."""
+        return self.faults.plans()
+
+    def remove_fault(self, plan_id: str) -> None:
+        """Remove one plan."""
+        if not self.faults.remove(plan_id):
+            raise ControlError(404, f"No fault plan '{plan_id}'")
+
+    def clear_faults(self, account: str | None = None) -> None:
+        """Remove every plan (or one account's)."""
+        self.faults.clear(account)

@@ -1,0 +1,287 @@
+"""The express lane: common, well-formed Account API calls answered without connexion's per-request layers.
+
+It sits after the router (the operation is known) and in front of connexion's full path. A request it can fully
+check — credentials that authenticate, parameters and body that validate against the spec — it answers itself: the
+same handler, the same response validation against the spec. Anything else (bad credentials aside, which it answers
+with the same 401; invalid input; an odd content type) goes down connexion's full path, which answers the documented
+error, so errors have one source of truth. The express lane never answers something the full path would refuse.
+
+Its schemas are checked by compiled (Rust) validators, and it needs neither connexion nor jsonschema: a server can
+answer on the express lane while connexion is still being imported and built.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+import jsonschema_rs
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from vonage_account_mock.layers.asgi import read_body, replay, send_response
+from vonage_account_mock.layers.context import (
+    AUTH_SCHEME,
+    CALLER,
+    FAILURE,
+    LEGACY_FORM_CREDENTIALS,
+    request_context,
+    routed_operation,
+)
+from vonage_account_mock.layers.handlers import AccountApiHandlers
+from vonage_account_mock.layers.problems import generic_problem, unauthorized
+from vonage_account_mock.state.exceptions import InvalidCredentials
+from vonage_account_mock.state.models import AccountBackend
+from vonage_account_spec import operations, resolve_refs
+
+_QUERY_PAIR = ("api_key", "api_secret")
+_BUILTINS = {"type"}
+
+
+class _Fallback(Exception):
+    """This request needs connexion's full path."""
+
+
+class _Refused(Exception):
+    """The credentials are missing or wrong: connexion's security would answer 401, and so does this lane."""
+
+
+@dataclass(frozen=True)
+class _Param:
+    name: str
+    argument: str
+    required: bool
+    validator: Any
+
+
+@dataclass(frozen=True)
+class _Operation:
+    operation_id: str
+    handler: Any
+    query: tuple[_Param, ...]
+    path: tuple[_Param, ...]
+    query_pair: bool
+    body_kind: str | None
+    body_required: bool
+    body_validator: Any
+    responses: dict[tuple[int, str | None], Any]
+    allowed_query: frozenset[str]
+
+
+def _validator(schema: dict[str, Any]) -> Any:
+    # Formats too, as the full path checks them. The spec's patterns keep to what ECMAScript and the Rust engine
+    # read alike (explicit classes, `$` at the very end); tests/test_lane_validators.py holds the lane's checks to
+    # the full path's.
+    return jsonschema_rs.Draft4Validator(schema, validate_formats=True)
+
+
+def _argument(name: str) -> str:
+    return f"{name}_" if name in _BUILTINS else name
+
+
+def build_operations(spec: dict[str, Any], handlers: AccountApiHandlers) -> dict[str, _Operation]:
+    """The express-lane plan of every operation in the spec."""
+    plans: dict[str, _Operation] = {}
+    for _, _, item, operation in operations(spec):
+        shared = item.get("parameters", [])
+        definition = resolve_refs(operation, spec)
+        params = [resolve_refs(p, spec) for p in shared] + definition.get("parameters", [])
+        by_location: dict[str, list[_Param]] = {"query": [], "path": []}
+        for param in params:
+            validator = _validator(param["schema"])
+            by_location[param["in"]].append(
+                _Param(param["name"], _argument(param["name"]), bool(param.get("required")), validator)
+            )
+        query_pair = any("apiKeyQuery" in requirement for requirement in definition.get("security", []))
+        body_kind, body_required, body_validator = None, False, None
+        if "requestBody" in definition:
+            content = definition["requestBody"]["content"]
+            media = next(iter(content))
+            body_kind = "json" if "json" in media else "form"
+            body_required = bool(definition["requestBody"].get("required"))
+            body_validator = _validator(content[media]["schema"])
+        responses: dict[tuple[int, str | None], Any] = {}
+        for status, response in definition["responses"].items():
+            contents = response.get("content") or {}
+            if not contents:
+                responses[(int(status), None)] = None
+            for media_type, content in contents.items():
+                # Checking the mock's own answers is the lane's hottest work: a compiled (Rust) validator.
+                responses[(int(status), media_type)] = jsonschema_rs.Draft4Validator(content["schema"])
+        query = tuple(by_location["query"])
+        allowed = frozenset(p.name for p in query) | (frozenset(_QUERY_PAIR) if query_pair else frozenset())
+        plans[definition["operationId"]] = _Operation(
+            definition["operationId"],
+            getattr(handlers, definition["operationId"]),
+            query,
+            tuple(by_location["path"]),
+            query_pair,
+            body_kind,
+            body_required,
+            body_validator,
+            responses,
+            allowed,
+        )
+    return plans
+
+
+class ExpressLaneMiddleware:
+    """Answers routed Account API calls it can fully check; passes everything else on."""
+
+    def __init__(
+        self, app: ASGIApp, *, backend: AccountBackend, operations: dict[str, _Operation], validate_responses: bool
+    ) -> None:
+        self.app = app
+        self.backend = backend
+        self.operations = operations
+        self.validate_responses = validate_responses
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        name = routed_operation(scope)
+        operation = self.operations.get(name) if name else None
+        if operation is None:
+            await self.app(scope, receive, send)
+            return
+        consumed: list[bytes] = []
+        try:
+            kwargs = await self._arguments(operation, scope, receive, consumed)
+        except _Refused:
+            await self._refuse(scope, send)
+            return
+        except _Fallback:
+            # The full path needs the body this lane may already have read.
+            await self.app(scope, replay(consumed[0]) if consumed else receive, send)
+            return
+        await self._answer(operation, await operation.handler(**kwargs), send)
+
+    async def _arguments(
+        self, operation: _Operation, scope: Scope, receive: Receive, consumed: list[bytes]
+    ) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {}
+        raw_query: bytes = scope.get("query_string", b"")
+        query = parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else []
+        values = dict(query)
+        # Credentials first, as connexion's security runs before its validation.
+        kwargs["caller"] = self._authenticate(operation, scope, values)
+        names = [name for name, _ in query]
+        if len(set(names)) != len(names) or not operation.allowed_query.issuperset(names):
+            raise _Fallback()
+        for param in operation.query:
+            _check(param, values.get(param.name), kwargs)
+        path_values = scope.get("path_params", {})
+        for param in operation.path:
+            _check(param, path_values.get(param.name), kwargs)
+        if operation.body_kind is not None:
+            consumed.append(await read_body(receive))
+            document = _parse_body(operation, scope, consumed[0])
+            if document is not None:
+                kwargs["body"] = document
+        return kwargs
+
+    def _authenticate(self, operation: _Operation, scope: Scope, query: dict[str, str]) -> str:
+        context = request_context(scope)
+        authorization = next((v for k, v in scope["headers"] if k == b"authorization"), None)
+        pair = operation.query_pair and "api_key" in query and "api_secret" in query
+        try:
+            if authorization:
+                kind, _, encoded = authorization.partition(b" ")
+                if kind.lower() != b"basic" or pair:
+                    raise _Fallback()  # other schemes, or two sets of credentials: connexion decides
+                key, _, secret = base64.b64decode(encoded, validate=True).decode("latin-1").partition(":")
+                caller, scheme = self.backend.authenticate(key, secret), "basic"
+            elif pair:
+                caller = self.backend.authenticate(query["api_key"], query["api_secret"])
+                scheme = "form" if scope.get(LEGACY_FORM_CREDENTIALS) else "query"
+            elif "api_key" in query or "api_secret" in query:
+                raise _Fallback()  # half a pair
+            else:
+                raise _Refused()  # no credentials at all
+        except InvalidCredentials:
+            raise _Refused() from None
+        except (binascii.Error, ValueError):
+            raise _Fallback() from None
+        context[CALLER], context[AUTH_SCHEME] = caller, scheme
+        return caller
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        error = unauthorized(scope["path"])
+        request_context(scope)[FAILURE] = {"credentials": "missing or wrong"}
+        await send_response(send, error.status, json.dumps(error.body()).encode(), error.media_type)
+
+    async def _answer(self, operation: _Operation, result: Any, send: Send) -> None:
+        if isinstance(result, Response):
+            status, media_type, payload = result.status_code, None, b""
+            document: Any = None
+        else:
+            document, status, headers = result if len(result) == 3 else (*result, {})
+            media_type = headers.get("Content-Type", "application/json")
+            payload = json.dumps(document).encode()
+        if self.validate_responses:
+            problem = _nonconformity(operation, status, media_type, document)
+            if problem:
+                status, media_type, payload = _nonconforming(problem)
+        await send_response(send, status, payload, media_type)
+
+
+def _check(param: _Param, value: str | None, kwargs: dict[str, Any]) -> None:
+    if value is None:
+        if param.required:
+            raise _Fallback()
+        return
+    if not accepts(param.validator, value):
+        raise _Fallback()
+    kwargs[param.argument] = value
+
+
+def _parse_body(operation: _Operation, scope: Scope, body: bytes) -> Any:
+    content_type = next((v for k, v in scope["headers"] if k == b"content-type"), b"").split(b";")[0].strip().lower()
+    if not body:
+        if operation.body_required:
+            raise _Fallback()
+        return None
+    try:
+        if operation.body_kind == "json":
+            if not (content_type == b"application/json" or content_type.endswith(b"+json")):
+                raise _Fallback()
+            document = json.loads(body.decode("utf-8"))
+        else:
+            if content_type != b"application/x-www-form-urlencoded":
+                raise _Fallback()
+            fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
+            document = dict(fields)
+            if len(document) != len(fields):
+                raise _Fallback()
+    except (ValueError, UnicodeDecodeError):
+        raise _Fallback() from None
+    if not accepts(operation.body_validator, document):
+        raise _Fallback()
+    return document
+
+
+def accepts(validator: Any, instance: Any) -> bool:
+    """Whether one of the lane's validators accepts `instance` (False when it cannot even take it in)."""
+    try:
+        return bool(validator.is_valid(instance))
+    except (ValueError, OverflowError):
+        # What the Rust validator cannot take in (a lone surrogate, a number beyond its range): the full path judges.
+        return False
+
+
+def _nonconformity(operation: _Operation, status: int, media_type: str | None, document: Any) -> str | None:
+    """What makes an answer break the spec, if anything."""
+    if (status, media_type) not in operation.responses:
+        return f"status {status} {media_type} is not declared"
+    validator = operation.responses[(status, media_type)]
+    if validator is not None and not validator.is_valid(document):
+        return "the body does not conform to the spec"
+    return None
+
+
+def _nonconforming(detail: str) -> tuple[int, str, bytes]:
+    # What the full path answers when a handler's answer breaks the spec: a bug in the mock, said plainly.
+    document = generic_problem("internal-error", "Response does not conform to the spec", detail)
+    return 500, "application/problem+json", json.dumps(document).encode()

@@ -1,0 +1,207 @@
+"""Fault plans: the next N calls of an operation answer a declared error, late, or not at all."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import itertools
+import json
+import threading
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from vonage_account_mock.layers.asgi import send_response
+from vonage_account_mock.layers.context import FAULT, request_context, routed_operation
+from vonage_account_mock.layers.journal import claimed_account
+from vonage_account_mock.state.exceptions import new_instance_id
+from vonage_account_spec import operations, resolve_refs
+
+MAX_DELAY_MS = 60_000
+
+
+class InvalidFaultPlan(ValueError):
+    """The plan cannot be honoured (unknown operation, undeclared status, contradictory actions)."""
+
+
+@dataclass(frozen=True)
+class CannedResponse:
+    """A response the spec declares: its media type (None: no body) and its example."""
+
+    media_type: str | None
+    example: Any
+
+
+class ResponseCatalog:
+    """Every status each operation declares, with the example body the spec gives for it."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self._responses: dict[str, dict[int, CannedResponse]] = {}
+        for _, _, _, operation in operations(spec):
+            canned: dict[int, CannedResponse] = {}
+            for status, response in operation.get("responses", {}).items():
+                canned[int(status)] = self._canned(resolve_refs(response, spec))
+            self._responses[operation["operationId"]] = canned
+
+    def _canned(self, response: dict[str, Any]) -> CannedResponse:
+        for media_type, content in (response.get("content") or {}).items():
+            if "example" in content:
+                return CannedResponse(media_type, content["example"])
+            for example in (content.get("examples") or {}).values():
+                return CannedResponse(media_type, example["value"])
+            return CannedResponse(media_type, None)
+        return CannedResponse(None, None)
+
+    def operations(self) -> list[str]:
+        """Every operationId."""
+        return sorted(self._responses)
+
+    def statuses(self, operation_id: str) -> list[int]:
+        """The statuses an operation declares."""
+        return sorted(self._responses.get(operation_id, {}))
+
+    def canned(self, operation_id: str, status: int) -> CannedResponse:
+        """The declared response of an operation for a status."""
+        return self._responses[operation_id][status]
+
+
+@dataclass
+class FaultPlan:
+    """What to do to matching calls; `times` None means every call until removed."""
+
+    id: str
+    operation_id: str
+    status: int | None = None
+    delay_ms: int = 0
+    drop: bool = False
+    account: str | None = None
+    times: int | None = 1
+    fired: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The plan as the control API shows it."""
+        return asdict(self)
+
+
+class FaultBook:
+    """The active fault plans, checked against the spec when added."""
+
+    def __init__(self, catalog: ResponseCatalog) -> None:
+        self.catalog = catalog
+        self._plans: list[FaultPlan] = []
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+
+    def add(
+        self,
+        operation_id: str,
+        *,
+        status: int | None = None,
+        delay_ms: int = 0,
+        drop: bool = False,
+        account: str | None = None,
+        times: int | None = 1,
+    ) -> FaultPlan:
+        """Add a plan; InvalidFaultPlan when the spec does not allow it."""
+        if operation_id not in self.catalog.operations():
+            raise InvalidFaultPlan(f"unknown operation {operation_id!r}")
+        if status is not None and status not in self.catalog.statuses(operation_id):
+            declared = ", ".join(map(str, self.catalog.statuses(operation_id)))
+            raise InvalidFaultPlan(f"{operation_id} does not declare status {status} (it declares {declared})")
+        if status is not None and drop:
+            raise InvalidFaultPlan("a dropped connection answers no status")
+        if status is None and not drop and not delay_ms:
+            raise InvalidFaultPlan("a plan needs a status, a delay or a drop")
+        if not 0 <= delay_ms <= MAX_DELAY_MS:
+            raise InvalidFaultPlan(f"delay_ms must be between 0 and {MAX_DELAY_MS}")
+        if times is not None and times < 1:
+            raise InvalidFaultPlan("times must be at least 1 (or absent: every call)")
+        with self._lock:
+            plan = FaultPlan(f"fault-{next(self._ids)}", operation_id, status, delay_ms, drop, account, times)
+            self._plans.append(plan)
+            return plan
+
+    def take(self, operation_id: str, account: str | None) -> FaultPlan | None:
+        """The first plan matching a call, counted as fired (a plan with no calls left stays listed)."""
+        with self._lock:
+            for plan in self._plans:
+                if plan.operation_id != operation_id or (plan.account is not None and plan.account != account):
+                    continue
+                if plan.times is not None and plan.fired >= plan.times:
+                    continue
+                plan.fired += 1
+                return copy.copy(plan)
+        return None
+
+    @property
+    def active(self) -> bool:
+        """Whether any plan exists (fired out or not)."""
+        return bool(self._plans)
+
+    def plans(self) -> list[FaultPlan]:
+        """Every plan, with how often it fired."""
+        with self._lock:
+            return [copy.copy(plan) for plan in self._plans]
+
+    def remove(self, plan_id: str) -> bool:
+        """Remove one plan; False when there is none with that id."""
+        with self._lock:
+            before = len(self._plans)
+            self._plans = [plan for plan in self._plans if plan.id != plan_id]
+            return len(self._plans) != before
+
+    def clear(self, account: str | None = None) -> None:
+        """Remove every plan, or only those scoped to one account."""
+        with self._lock:
+            self._plans = [] if account is None else [p for p in self._plans if p.account != account]
+
+
+class FaultMiddleware:
+    """Applies fault plans to routed Account API calls, before credentials are checked."""
+
+    def __init__(self, app: ASGIApp, *, book: FaultBook) -> None:
+        self.app = app
+        self.book = book
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        operation_id = routed_operation(scope)
+        # Most requests meet no plan at all: skip working out who is calling.
+        plan = self.book.take(operation_id, claimed_account(scope)) if operation_id and self.book.active else None
+        if plan is None:
+            await self.app(scope, receive, send)
+            return
+        request_context(scope)[FAULT] = plan.id
+        if plan.delay_ms:
+            await asyncio.sleep(plan.delay_ms / 1000)
+        if plan.drop:
+            await _drop(send)
+        elif plan.status is not None:
+            await _answer(send, plan.status, self.book.catalog.canned(plan.operation_id, plan.status))
+        else:
+            await self.app(scope, receive, send)
+
+
+async def _answer(send: Send, status: int, canned: CannedResponse) -> None:
+    payload, media_type = b"", None
+    if canned.media_type is not None and canned.example is not None:
+        body = copy.deepcopy(canned.example)
+        if isinstance(body, dict) and "instance" in body:
+            body["instance"] = new_instance_id()
+        payload, media_type = json.dumps(body).encode(), canned.media_type
+    rate_limit: list[tuple[bytes, bytes]] = []
+    if status == 429:
+        rate_limit = [
+            (b"retry-after", b"1"),
+            (b"x-ratelimit-limit", b"30"),
+            (b"x-ratelimit-remaining", b"0"),
+            (b"x-ratelimit-reset", str(int(time.time()) + 1).encode()),
+        ]
+    await send_response(send, status, payload, media_type, rate_limit)
+
+
+async def _drop(send: Send) -> None:
+    # Promise a body and stop short: servers close the connection, clients see it cut mid-response.
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]})
+    await send({"type": "http.response.body", "body": b"{", "more_body": True})

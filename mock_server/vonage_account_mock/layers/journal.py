@@ -1,0 +1,217 @@
+"""The request journal: what reached the Account API, with secrets redacted, bounded in size."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from vonage_account_mock.layers.context import AUTH_SCHEME, CALLER, FAILURE, FAULT, request_context, routed_operation
+
+REDACTED = "[redacted]"
+SENSITIVE = frozenset({"api_secret", "secret"})
+MAX_ENTRIES = 1000
+MAX_BODY_CAPTURE = 4096
+
+log = logging.getLogger("vonage_account_mock.access")
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One request to the Account API and its answer."""
+
+    seq: int
+    at: float
+    """When the request arrived, in seconds since the epoch (ISO 8601 in `as_dict`)."""
+    operation_id: str | None
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    status: int
+    auth_scheme: str | None
+    account: str | None
+    duration_ms: float
+    failure: Any
+    fault: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The entry as the control API shows it."""
+        document = asdict(self)
+        document["at"] = datetime.fromtimestamp(self.at, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return document
+
+
+def _redact_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    return {name: REDACTED if name in SENSITIVE else value for name, value in pairs}
+
+
+def redact_body(raw: bytes, content_type: str) -> Any:
+    """The request body as the journal keeps it: parsed when possible, secrets replaced."""
+    if not raw:
+        return None
+    if len(raw) > MAX_BODY_CAPTURE:
+        return f"[{len(raw)} bytes, not kept]"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"[{len(raw)} bytes, not UTF-8]"
+    if "json" in content_type:
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return "[malformed JSON, not kept]"
+        if isinstance(document, dict):
+            return {k: REDACTED if k in SENSITIVE else v for k, v in document.items()}
+        return document
+    if "form" in content_type or "=" in text:
+        return _redact_pairs(parse_qsl(text, keep_blank_values=True))
+    return "[body not kept]"
+
+
+class Journal:
+    """A bounded, thread-safe log of Account API requests, oldest first."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=max_entries)
+        self._lock = threading.Lock()
+        self._seq = 0
+
+    def record(self, **fields: Any) -> JournalEntry:
+        """Append an entry made of `fields` and the next sequence number (the oldest falls out when full)."""
+        with self._lock:
+            self._seq += 1
+            entry = JournalEntry(seq=self._seq, **fields)
+            self._entries.append(entry)
+        return entry
+
+    def entries(
+        self,
+        *,
+        operation_id: str | None = None,
+        account: str | None = None,
+        status: int | None = None,
+        limit: int | None = None,
+    ) -> list[JournalEntry]:
+        """Matching entries, oldest first; `limit` keeps the newest ones."""
+        with self._lock:
+            found = [
+                entry
+                for entry in self._entries
+                if (operation_id is None or entry.operation_id == operation_id)
+                and (account is None or entry.account == account or _path_account(entry.path) == account)
+                and (status is None or entry.status == status)
+            ]
+        return found[-limit:] if limit else found
+
+    def clear(self, account: str | None = None) -> None:
+        """Forget every entry, or only those of one account."""
+        with self._lock:
+            if account is None:
+                self._entries.clear()
+                return
+            kept = [e for e in self._entries if e.account != account and _path_account(e.path) != account]
+            self._entries.clear()
+            self._entries.extend(kept)
+
+
+def _path_account(path: str) -> str | None:
+    # /accounts/{api_key}/secrets...: the key a request is about, even when it failed to authenticate.
+    if path.startswith("/accounts/"):
+        return path.split("/")[2] or None
+    return None
+
+
+def claimed_account(scope: Scope) -> str | None:
+    """The key a request claims to come from (Basic username or `api_key`), before it is authenticated."""
+    for name, value in scope["headers"]:
+        if name == b"authorization" and value[:6].lower() == b"basic ":
+            try:
+                return base64.b64decode(value[6:]).decode("latin-1").split(":", 1)[0] or None
+            except (binascii.Error, ValueError):
+                return None
+    query: bytes = scope.get("query_string", b"")
+    for name, value in parse_qsl(query.decode("latin-1")):
+        if name == "api_key":
+            return str(value)
+    return None
+
+
+def _content_type(scope: Scope) -> str:
+    return next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-type"), "")
+
+
+class JournalMiddleware:
+    """Records every Account API request in the journal and logs one line for it."""
+
+    def __init__(self, app: ASGIApp, *, journal: Journal, excluded_prefixes: tuple[str, ...]) -> None:
+        self.app = app
+        self.journal = journal
+        self.excluded_prefixes = excluded_prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.excluded_prefixes):
+            await self.app(scope, receive, send)
+            return
+        # Shared with every shallow copy of the scope further in, so what they learn comes back here.
+        context = request_context(scope)
+        started = time.perf_counter()
+        status = 0
+        captured: list[bytes] = []
+        captured_size = 0
+
+        async def receive_and_capture() -> Message:
+            nonlocal captured_size
+            message = await receive()
+            chunk = message.get("body", b"")
+            if chunk and captured_size <= MAX_BODY_CAPTURE:
+                captured.append(chunk)
+                captured_size += len(chunk)
+            return message
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        arrived = time.time()
+        try:
+            await self.app(scope, receive_and_capture, send_and_note)
+        finally:
+            query: bytes = scope.get("query_string", b"")
+            body = b"".join(captured)
+            entry = self.journal.record(
+                at=arrived,
+                operation_id=routed_operation(scope),
+                method=scope["method"],
+                path=scope["path"],
+                query=_redact_pairs(parse_qsl(query.decode("latin-1"), keep_blank_values=True)) if query else {},
+                body=redact_body(body, _content_type(scope)) if body else None,
+                status=status,
+                auth_scheme=context.get(AUTH_SCHEME),
+                account=context.get(CALLER) or claimed_account(scope),
+                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                failure=context.get(FAILURE),
+                fault=context.get(FAULT),
+            )
+            if log.isEnabledFor(logging.INFO):
+                log.info(
+                    "%s %s %s %s %.1fms",
+                    entry.method,
+                    entry.path,
+                    entry.operation_id or "-",
+                    status or "-",
+                    entry.duration_ms,
+                )

@@ -1,0 +1,59 @@
+"""Routing Account API requests to their operation, from the spec's path templates, without connexion."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from vonage_account_mock.layers.context import OPERATION
+from vonage_account_spec import operations
+
+
+def path_pattern(template: str) -> re.Pattern[str]:
+    """A path template (`/accounts/{api_key}/secrets`) as a regex with one named group per segment parameter."""
+    pattern = re.sub(r"\\\{([A-Za-z_][A-Za-z0-9_]*)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+    return re.compile(f"^{pattern}$")
+
+
+class OperationRouter:
+    """Which operation a method and path name, and which methods a path allows."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        by_template: dict[str, dict[str, str]] = {}
+        for template, method, _, operation in operations(spec):
+            by_template.setdefault(template, {})[method.upper()] = operation["operationId"]
+        self._table = [(path_pattern(template), methods) for template, methods in by_template.items()]
+
+    def match(self, method: str, path: str) -> tuple[str, dict[str, str]] | None:
+        """The operationId and path parameters of a request, or None when no operation has that method and path."""
+        for pattern, methods in self._table:
+            found = pattern.match(path)
+            if found:
+                operation_id = methods.get(method)
+                return (operation_id, found.groupdict()) if operation_id else None
+        return None
+
+    def allowed(self, path: str) -> str | None:
+        """The `Allow` header value for a path the spec has (HEAD goes with GET), or None."""
+        for pattern, methods in self._table:
+            if pattern.match(path):
+                return ", ".join(sorted(set(methods) | ({"HEAD"} if "GET" in methods else set())))
+        return None
+
+
+class RoutingMiddleware:
+    """Notes the Account API operation of a request (and its path parameters) for the layers further in."""
+
+    def __init__(self, app: ASGIApp, *, router: OperationRouter) -> None:
+        self.app = app
+        self.router = router
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            matched = self.router.match(scope["method"], scope["path"])
+            if matched is not None:
+                scope.setdefault("extensions", {})[OPERATION] = matched[0]
+                scope["path_params"] = matched[1]
+        await self.app(scope, receive, send)

@@ -1,0 +1,112 @@
+"""ASGI middleware for what real clients put on the wire before the spec sees it.
+
+- Caps request bodies (413), so a huge upload cannot exhaust the mock.
+- The rest host's form posts (top-up, settings) are read as forms whatever their Content-Type: the v4
+  Python SDK sends them with a stale `Content-Type: application/json` after any JSON call.
+- Legacy clients (the v3 Python SDK) put `api_key`/`api_secret` in those form bodies; they are moved to the
+  query string, where the spec's query-pair security scheme finds them.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from vonage_account_mock.layers.asgi import BodyTooLarge, read_body, replay, send_response
+from vonage_account_mock.layers.context import LEGACY_FORM_CREDENTIALS
+from vonage_account_mock.layers.problems import generic_problem
+
+MAX_BODY_BYTES = 64 * 1024
+FORM = b"application/x-www-form-urlencoded"
+FORM_POSTS = frozenset({"/account/top-up", "/account/settings"})
+_CREDENTIAL_FIELDS = ("api_key", "api_secret")
+
+
+def _with_header(headers: list[tuple[bytes, bytes]], name: bytes, value: bytes) -> list[tuple[bytes, bytes]]:
+    kept = [(k, v) for k, v in headers if k.lower() != name]
+    kept.append((name, value))
+    return kept
+
+
+def _form_from_json(body: bytes) -> bytes | None:
+    """A JSON object of scalars re-encoded as a form (None when the body is not such an object)."""
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(document, dict) or not all(isinstance(v, str | int | float) for v in document.values()):
+        return None
+    return urlencode({str(k): str(v) for k, v in document.items()}).encode()
+
+
+class WireCompatibilityMiddleware:
+    """Normalises real clients' requests before connexion routes and validates them."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_body_bytes:
+            await _too_large(send, self.max_body_bytes)
+            return
+        if scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        try:
+            body = await read_body(receive, self.max_body_bytes)
+        except BodyTooLarge:
+            await _too_large(send, self.max_body_bytes)
+            return
+        if scope["method"] == "POST" and scope["path"] in FORM_POSTS:
+            scope, body = _normalise_form_post(scope, body)
+        await self.app(scope, replay(body), send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _normalise_form_post(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
+    headers: list[tuple[bytes, bytes]] = list(scope["headers"])
+    content_type = next((v for k, v in headers if k == b"content-type"), b"")
+    if body and b"json" in content_type.lower():
+        body = _form_from_json(body) or body
+    scope = dict(scope)
+    try:
+        fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True) if body else []
+    except UnicodeDecodeError:
+        fields = None
+    if fields is not None and any(name in _CREDENTIAL_FIELDS for name, _ in fields):
+        credentials = {name: value for name, value in fields if name in _CREDENTIAL_FIELDS}
+        body = urlencode([(n, v) for n, v in fields if n not in _CREDENTIAL_FIELDS]).encode()
+        query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        if not any(name in _CREDENTIAL_FIELDS for name, _ in query):
+            scope["query_string"] = urlencode([*query, *credentials.items()]).encode()
+            scope[LEGACY_FORM_CREDENTIALS] = True
+    if body:
+        headers = _with_header(headers, b"content-type", FORM)
+    else:
+        headers = [(k, v) for k, v in headers if k != b"content-type"]
+    scope["headers"] = _with_header(headers, b"content-length", str(len(body)).encode())
+    return scope, body
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    document = generic_problem("payload-too-large", "Payload Too Large", f"Request bodies are limited to {limit} bytes")
+    # The unread rest of the body makes the connection unusable.
+    await send_response(
+        send, 413, json.dumps(document).encode(), "application/problem+json", [(b"connection", b"close")]
+    )

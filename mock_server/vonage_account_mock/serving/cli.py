@@ -1,0 +1,113 @@
+"""The `vonage-account-mock` command: serve the stateful mock over HTTP or HTTPS."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from vonage_account_mock.app import create_app
+from vonage_account_mock.serving.server import bind, serve_forever
+from vonage_account_mock.serving.tls import TlsFiles, make_tls_files
+from vonage_account_mock.state.seed import SeedError, load_seed_file
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@click.group()
+def main() -> None:
+    """A stateful local mock of the Vonage Account API."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free).")
+@click.option("--tls", is_flag=True, help="Serve HTTPS with a fresh local CA (its bundle path is printed).")
+@click.option("--certfile", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Own certificate.")
+@click.option("--keyfile", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Own private key.")
+@click.option(
+    "--tls-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where --tls writes ca.pem and the server certificate (default: a new temporary folder).",
+)
+@click.option(
+    "--seed", "seed_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Accounts (YAML)."
+)
+@click.option("--strict", is_flag=True, help="Accept only seeded accounts (no provisioning on first use).")
+@click.option("--control-token", envvar="VONAGE_MOCK_CONTROL_TOKEN", help="Token the control API (/_mock) requires.")
+@click.option("--no-control", is_flag=True, help="Switch the control API (/_mock) off.")
+@click.option("--deterministic", type=click.IntRange(0), metavar="SEED", help="Reproducible secret ids and timestamps.")
+@click.option("--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning"]))
+def serve(
+    host: str,
+    port: int,
+    tls: bool,
+    certfile: Path | None,
+    keyfile: Path | None,
+    tls_dir: Path | None,
+    seed_file: Path | None,
+    strict: bool,
+    control_token: str | None,
+    no_control: bool,
+    deterministic: int | None,
+    log_level: str,
+) -> None:
+    """Serve the mock until Ctrl-C. One log line per request; secrets are never logged."""
+    if (certfile is None) != (keyfile is None):
+        raise click.UsageError("--certfile and --keyfile go together")
+    if strict and seed_file is None:
+        raise click.UsageError("--strict needs --seed: with no seeded account every request would be refused")
+    if not _is_loopback(host) and not no_control and not control_token:
+        raise click.UsageError(f"listening on {host}: give the control API a --control-token, or use --no-control")
+    try:
+        seeds = load_seed_file(seed_file) if seed_file else []
+        app = create_app(
+            strict=strict,
+            seeds=seeds,
+            control=not no_control,
+            control_token=control_token,
+            deterministic_seed=deterministic,
+        )
+    except (SeedError, ValueError) as error:
+        raise click.ClickException(f"cannot seed accounts: {error}") from None
+
+    tls_files: TlsFiles | None = None
+    if certfile and keyfile:
+        tls_files = TlsFiles(ca_bundle=certfile, certfile=certfile, keyfile=keyfile)
+    elif tls:
+        tls_files = make_tls_files(tls_dir or Path(tempfile.mkdtemp(prefix="vonage-account-mock-tls-")))
+
+    try:
+        sock = bind(host, port)
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    port = sock.getsockname()[1]
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    scheme = "https" if tls_files else "http"
+    shown_host = f"[{host}]" if ":" in host else host
+    click.echo(f"Vonage Account API mock on {scheme}://{shown_host}:{port}  (Swagger UI: /ui/)")
+    if tls_files and tls:
+        click.echo(f"CA bundle: {tls_files.ca_bundle}  (e.g. export REQUESTS_CA_BUNDLE={tls_files.ca_bundle})")
+    if not _is_loopback(host):
+        click.echo(f"warning: listening on {host}, reachable beyond this machine", err=True)
+    if seeds:
+        click.echo(f"Seeded {len(seeds)} account(s){' (strict)' if strict else ''}")
+    # The express lane answers from the start; connexion's full path is built right after the first answer.
+    app.warm_up(after_first_answer=True)
+    try:
+        serve_forever(app, sock, tls=tls_files, log_level=log_level)
+    except KeyboardInterrupt:
+        # uvicorn re-raises Ctrl-C after its clean shutdown; stopping is what the user asked for.
+        pass
+    click.echo("Stopped.")

@@ -1,0 +1,407 @@
+"""Accounts and the rules of the Account API: the mock's whole state, apart from any HTTP concern."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import itertools
+import random
+import re
+import secrets as _random
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from vonage_account_mock.state.exceptions import (
+    AutoReloadNotEnabled,
+    InvalidApiKey,
+    InvalidCredentials,
+    InvalidSecretId,
+    LastSecretRevocation,
+    SecretLimitReached,
+    SecretValidationFailed,
+    TopUpFailed,
+)
+
+MAX_SECRETS = 2
+DEFAULT_BALANCE = Decimal("10.00")
+DEFAULT_RATE_LIMIT = 30
+DETERMINISTIC_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+
+# The service's published rules; ASCII classes, as the v4 SDK checks them before sending.
+_LOWER = re.compile(r"[a-z]")
+_UPPER = re.compile(r"[A-Z]")
+_DIGIT = re.compile(r"[0-9]")
+_PRINTABLE_ASCII = re.compile(r"[ -~]*")
+SECRET_MIN_LENGTH = 8
+SECRET_MAX_LENGTH = 25
+
+
+def secret_problems(secret: str) -> list[str]:
+    """The complexity rules a candidate secret breaks (empty when it is acceptable)."""
+    problems = []
+    if not SECRET_MIN_LENGTH <= len(secret) <= SECRET_MAX_LENGTH:
+        problems.append(f"must be {SECRET_MIN_LENGTH} to {SECRET_MAX_LENGTH} characters long")
+    if not _LOWER.search(secret):
+        problems.append("must contain a lower-case letter")
+    if not _UPPER.search(secret):
+        problems.append("must contain an upper-case letter")
+    if not _DIGIT.search(secret):
+        problems.append("must contain a digit")
+    if not _PRINTABLE_ASCII.fullmatch(secret):
+        problems.append("must be printable ASCII")
+    return problems
+
+
+def utc_now() -> datetime:
+    """The wall clock, in UTC."""
+    return datetime.now(UTC)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """`YYYY-MM-DDTHH:MM:SSZ`, the only form the service uses."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class StoredSecret:
+    """An active secret: its public id and time, and a salted digest in place of the value."""
+
+    id: str
+    created_at: str
+    digest: bytes
+
+
+@dataclass
+class AutoReload:
+    """Auto-reload: when enabled, top-up with `trx` adds `amount` EUR."""
+
+    enabled: bool = False
+    trx: str | None = None
+    amount: Decimal = Decimal("0")
+
+
+@dataclass
+class Settings:
+    """Default webhooks and the account's rate limits."""
+
+    mo_callback_url: str | None = None
+    dr_callback_url: str | None = None
+    http_forward_method: str | None = None
+    max_outbound_request: int = DEFAULT_RATE_LIMIT
+    max_inbound_request: int = DEFAULT_RATE_LIMIT
+    max_calls_per_second: int = DEFAULT_RATE_LIMIT
+
+
+@dataclass(frozen=True)
+class EmailSender:
+    """An email sender registered for Verify V2."""
+
+    provider: str
+    value: str
+    name: str | None = None
+    application_ids: tuple[str, ...] = ()
+
+
+@dataclass
+class Account:
+    """One API key and everything the service keeps for it."""
+
+    api_key: str
+    secrets: list[StoredSecret] = field(default_factory=list)
+    balance: Decimal = DEFAULT_BALANCE
+    auto_reload: AutoReload = field(default_factory=AutoReload)
+    settings: Settings = field(default_factory=Settings)
+    senders: dict[str, EmailSender] = field(default_factory=dict)
+    primary: str | None = None
+    """The api_key of the primary account, for a sub-account."""
+
+
+@dataclass(frozen=True)
+class SecretView:
+    """What the API may show of a secret."""
+
+    id: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class AccountSeed:
+    """The description of an account to create: known secrets, balance, auto-reload, settings."""
+
+    api_key: str
+    secrets: tuple[str, ...]
+    balance: Decimal = DEFAULT_BALANCE
+    auto_reload: AutoReload = field(default_factory=AutoReload)
+    settings: Settings = field(default_factory=Settings)
+    primary: str | None = None
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """A settings update: None leaves a field alone, an empty string unsets it."""
+
+    mo_callback_url: str | None = None
+    dr_callback_url: str | None = None
+    http_forward_method: str | None = None
+
+
+class AccountBackend:
+    """All accounts of one mock, keyed by api_key, and the rules that govern them.
+
+    Every method is atomic: one lock serialises them, so concurrent callers see the rules hold
+    (two-secret limit, last-secret guard, exact balance arithmetic).
+    """
+
+    def __init__(
+        self,
+        *,
+        auto_provision: bool = True,
+        id_factory: Callable[[], str] | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.auto_provision = auto_provision
+        self._default_new_id = id_factory or (lambda: str(uuid.uuid4()))
+        self._default_clock = clock
+        self._new_id = self._default_new_id
+        self._clock = clock
+        self.deterministic_seed: int | None = None
+        # A per-backend salt: digests are useless outside this process.
+        self._salt = _random.token_bytes(16)
+        self._lock = threading.RLock()
+        self._accounts: dict[str, Account] = {}
+        # Accounts every reset returns to (the server's --seed file).
+        self._baseline: dict[str, AccountSeed] = {}
+
+    # -- housekeeping -------------------------------------------------------------------------
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the state lock across several calls."""
+        with self._lock:
+            yield
+
+    def make_deterministic(self, seed: int | None) -> None:
+        """With a seed, secret ids and timestamps repeat identically after every reset; None undoes it."""
+        with self._lock:
+            self.deterministic_seed = seed
+            self._restart_sequences()
+
+    def _restart_sequences(self) -> None:
+        if self.deterministic_seed is None:
+            self._new_id, self._clock = self._default_new_id, self._default_clock
+            return
+        rng = random.Random(self.deterministic_seed)
+        ticks = itertools.count()
+        self._new_id = lambda: str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        self._clock = lambda: DETERMINISTIC_EPOCH + timedelta(seconds=next(ticks))
+
+    def set_baseline(self, seeds: Iterable[AccountSeed]) -> None:
+        """Make these accounts the state every reset returns to, and reset to it."""
+        with self._lock:
+            self._baseline = {seed.api_key: seed for seed in seeds}
+            self.reset()
+
+    def reset(self) -> None:
+        """Return to the baseline: accounts created since are forgotten, baseline ones restored."""
+        with self._lock:
+            self._accounts.clear()
+            if self.deterministic_seed is not None:
+                self._restart_sequences()
+            self.seed_all(self._baseline.values())
+
+    def reset_account(self, api_key: str) -> None:
+        """Return one account (and its sub-accounts) to the baseline; nothing else changes."""
+        with self._lock:
+            doomed = {api_key} | {key for key, acc in self._accounts.items() if acc.primary == api_key}
+            for key in doomed:
+                self._accounts.pop(key, None)
+            self.seed_all(seed for key, seed in self._baseline.items() if key in doomed)
+
+    def api_keys(self) -> list[str]:
+        """Every known api_key, sorted."""
+        with self._lock:
+            return sorted(self._accounts)
+
+    def seed(self, seed: AccountSeed) -> Account:
+        """Create (or replace) an account from its description."""
+        if not seed.secrets:
+            raise ValueError(f"account {seed.api_key!r} needs at least one secret")
+        if len(seed.secrets) > MAX_SECRETS:
+            raise ValueError(f"account {seed.api_key!r} has more than {MAX_SECRETS} secrets")
+        with self._lock:
+            if seed.primary is not None and seed.primary not in self._accounts:
+                raise ValueError(f"primary account {seed.primary!r} of {seed.api_key!r} is not seeded")
+            account = Account(
+                api_key=seed.api_key,
+                secrets=[self._store(value) for value in seed.secrets],
+                balance=seed.balance,
+                auto_reload=replace(seed.auto_reload),
+                settings=replace(seed.settings),
+                primary=seed.primary,
+            )
+            self._accounts[seed.api_key] = account
+            return account
+
+    def seed_all(self, seeds: Iterable[AccountSeed]) -> None:
+        """Seed several accounts, primaries before their sub-accounts."""
+        pending = list(seeds)
+        with self._lock:
+            self._seed_in_order(pending)
+
+    def _seed_in_order(self, pending: list[AccountSeed]) -> None:
+        while pending:
+            ready = [s for s in pending if s.primary is None or s.primary in self._accounts]
+            if not ready:
+                raise ValueError(f"unknown primary accounts: {sorted({s.primary or '' for s in pending})}")
+            for seed in ready:
+                self.seed(seed)
+                pending.remove(seed)
+
+    def snapshot(self) -> dict[str, Account]:
+        """A deep copy of every account, for comparing states."""
+        with self._lock:
+            return copy.deepcopy(self._accounts)
+
+    def subaccounts(self, api_key: str) -> list[str]:
+        """The api_keys of an account's sub-accounts, sorted."""
+        with self._lock:
+            return sorted(key for key, account in self._accounts.items() if account.primary == api_key)
+
+    def account(self, api_key: str) -> Account:
+        """The account of a key (KeyError when unknown). Callers must not mutate it outside the lock."""
+        with self._lock:
+            return self._accounts[api_key]
+
+    # -- credentials --------------------------------------------------------------------------
+
+    def _digest(self, secret: str) -> bytes:
+        return hashlib.sha256(self._salt + secret.encode("utf-8")).digest()
+
+    def _store(self, secret: str) -> StoredSecret:
+        return StoredSecret(id=self._new_id(), created_at=format_timestamp(self._clock()), digest=self._digest(secret))
+
+    def authenticate(self, api_key: str, secret: str) -> str:
+        """The api_key that the pair authenticates, provisioning an unknown key when allowed.
+
+        Raises InvalidCredentials otherwise.
+        """
+        if not api_key or not secret:
+            raise InvalidCredentials()
+        digest = self._digest(secret)
+        with self._lock:
+            account = self._accounts.get(api_key)
+            if account is None:
+                if not self.auto_provision:
+                    raise InvalidCredentials()
+                self._accounts[api_key] = Account(api_key=api_key, secrets=[self._store(secret)])
+                return api_key
+            # Compare against every secret, without stopping early, so timing does not tell which matched.
+            matched = False
+            for stored in account.secrets:
+                matched |= hmac.compare_digest(stored.digest, digest)
+            if not matched:
+                raise InvalidCredentials()
+            return api_key
+
+    def _managed(self, caller: str, api_key: str) -> Account:
+        """The account `caller` may manage secrets of: its own, or one of its sub-accounts."""
+        account = self._accounts.get(api_key)
+        if account is None or (api_key != caller and account.primary != caller):
+            raise InvalidApiKey(api_key)
+        return account
+
+    # -- secrets ------------------------------------------------------------------------------
+
+    def list_secrets(self, caller: str, api_key: str) -> list[SecretView]:
+        """The active secrets of a key, oldest first."""
+        with self._lock:
+            account = self._managed(caller, api_key)
+            return [SecretView(s.id, s.created_at) for s in account.secrets]
+
+    def create_secret(self, caller: str, api_key: str, secret: str) -> SecretView:
+        """Add a secret: it authenticates at once. At most MAX_SECRETS are active."""
+        with self._lock:
+            account = self._managed(caller, api_key)
+            if secret_problems(secret):
+                raise SecretValidationFailed({"secret": "Does not meet complexity requirements"})
+            if len(account.secrets) >= MAX_SECRETS:
+                raise SecretLimitReached(MAX_SECRETS)
+            stored = self._store(secret)
+            account.secrets.append(stored)
+            return SecretView(stored.id, stored.created_at)
+
+    def get_secret(self, caller: str, api_key: str, secret_id: str) -> SecretView:
+        """One active secret of a key."""
+        with self._lock:
+            account = self._managed(caller, api_key)
+            for stored in account.secrets:
+                if stored.id == secret_id:
+                    return SecretView(stored.id, stored.created_at)
+            raise InvalidSecretId(secret_id)
+
+    def revoke_secret(self, caller: str, api_key: str, secret_id: str) -> None:
+        """Revoke a secret: refused from the next request on. The last one stays."""
+        with self._lock:
+            account = self._managed(caller, api_key)
+            for index, stored in enumerate(account.secrets):
+                if stored.id == secret_id:
+                    if len(account.secrets) == 1:
+                        raise LastSecretRevocation()
+                    del account.secrets[index]
+                    return
+            raise InvalidSecretId(secret_id)
+
+    # -- balance ------------------------------------------------------------------------------
+
+    def balance(self, api_key: str) -> tuple[Decimal, bool]:
+        """The balance in EUR and whether auto-reload is on."""
+        with self._lock:
+            account = self._accounts[api_key]
+            return account.balance, account.auto_reload.enabled
+
+    def top_up(self, api_key: str, trx: str) -> Decimal:
+        """Add the auto-reload amount, given the account's own `trx`; the new balance."""
+        with self._lock:
+            account = self._accounts[api_key]
+            reload = account.auto_reload
+            if not reload.enabled:
+                raise AutoReloadNotEnabled()
+            if reload.trx is None or not hmac.compare_digest(reload.trx.encode(), trx.encode()):
+                raise TopUpFailed()
+            account.balance += reload.amount
+            return account.balance
+
+    def spend(self, api_key: str, amount: Decimal) -> Decimal:
+        """Lower the balance (as sending traffic would); the new balance."""
+        if amount < 0:
+            raise ValueError("amount must not be negative")
+        with self._lock:
+            account = self._accounts[api_key]
+            account.balance -= amount
+            return account.balance
+
+    # -- configuration ------------------------------------------------------------------------
+
+    def update_settings(self, api_key: str, change: SettingsChange) -> Settings:
+        """Apply a settings change; a copy of the settings after it."""
+        with self._lock:
+            settings = self._accounts[api_key].settings
+            if change.mo_callback_url is not None:
+                settings.mo_callback_url = change.mo_callback_url or None
+            if change.dr_callback_url is not None:
+                settings.dr_callback_url = change.dr_callback_url or None
+            if change.http_forward_method is not None:
+                settings.http_forward_method = change.http_forward_method or None
+            return replace(settings)
+
+    def register_sender(self, api_key: str, sender: EmailSender) -> EmailSender:
+        """Register (or re-register) an email sender, keyed by its address."""
+        with self._lock:
+            self._accounts[api_key].senders[sender.value] = sender
+            return sender

@@ -1,0 +1,310 @@
+"""A test's handle on a mock: seed accounts, read the journal, plan faults — no HTTP written by the test.
+
+The same handle works on a mock in this process (direct calls, no HTTP at all) and on a mock running
+elsewhere (through its control API), so the pytest fixtures built on it behave the same either way.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+import httpx
+from vonage_account_client import AuthenticatedClient
+
+from vonage_account_mock.control.operations import TOKEN_HEADER, ControlError, MockControl
+from vonage_account_mock.testing.clients import IN_PROCESS_URL, account_client, in_process_client, in_process_http
+
+DEFAULT_API_KEY = "abcd1234"
+DEFAULT_API_SECRET = "Initial1secret"
+
+
+class ControlPort(Protocol):
+    """What a handle needs from a mock, whichever side of a socket it is on."""
+
+    def reset(self) -> None: ...
+    def reset_account(self, api_key: str) -> None: ...
+    def put_account(self, api_key: str, spec: dict[str, Any]) -> dict[str, Any]: ...
+    def get_account(self, api_key: str) -> dict[str, Any]: ...
+    def spend(self, api_key: str, amount: str) -> str: ...
+    def journal(self, **filters: Any) -> list[dict[str, Any]]: ...
+    def add_fault(self, spec: dict[str, Any]) -> dict[str, Any]: ...
+    def list_faults(self) -> list[dict[str, Any]]: ...
+    def remove_fault(self, plan_id: str) -> None: ...
+
+
+class LocalControl:
+    """Direct calls into a mock in this process."""
+
+    def __init__(self, control: MockControl) -> None:
+        self._control = control
+
+    def reset(self) -> None:
+        self._control.reset()
+
+    def reset_account(self, api_key: str) -> None:
+        self._control.reset_account(api_key)
+
+    def put_account(self, api_key: str, spec: dict[str, Any]) -> dict[str, Any]:
+        return self._control.put_account(api_key, spec)
+
+    def get_account(self, api_key: str) -> dict[str, Any]:
+        return self._control.get_account(api_key)
+
+    def spend(self, api_key: str, amount: str) -> str:
+        return self._control.spend(api_key, amount)
+
+    def journal(self, **filters: Any) -> list[dict[str, Any]]:
+        return [entry.as_dict() for entry in self._control.journal_entries(**filters)]
+
+    def add_fault(self, spec: dict[str, Any]) -> dict[str, Any]:
+        return self._control.add_fault(spec).as_dict()
+
+    def list_faults(self) -> list[dict[str, Any]]:
+        return [plan.as_dict() for plan in self._control.list_faults()]
+
+    def remove_fault(self, plan_id: str) -> None:
+        self._control.remove_fault(plan_id)
+
+
+class HttpControl:
+    """Calls through a mock's control API."""
+
+    def __init__(self, http: httpx.Client) -> None:
+        self._http = http
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        response = self._http.request(method, f"/_mock{path}", **kwargs)
+        if response.status_code >= 400:
+            detail = response.json().get("detail", response.text) if response.content else response.reason_phrase
+            raise ControlError(response.status_code, str(detail))
+        return response
+
+    def reset(self) -> None:
+        self._call("POST", "/reset")
+
+    def reset_account(self, api_key: str) -> None:
+        self._call("DELETE", f"/accounts/{api_key}")
+
+    def put_account(self, api_key: str, spec: dict[str, Any]) -> dict[str, Any]:
+        document: dict[str, Any] = self._call("PUT", f"/accounts/{api_key}", json=spec).json()
+        return document
+
+    def get_account(self, api_key: str) -> dict[str, Any]:
+        document: dict[str, Any] = self._call("GET", f"/accounts/{api_key}").json()
+        return document
+
+    def spend(self, api_key: str, amount: str) -> str:
+        return str(self._call("POST", f"/accounts/{api_key}/spend", json={"amount": amount}).json()["balance"])
+
+    def journal(self, **filters: Any) -> list[dict[str, Any]]:
+        params = {name: value for name, value in filters.items() if value is not None}
+        entries: list[dict[str, Any]] = self._call("GET", "/journal", params=params).json()["entries"]
+        return entries
+
+    def add_fault(self, spec: dict[str, Any]) -> dict[str, Any]:
+        document: dict[str, Any] = self._call("POST", "/faults", json=spec).json()
+        return document
+
+    def list_faults(self) -> list[dict[str, Any]]:
+        plans: list[dict[str, Any]] = self._call("GET", "/faults").json()["plans"]
+        return plans
+
+    def remove_fault(self, plan_id: str) -> None:
+        self._call("DELETE", f"/faults/{plan_id}")
+
+
+@dataclass(frozen=True)
+class SeededAccount:
+    """An account a test created, with the secret it can authenticate with."""
+
+    api_key: str
+    api_secret: str
+
+
+_tenant_counter = itertools.count(1)
+
+
+@dataclass
+class VonageMock:
+    """A test's handle on a mock.
+
+    `shared` is true for a mock running outside this test session: then the handle only ever touches the
+    accounts, journal entries and fault plans it created, so parallel suites do not collide.
+    """
+
+    port: ControlPort
+    base_url: str
+    app: Any = None
+    ca_bundle: str | None = None
+    shared: bool = False
+    default_api_key: str = DEFAULT_API_KEY
+    _accounts: list[str] = field(default_factory=list)
+    _plans: list[str] = field(default_factory=list)
+    _clients: list[Any] = field(default_factory=list)
+
+    @classmethod
+    def shared_tenant(cls, port: ControlPort, base_url: str, **kwargs: Any) -> VonageMock:
+        """A handle on a shared mock, with an api_key no other worker or suite uses."""
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "gw")
+        key = f"t{os.getpid() % 100000}{worker}{next(_tenant_counter)}"
+        return cls(port=port, base_url=base_url, shared=True, default_api_key=key, **kwargs)
+
+    # -- state --------------------------------------------------------------------------------
+
+    def start_test(self) -> None:
+        """Fresh state for a test: everything on a mock of our own, our tenant's accounts on a shared one."""
+        if self.shared:
+            self.port.reset_account(self.default_api_key)
+        else:
+            self.port.reset()
+
+    def end_test(self) -> None:
+        """Undo what the test did to a shared mock, and close the clients it handed out."""
+        for client in self._clients:
+            if isinstance(client, httpx.Client):
+                client.close()
+            else:
+                client.get_httpx_client().close()
+        self._clients.clear()
+        if self.shared:
+            for plan_id in self._plans:
+                try:
+                    self.port.remove_fault(plan_id)
+                except ControlError:
+                    pass
+            for api_key in self._accounts:
+                self.port.reset_account(api_key)
+        self._accounts.clear()
+        self._plans.clear()
+
+    def seed_account(
+        self,
+        api_key: str | None = None,
+        *,
+        secrets: tuple[str, ...] | list[str] = (DEFAULT_API_SECRET,),
+        balance: Decimal | str | float = "10.00",
+        auto_reload: dict[str, Any] | None = None,
+        settings: dict[str, Any] | None = None,
+        primary: str | None = None,
+    ) -> SeededAccount:
+        """Create (or replace) an account with known secrets; returns its key and first secret."""
+        key = api_key or self.default_api_key
+        spec: dict[str, Any] = {"secrets": list(secrets), "balance": str(Decimal(str(balance)))}
+        if auto_reload is not None:
+            reload = dict(auto_reload)
+            if "amount" in reload:
+                reload["amount"] = str(Decimal(str(reload["amount"])))
+            spec["auto_reload"] = reload
+        if settings is not None:
+            spec["settings"] = settings
+        if primary is not None:
+            spec["primary"] = primary
+        self.port.put_account(key, spec)
+        if key not in self._accounts:
+            self._accounts.append(key)
+        return SeededAccount(key, spec["secrets"][0])
+
+    def account(self, api_key: str | None = None) -> dict[str, Any]:
+        """An account's state as the mock keeps it (secret ids, never values)."""
+        return self.port.get_account(api_key or self.default_api_key)
+
+    def balance(self, api_key: str | None = None) -> Decimal:
+        """An account's exact balance."""
+        return Decimal(self.account(api_key)["balance"])
+
+    def spend(self, amount: Decimal | str | float, api_key: str | None = None) -> Decimal:
+        """Lower a balance, as traffic would; the new balance."""
+        return Decimal(self.port.spend(api_key or self.default_api_key, str(Decimal(str(amount)))))
+
+    # -- journal ------------------------------------------------------------------------------
+
+    def calls(
+        self, operation_id: str | None = None, *, account: str | None = None, status: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Requests that reached the Account API, oldest first (on a shared mock: this test's accounts only)."""
+        entries = self.port.journal(operation_id=operation_id, account=account, status=status)
+        if self.shared and account is None:
+            mine = {*self._accounts, self.default_api_key}
+            entries = [entry for entry in entries if entry.get("account") in mine]
+        return entries
+
+    def assert_called(
+        self, operation_id: str, times: int | None = None, *, account: str | None = None, status: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Fail unless the operation was called (exactly `times` times, when given); returns the calls."""
+        calls = self.calls(operation_id, account=account, status=status)
+        if times is None:
+            assert calls, f"{operation_id} was never called"
+        else:
+            assert len(calls) == times, f"{operation_id} was called {len(calls)} times, not {times}: {calls}"
+        return calls
+
+    def assert_not_called(self, operation_id: str, *, account: str | None = None) -> None:
+        """Fail if the operation was called."""
+        self.assert_called(operation_id, 0, account=account)
+
+    # -- faults -------------------------------------------------------------------------------
+
+    def fault(
+        self,
+        operation_id: str,
+        *,
+        status: int | None = None,
+        delay_ms: int = 0,
+        drop: bool = False,
+        account: str | None = None,
+        times: int | None = 1,
+    ) -> dict[str, Any]:
+        """Plan a fault (a status the spec declares for the operation, a delay, or a dropped connection)."""
+        spec: dict[str, Any] = {"operation_id": operation_id, "delay_ms": delay_ms, "drop": drop}
+        for name, value in (("status", status), ("account", account), ("times", times)):
+            if value is not None:
+                spec[name] = value
+        plan = self.port.add_fault(spec)
+        self._plans.append(plan["id"])
+        return plan
+
+    def faults(self) -> list[dict[str, Any]]:
+        """The fault plans, each with how often it fired."""
+        return self.port.list_faults()
+
+    def unfired_faults(self) -> list[dict[str, Any]]:
+        """Plans that never fired: usually a sign the code under test took another path."""
+        return [plan for plan in self.faults() if plan["fired"] == 0]
+
+    # -- clients ------------------------------------------------------------------------------
+
+    def client(self, api_key: str | None = None, api_secret: str = DEFAULT_API_SECRET) -> AuthenticatedClient:
+        """A generated client with these credentials, bound to the mock."""
+        key = api_key or self.default_api_key
+        if self.app is not None and self.base_url == IN_PROCESS_URL:
+            client = in_process_client(self.app, key, api_secret)
+        else:
+            verify: Any = True
+            if self.ca_bundle:
+                import ssl
+
+                verify = ssl.create_default_context(cafile=self.ca_bundle)
+            client = account_client(self.base_url, key, api_secret, verify=verify)
+        self._clients.append(client)
+        return client
+
+    def http(self, **kwargs: Any) -> httpx.Client:
+        """A plain httpx client bound to the mock, for requests no generated client would send."""
+        if self.app is not None and self.base_url == IN_PROCESS_URL:
+            http = in_process_http(self.app, **kwargs)
+        else:
+            http = httpx.Client(base_url=self.base_url, **kwargs)
+        self._clients.append(http)
+        return http
+
+
+def remote_handle(url: str, token: str | None = None) -> VonageMock:
+    """A handle on a mock running elsewhere, as one tenant among others."""
+    headers = {TOKEN_HEADER: token} if token else {}
+    http = httpx.Client(base_url=url, headers=headers, timeout=30)
+    return VonageMock.shared_tenant(HttpControl(http), url.rstrip("/"))

@@ -1,0 +1,167 @@
+"""The wheel as a consumer gets it: built, installed into a fresh virtual environment outside the repository, used.
+
+The consumer repository here has its own `mock_server/` and `account_ops/` packages, the names our folders carry:
+they must not shadow anything of ours (the plugin, the spec files, the two commands).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import venv
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+OUR_PACKAGES = {"vonage_account_mock", "vonage_account_ops", "vonage_account_client", "vonage_account_spec"}
+
+CONSUMER_TEST = '''
+"""A consumer's suite: their own mock_server and account_ops packages sit beside it."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import account_ops
+import mock_server
+import vonage_account_spec
+from vonage_account_client.api.balance import get_balance
+from vonage_account_mock.testing import VonageMock
+
+
+def test_the_consumer_packages_are_their_own() -> None:
+    assert mock_server.OWNER == "consumer"
+    assert account_ops.OWNER == "consumer"
+
+
+def test_the_plugin_serves_a_seeded_account(vonage_mock: VonageMock) -> None:
+    account = vonage_mock.seed_account(balance="12.34")
+    balance = get_balance.sync(client=vonage_mock.client(account.api_key, account.api_secret))
+    assert balance is not None and Decimal(str(balance.value)) == Decimal("12.34")
+    vonage_mock.assert_called("get_balance", times=1)
+
+
+def test_the_specs_are_package_data() -> None:
+    for path in (vonage_account_spec.spec_path(), vonage_account_spec.control_spec_path()):
+        assert path.is_file() and "site-packages" in path.parts, path
+    assert vonage_account_spec.load_spec(vonage_account_spec.spec_path())["openapi"] == "3.0.3"
+'''
+
+
+@dataclass(frozen=True)
+class Installed:
+    """A fresh environment with the wheel installed, and a consumer repository beside it."""
+
+    wheel: Path
+    bin: Path
+    consumer: Path
+    env: dict[str, str]
+
+
+def _run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, capture_output=True, text=True, check=False, **kwargs)  # type: ignore[call-overload,no-any-return]
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    root = tmp_path_factory.mktemp("wheel")
+    assert REPOSITORY not in root.parents
+    dist = root / "dist"
+    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dist), str(REPOSITORY)])
+    assert built.returncode == 0, built.stderr
+    (wheel,) = dist.glob("vonage_account_mock-*.whl")
+
+    venv.create(root / "venv", with_pip=True)
+    bin_dir = root / "venv" / "bin"
+    installed = _run([str(bin_dir / "python"), "-m", "pip", "install", "--quiet", str(wheel), "pytest"])
+    assert installed.returncode == 0, installed.stderr
+
+    consumer = root / "consumer"
+    for package in ("mock_server", "account_ops"):
+        (consumer / package).mkdir(parents=True)
+        (consumer / package / "__init__.py").write_text(f'"""The consumer\'s own {package}."""\nOWNER = "consumer"\n')
+    (consumer / "tests").mkdir()
+    (consumer / "tests" / "test_consumer.py").write_text(CONSUMER_TEST)
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "VIRTUAL_ENV", "PYTEST"))}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    return Installed(wheel=wheel, bin=bin_dir, consumer=consumer, env=env)
+
+
+def test_the_wheel_has_no_top_level_package_but_ours(installed: Installed) -> None:
+    with zipfile.ZipFile(installed.wheel) as wheel:
+        names = wheel.namelist()
+    top_level = {name.split("/", 1)[0] for name in names if not name.split("/", 1)[0].endswith(".dist-info")}
+    assert top_level == OUR_PACKAGES
+    for data in (
+        "vonage_account_spec/account.yaml",
+        "vonage_account_spec/mock-control.yaml",
+        "vonage_account_mock/state/data/pricing.json",
+        *(f"{package}/py.typed" for package in OUR_PACKAGES),
+    ):
+        assert data in names
+
+
+def test_the_plugin_loads_through_its_entry_point_beside_shadowing_packages(installed: Installed) -> None:
+    # `python -m pytest` puts the consumer's folder first on sys.path: the case where their packages shadow ours.
+    result = _run(
+        [str(installed.bin / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error", "tests"],
+        cwd=installed.consumer,
+        env=installed.env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout
+    listed = _run(
+        [str(installed.bin / "python"), "-m", "pytest", "--fixtures", "-p", "no:cacheprovider", "tests"],
+        cwd=installed.consumer,
+        env=installed.env,
+        timeout=120,
+    )
+    assert "vonage_mock_in_process" in listed.stdout
+    disabled = _run(
+        [str(installed.bin / "python"), "-m", "pytest", "-q", "-p", "no:vonage_account_mock", "tests"],
+        cwd=installed.consumer,
+        env=installed.env,
+        timeout=120,
+    )
+    assert "fixture 'vonage_mock' not found" in disabled.stdout
+
+
+@pytest.fixture
+def served(installed: Installed) -> Iterator[str]:
+    process = subprocess.Popen(
+        [str(installed.bin / "vonage-account-mock"), "serve", "--port", "0", "--log-level", "warning"],
+        cwd=installed.consumer,
+        env={**installed.env, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        match = re.search(r"mock on (\S+)", first)
+        assert match, first + (process.stderr.read() if process.poll() is not None and process.stderr else "")
+        yield match.group(1)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
+
+
+def test_both_commands_run_from_the_installed_wheel(installed: Installed, served: str) -> None:
+    env = {
+        **installed.env,
+        "VONAGE_REST_URL": served,
+        "VONAGE_API_URL": served,
+        "VONAGE_API_KEY": "wheel001",
+        "VONAGE_API_SECRET": "Wheel1secret",
+    }
+    result = _run([str(installed.bin / "vonage-account"), "--json", "balance"], cwd=installed.consumer, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert '"value": "10.00"' in result.stdout
