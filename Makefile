@@ -20,7 +20,7 @@ install: $(VENV)/.installed node_modules/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,mcp]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -80,7 +80,7 @@ fuzz: install
 # Benchmarks are not tests: figures go to docs/bench/, nothing asserts on them.
 bench: install
 	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-	python -m pip install --quiet -e '.[dev,bench]'
+	python -m pip install --quiet -e '.[dev,mcp,bench]'
 	python -m bench.run
 
 clean:

@@ -21,8 +21,15 @@ from typing import Any, NoReturn
 import click
 
 from vonage_account_ops import jobs
-from vonage_account_ops.client import AccountOps
-from vonage_account_ops.credentials import Credentials, CredentialsMissing
+from vonage_account_ops.client import FORWARD_METHODS, AccountOps
+from vonage_account_ops.credentials import (
+    COMMAND_VARIABLE,
+    FILE_VARIABLE,
+    Credentials,
+    CredentialsMissing,
+    CredentialSource,
+    credential_source,
+)
 from vonage_account_ops.errors import AccountError
 
 EXIT_CHECK_FAILED = 1
@@ -33,18 +40,27 @@ class Context:
     """Options shared by every subcommand."""
 
     def __init__(
-        self, rest_url: str | None, api_url: str | None, credentials: Path | None, ca_bundle: str | None, as_json: bool
+        self,
+        rest_url: str | None,
+        api_url: str | None,
+        credentials: Path | None,
+        credentials_command: str | None,
+        ca_bundle: str | None,
+        as_json: bool,
     ) -> None:
         self.rest_url = rest_url
         self.api_url = api_url
         self.credentials_file = credentials
+        self.credentials_command = credentials_command
         self.ca_bundle = ca_bundle
         self.as_json = as_json
 
+    def source(self) -> CredentialSource:
+        """Where credentials come from: --credentials-command, --credentials, or the environment."""
+        return credential_source(file=self.credentials_file, command=self.credentials_command)
+
     def credentials(self) -> Credentials:
-        if self.credentials_file is not None:
-            return Credentials.from_file(self.credentials_file)
-        return Credentials.from_env()
+        return self.source().load()
 
     def ops(self, credentials: Credentials | None = None) -> AccountOps:
         extra: dict[str, Any] = {}
@@ -113,8 +129,14 @@ def _read_secret(from_env: str | None, from_file: Path | None, prompt: str) -> s
 @click.option(
     "--credentials",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    envvar="VONAGE_CREDENTIALS_FILE",
+    envvar=FILE_VARIABLE,
     help="A file with api_key= and api_secret= lines (default: $VONAGE_API_KEY / $VONAGE_API_SECRET).",
+)
+@click.option(
+    "--credentials-command",
+    envvar=COMMAND_VARIABLE,
+    metavar="COMMAND",
+    help="A command (e.g. a vault CLI) printing api_key= and api_secret= lines or a JSON object; run when needed.",
 )
 @click.option("--ca-bundle", envvar="VONAGE_CA_BUNDLE", help="CA file to trust (e.g. a local TLS mock's).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -124,6 +146,7 @@ def main(
     rest_url: str | None,
     api_url: str | None,
     credentials: Path | None,
+    credentials_command: str | None,
     ca_bundle: str | None,
     as_json: bool,
 ) -> None:
@@ -132,7 +155,7 @@ def main(
     Exit codes: 0 done, 1 check failed, 2 usage, 3 authentication failed, 4 refused by the API,
     5 rate limited or transient failure.
     """
-    click_ctx.obj = Context(rest_url, api_url, credentials, ca_bundle, as_json)
+    click_ctx.obj = Context(rest_url, api_url, credentials, credentials_command, ca_bundle, as_json)
 
 
 @main.command()
@@ -285,11 +308,24 @@ def secrets_audit(ctx: Context, max_age_days: float, revoke: bool) -> None:
 @main.command()
 @click.option("--mo", "mo_callback_url", help="Inbound-SMS webhook (https; empty string unsets).")
 @click.option("--dr", "dr_callback_url", help="Delivery-receipt webhook (https; empty string unsets).")
+@click.option(
+    "--forward-method",
+    "http_forward_method",
+    type=click.Choice(FORWARD_METHODS),
+    help="How inbound messages reach the webhook (the API never shows it back).",
+)
 @click.pass_obj
-def settings(ctx: Context, mo_callback_url: str | None, dr_callback_url: str | None) -> None:
-    """Show the settings, or set the default webhooks and show the change."""
+def settings(
+    ctx: Context, mo_callback_url: str | None, dr_callback_url: str | None, http_forward_method: str | None
+) -> None:
+    """Show the settings, or set the default webhooks (and forward method) and show the change."""
     with _errors_as_exit_codes(), ctx.ops() as ops:
-        before, after = jobs.set_webhooks(ops, mo_callback_url=mo_callback_url, dr_callback_url=dr_callback_url)
+        before, after = jobs.set_webhooks(
+            ops,
+            mo_callback_url=mo_callback_url,
+            dr_callback_url=dr_callback_url,
+            http_forward_method=http_forward_method,
+        )
 
     def human() -> None:
         for label, old, new in (
@@ -298,9 +334,14 @@ def settings(ctx: Context, mo_callback_url: str | None, dr_callback_url: str | N
         ):
             change = f"{old or '-'} -> {new or '-'}" if old != new else (new or "-")
             click.echo(f"{label:<18} {change}")
+        if http_forward_method:
+            click.echo(f"{'forward method':<18} {http_forward_method}")
         click.echo(f"{'limits':<18} {after.max_calls_per_second} calls/s")
 
-    _emit(ctx, {"before": before, "after": after}, human)
+    document: dict[str, Any] = {"before": before, "after": after}
+    if http_forward_method:
+        document["http_forward_method"] = http_forward_method
+    _emit(ctx, document, human)
 
 
 @main.group()
@@ -338,3 +379,86 @@ def pricing(ctx: Context, country: str | None, prefix: str | None, service: str)
         for c in countries
     ]
     _emit(ctx, [c.to_dict() for c in countries], lambda: _table(rows, ["CODE", "COUNTRY", "PREFIX", "EUR", "NETWORKS"]))
+
+
+@main.command("mcp")
+@click.option("--http", "use_http", is_flag=True, help="Serve Streamable HTTP at /mcp instead of stdio.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address for --http (loopback by default).")
+@click.option(
+    "--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port for --http (0: any)."
+)
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A file holding the bearer token --http requires (else $VONAGE_ACCOUNT_MCP_TOKEN; needed off loopback).",
+)
+@click.option(
+    "--allowed-host", multiple=True, metavar="NAME", help="A Host name clients may use (DNS rebinding guard)."
+)
+@click.option(
+    "--policy", "policy_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Policy file."
+)
+@click.option("--read-only", is_flag=True, help="List and allow only tools that change nothing.")
+@click.option("--allow", multiple=True, metavar="TOOL", help="Allow only these tools (repeatable).")
+@click.option("--deny", multiple=True, metavar="TOOL", help="Never allow this tool (repeatable).")
+@click.option("--max-top-ups-per-day", type=click.IntRange(0), help="Top-ups in any 24 hours (default 1).")
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the top-up counts survive restarts (default ~/.local/state/vonage-account/mcp).",
+)
+@click.option("--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning"]))
+@click.pass_obj
+def mcp_command(
+    ctx: Context,
+    use_http: bool,
+    host: str,
+    port: int,
+    token_file: Path | None,
+    allowed_host: tuple[str, ...],
+    policy_file: Path | None,
+    read_only: bool,
+    allow: tuple[str, ...],
+    deny: tuple[str, ...],
+    max_top_ups_per_day: int | None,
+    state_dir: Path | None,
+    log_level: str,
+) -> None:
+    """Serve the Account API to AI agents over MCP (stdio by default), with the credentials kept out of their reach.
+
+    The trx reference for top-ups comes from $VONAGE_TOP_UP_TRX or the policy file, never from the agent.
+    """
+    try:
+        from vonage_account_ops.mcp_server import command
+        from vonage_account_ops.mcp_server.tools import TOOL_NAMES
+    except ImportError as error:
+        _fail(
+            f"the MCP server needs the mcp extra ({error.name} is missing): pip install 'vonage-account-mock[mcp]'",
+            EXIT_USAGE,
+        )
+    try:
+        policy = command.build_policy(
+            policy_file=policy_file,
+            tool_names=list(TOOL_NAMES),
+            read_only=read_only,
+            allow=allow,
+            deny=deny,
+            top_ups_per_day=max_top_ups_per_day,
+            state_dir=state_dir,
+        )
+        token = command.http_token(token_file, host) if use_http else None
+        source = ctx.source()
+        server = command.make_server(
+            source, policy, rest_url=ctx.rest_url, api_url=ctx.api_url, ca_bundle=ctx.ca_bundle
+        )
+        command.serve(
+            server,
+            use_http=use_http,
+            host=host,
+            port=port,
+            token=token,
+            allowed_hosts=allowed_host,
+            log_level=log_level,
+        )
+    except (command.StartupError, CredentialsMissing) as error:
+        _fail(str(error), EXIT_USAGE)

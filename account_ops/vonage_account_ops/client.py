@@ -28,6 +28,10 @@ from vonage_account_client.models import (
     TopUpRequest,
 )
 from vonage_account_client.models import Settings as SettingsModel
+from vonage_account_client.models.settings_request_http_forward_method import (
+    SETTINGS_REQUEST_HTTP_FORWARD_METHOD_VALUES,
+    check_settings_request_http_forward_method,
+)
 from vonage_account_client.types import Response
 
 from vonage_account_ops.credentials import Credentials
@@ -38,6 +42,8 @@ API_URL_VARIABLE = "VONAGE_API_URL"
 DEFAULT_REST_URL = "https://rest.nexmo.com"
 DEFAULT_API_URL = "https://api.nexmo.com"
 _TRANSIENT = {500, 502, 503, 504}
+FORWARD_METHODS = tuple(sorted(SETTINGS_REQUEST_HTTP_FORWARD_METHOD_VALUES))
+"""How inbound messages may be forwarded to the webhook (`httpForwardMethod`)."""
 
 T = TypeVar("T")
 
@@ -129,24 +135,29 @@ class AccountOps:
 
     # -- the call loop --------------------------------------------------------------------------------------------
 
-    def _call(self, request: Callable[[], Response[Any]], expect: type[T] | None) -> T:
-        """Send, retrying 429s (as Retry-After says) and transient failures (with backoff); else fail fast."""
+    def host_client(self, host: str) -> AuthenticatedClient:
+        """The generated client of one host: `rest` (balance, top-up, settings, pricing) or `api` (secrets)."""
+        if host not in ("rest", "api"):
+            raise ValueError(f"unknown host {host!r}: rest or api")
+        return self._rest if host == "rest" else self._api
+
+    def send(self, request: Callable[[], Response[Any]]) -> Response[Any]:
+        """Send, retrying 429s (as Retry-After says) and transient failures (with backoff); a 2xx answer, else fail.
+
+        Every other failure raises its typed AccountError at once.
+        """
         last: AccountError | None = None
         for attempt in range(self.max_attempts):
             try:
                 response = request()
             except httpx.TransportError as error:
-                # The message names the host, never the credentials.
+                # The message names the failure's kind, never the credentials.
                 last = TransientFailure(0, "Network failure", type(error).__name__)
                 self._sleep(self._backoff(attempt, None))
                 continue
             status = int(response.status_code)
             if 200 <= status < 300:
-                if expect is None:
-                    return None  # type: ignore[return-value]
-                if not isinstance(response.parsed, expect):
-                    raise AccountError(status, "Unexpected answer", f"not a {expect.__name__}")
-                return response.parsed
+                return response
             retry_after = _retry_after(response.headers.get("retry-after"))
             last = error_from_response(status, _json(response.content), retry_after or 0)
             if status == 429 or status in _TRANSIENT:
@@ -157,6 +168,15 @@ class AccountOps:
         if isinstance(last, RateLimited | TransientFailure):
             raise last
         raise TransientFailure(last.status, last.title, last.detail, last.type)
+
+    def _call(self, request: Callable[[], Response[Any]], expect: type[T] | None) -> T:
+        """`send`, and the parsed answer of the expected type."""
+        response = self.send(request)
+        if expect is None:
+            return None  # type: ignore[return-value]
+        if not isinstance(response.parsed, expect):
+            raise AccountError(int(response.status_code), "Unexpected answer", f"not a {expect.__name__}")
+        return response.parsed
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -181,13 +201,24 @@ class AccountOps:
 
     # -- configuration --------------------------------------------------------------------------------------------
 
-    def settings(self, *, mo_callback_url: str | None = None, dr_callback_url: str | None = None) -> WebhookSettings:
-        """Read the settings, or change the webhooks given (an empty string unsets one)."""
+    def settings(
+        self,
+        *,
+        mo_callback_url: str | None = None,
+        dr_callback_url: str | None = None,
+        http_forward_method: str | None = None,
+    ) -> WebhookSettings:
+        """Read the settings, or change the webhooks given (an empty string unsets one) and the forward method.
+
+        The answer does not echo the forward method: the service never shows it.
+        """
         body = SettingsRequest()
         if mo_callback_url is not None:
             body.mo_call_back_url = mo_callback_url
         if dr_callback_url is not None:
             body.dr_call_back_url = dr_callback_url
+        if http_forward_method is not None:
+            body.http_forward_method = check_settings_request_http_forward_method(http_forward_method)
         answer = self._call(lambda: update_settings.sync_detailed(client=self._rest, body=body), SettingsModel)
         return WebhookSettings(
             mo_callback_url=answer.mo_callback_url or None,
@@ -228,11 +259,11 @@ class AccountOps:
 
     # -- secrets --------------------------------------------------------------------------------------------------
 
-    def list_secrets(self) -> list[SecretInfo]:
-        """The key's active secrets, oldest first."""
+    def list_secrets(self, api_key: str | None = None) -> list[SecretInfo]:
+        """The key's active secrets, oldest first (or those of a sub-account `api_key` this key manages)."""
         from vonage_account_client.models import SecretList
 
-        key = self.credentials.api_key
+        key = api_key or self.credentials.api_key
         listed = self._call(lambda: list_secrets.sync_detailed(key, client=self._api), SecretList)
         return [SecretInfo(s.id, s.created_at) for s in listed.hal_embedded.secrets]
 
@@ -249,9 +280,9 @@ class AccountOps:
         found = self._call(lambda: get_secret.sync_detailed(key, secret_id, client=self._api), Secret)
         return SecretInfo(found.id, found.created_at)
 
-    def revoke_secret(self, secret_id: str) -> None:
-        """Revoke a secret; raises LastSecret for the only one."""
-        key = self.credentials.api_key
+    def revoke_secret(self, secret_id: str, api_key: str | None = None) -> None:
+        """Revoke a secret (of this key, or of a sub-account `api_key` it manages); LastSecret for the only one."""
+        key = api_key or self.credentials.api_key
         self._call(lambda: revoke_secret.sync_detailed(key, secret_id, client=self._api), None)
 
 

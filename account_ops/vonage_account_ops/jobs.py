@@ -15,7 +15,7 @@ from decimal import ROUND_UP, Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from vonage_account_ops.client import AccountOps, BalanceInfo, SecretInfo, WebhookSettings
+from vonage_account_ops.client import FORWARD_METHODS, AccountOps, BalanceInfo, SecretInfo, WebhookSettings
 from vonage_account_ops.credentials import Credentials
 from vonage_account_ops.errors import AccountError, AuthenticationFailed
 
@@ -212,15 +212,30 @@ def check_https(url: str) -> str:
     return url
 
 
+def check_forward_method(method: str) -> str:
+    """The method, if it is one the API knows (GET_QUERY_PARAMS, POST_JSON, POST_QUERY_PARAMS)."""
+    if method not in FORWARD_METHODS:
+        raise InvalidWebhook(f"{method!r} is not a forward method: use one of {', '.join(FORWARD_METHODS)}")
+    return method
+
+
 def set_webhooks(
-    ops: AccountOps, *, mo_callback_url: str | None = None, dr_callback_url: str | None = None
+    ops: AccountOps,
+    *,
+    mo_callback_url: str | None = None,
+    dr_callback_url: str | None = None,
+    http_forward_method: str | None = None,
 ) -> tuple[WebhookSettings, WebhookSettings]:
-    """Set the inbound-SMS and delivery-receipt webhooks; the settings before and after."""
+    """Set the inbound-SMS and delivery-receipt webhooks (and the forward method); the settings before and after."""
     for url in (mo_callback_url, dr_callback_url):
         if url is not None:
             check_https(url)
+    if http_forward_method is not None:
+        check_forward_method(http_forward_method)
     before = ops.settings()
-    after = ops.settings(mo_callback_url=mo_callback_url, dr_callback_url=dr_callback_url)
+    after = ops.settings(
+        mo_callback_url=mo_callback_url, dr_callback_url=dr_callback_url, http_forward_method=http_forward_method
+    )
     return before, after
 
 
