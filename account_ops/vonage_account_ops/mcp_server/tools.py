@@ -19,7 +19,7 @@ from typing import Any
 
 from vonage_account_ops import jobs
 from vonage_account_ops.client import FORWARD_METHODS, AccountOps, WebhookSettings
-from vonage_account_ops.credentials import Credentials, CredentialSource
+from vonage_account_ops.credentials import Credentials, CredentialsMissing, CredentialSource
 from vonage_account_ops.errors import AccountError, RateLimited
 from vonage_account_ops.mcp_server.catalog import Catalog, Operation
 from vonage_account_ops.mcp_server.policy import Guard, GuardrailRefused, parse_amount
