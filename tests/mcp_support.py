@@ -70,8 +70,9 @@ class Agent:
         """A tool call that must succeed: its structured content."""
         result = self.call(name, arguments)
         assert not result.is_error, text_of(result)
-        assert result.structured_content is not None
-        return result.structured_content
+        content: dict[str, Any] | None = result.structured_content
+        assert content is not None
+        return content
 
     def error(self, name: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
         """A tool call that must fail: its error document (title, detail, next_step, ...)."""

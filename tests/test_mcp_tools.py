@@ -249,17 +249,18 @@ def test_rotate_secret_replaces_the_secret_in_the_store_and_returns_ids_only(age
     assert plan["dry_run"] is True and len(plan["plan"]) == 3
     assert agent.mock.account(KEY)["secrets"][0]["id"] == old_id
 
-    progress: list[tuple[float, float | None, str | None]] = []
+    reports: list[tuple[float, float | None, str | None]] = []
 
     async def rotate() -> dict[str, Any]:
-        async def on_progress(done: float, total: float | None, message: str | None) -> None:
-            progress.append((done, total, message))
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            reports.append((progress, total, message))
 
         async with agent.session() as client:
             result = await client.call_tool("rotate_secret", {}, progress_callback=on_progress)
             assert not result.is_error, text_of(result)
-            assert result.structured_content is not None
-            return result.structured_content
+            content: dict[str, Any] | None = result.structured_content
+            assert content is not None
+            return content
 
     rotated = run(rotate)
     stored = agent.source.load()
@@ -267,7 +268,7 @@ def test_rotate_secret_replaces_the_secret_in_the_store_and_returns_ids_only(age
     assert rotated["revoked"] == [old_id] and rotated["made_room_by_revoking"] is None
     assert [s["id"] for s in agent.mock.account(KEY)["secrets"]] == [stored.api_secret_id]
     assert stored.api_secret not in wire(rotated) and stored.api_secret != SECRET
-    assert [p[0] for p in progress] == [0, 2, 3]
+    assert [r[0] for r in reports] == [0, 2, 3]
     assert agent.ok("check_balance")["balance"] == "10.00"  # the new stored secret authenticates
 
 
