@@ -22,7 +22,7 @@ from vonage_account_ops.mcp_server.server import AccountMcpServer
 T = TypeVar("T")
 KEY = "mcpkey01"
 SECRET = "Mcp1secret"
-TRX = "8ef2447e69604f642ae59363aa5f781b"
+TRX = "5c0ffee0trx4mcptests000000000aa"
 
 
 def run(function: Callable[[], Awaitable[T]]) -> T:
