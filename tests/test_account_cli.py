@@ -138,3 +138,24 @@ def test_help_explains_every_command() -> None:
     assert "Exit codes" in result.output
     for command in ("balance", "preflight", "top-up", "secrets", "settings", "senders", "pricing"):
         assert command in result.output
+
+
+def test_credentials_can_come_from_a_command_run_at_call_time(server: ThreadedMockServer, tmp_path: Path) -> None:
+    vault = tmp_path / "vault.sh"
+    vault.write_text(f'#!/bin/sh\necho \'{{"api_key": "{KEY}", "api_secret": "{SECRET}"}}\'\n')
+    vault.chmod(0o700)
+    result = run(server, "--credentials-command", str(vault), "balance", env={"VONAGE_API_SECRET": "Wrong1secretX"})
+    assert result.exit_code == 0 and result.output.strip() == "60.00 EUR (auto-reload on)"
+    lines = tmp_path / "lines.sh"
+    lines.write_text(f"#!/bin/sh\nprintf 'api_key={KEY}\\napi_secret={SECRET}\\n'\n")
+    lines.chmod(0o700)
+    by_variable = run(server, "balance", env={"VONAGE_CREDENTIALS_COMMAND": f"{lines} | cat"})
+    assert by_variable.exit_code == 0
+
+
+def test_a_failing_credentials_command_says_so_without_its_output(server: ThreadedMockServer) -> None:
+    result = run(server, "--credentials-command", f"echo api_secret={SECRET}; exit 3", "balance")
+    assert result.exit_code == 2
+    assert result.output.strip() == ("error: the credentials command exited with status 3: run it yourself to see why")
+    both = run(server, "--credentials-command", "true", "--credentials", __file__, "balance")
+    assert both.exit_code == 2 and "not both" in both.output

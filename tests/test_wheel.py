@@ -165,3 +165,11 @@ def test_both_commands_run_from_the_installed_wheel(installed: Installed, served
     result = _run([str(installed.bin / "vonage-account"), "--json", "balance"], cwd=installed.consumer, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert '"value": "10.00"' in result.stdout
+
+
+def test_the_mcp_server_without_its_extra_says_how_to_get_it(installed: Installed) -> None:
+    result = _run([str(installed.bin / "vonage-account"), "mcp"], cwd=installed.consumer, env=installed.env)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: the MCP server needs the mcp extra (mcp is missing): pip install 'vonage-account-mock[mcp]'"
+    )
