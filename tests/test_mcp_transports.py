@@ -85,7 +85,8 @@ def test_streamable_http_serves_a_client_holding_the_token(vonage_mock: VonageMo
         async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as http:
             async with Client(streamable_http_client(http_server, http_client=http)) as client:
                 assert len((await client.list_tools()).tools) == 13
-                return (await client.call_tool("get_webhooks", {})).structured_content
+                webhooks: dict[str, Any] | None = (await client.call_tool("get_webhooks", {})).structured_content
+                return webhooks
 
     assert run(session) == {"mo_callback_url": None, "dr_callback_url": None, "max_calls_per_second": 30}
 
