@@ -58,8 +58,9 @@ unit: install
 contract: install
 	pytest -q contract_tests
 
+# Two workers: much of the suite waits on sockets, subprocesses and Prism.
 test: lint check-generated
-	pytest -q
+	pytest -q -n 2
 
 mock: install
 	vonage-account-mock serve
@@ -82,6 +83,7 @@ bench: install
 	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	python -m pip install --quiet -e '.[dev,mcp,bench]'
 	python -m bench.run
+	python -m bench.mcp
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist

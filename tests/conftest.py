@@ -82,3 +82,13 @@ def app() -> Any:
 
 
 pytest_plugins = ["pytester"]
+
+
+@pytest.fixture(autouse=True)
+def _close_mcp_agents() -> Iterator[None]:
+    """Close the MCP servers a test made (their connections to the mock)."""
+    yield
+    from tests import mcp_support
+
+    while mcp_support.OPEN_AGENTS:
+        mcp_support.OPEN_AGENTS.pop().close()

@@ -45,11 +45,17 @@ class Agent:
 
     def build(self, **policy_changes: Any) -> AccountMcpServer:
         """A (new) server over the same mock, credentials and state folder; `policy_changes` over the policy."""
+        self.close()
         self.policy = replace(self.policy, **policy_changes)
         self.server = make_server(
             self.source, self.policy, rest_url=self.mock.base_url, api_url=self.mock.base_url, ca_bundle=None
         )
         return self.server
+
+    def close(self) -> None:
+        """Close the server's connections to the mock."""
+        if hasattr(self, "server"):
+            self.server.close()
 
     @asynccontextmanager
     async def session(self, **client_args: Any) -> AsyncIterator[Client]:
@@ -98,7 +104,13 @@ def make_agent(
     store = tmp_path / "vonage.credentials"
     Credentials(KEY, seeded.api_secret, api_secret_id=secret_id).write(store)
     policy = Policy(state_dir=tmp_path / "state", trx=TRX, rotation_grace_seconds=0)
-    return Agent(mock, store, policy, FileSource(store))
+    agent = Agent(mock, store, policy, FileSource(store))
+    OPEN_AGENTS.append(agent)
+    return agent
+
+
+OPEN_AGENTS: list[Agent] = []
+"""Agents made by the running test, closed at its end (tests/conftest.py)."""
 
 
 def wire(document: Any) -> str:

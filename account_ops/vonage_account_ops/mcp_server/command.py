@@ -11,6 +11,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from vonage_account_ops.client import AccountOps
 from vonage_account_ops.credentials import Credentials, CredentialSource
 from vonage_account_ops.mcp_server.policy import TRX_VARIABLE, Guard, Policy, PolicyError, load_policy
@@ -91,8 +93,10 @@ def make_server(
 ) -> AccountMcpServer:
     """The server over a credential source and a policy, calling the hosts given (default: the real service)."""
     extra: dict[str, Any] = dict(ops_args)
-    if ca_bundle:
-        extra["verify"] = ssl.create_default_context(cafile=ca_bundle)
+    # One TLS context for every client made: building one loads the CA store, which costs more than a call.
+    extra.setdefault(
+        "verify", ssl.create_default_context(cafile=ca_bundle) if ca_bundle else httpx.create_ssl_context()
+    )
     # 429s and transient failures are retried within a tight bound: an agent waits on every call.
     extra.setdefault("max_attempts", 3)
     extra.setdefault("max_wait", 10.0)
@@ -148,3 +152,5 @@ def serve(
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:
         pass
+    finally:
+        server.close()

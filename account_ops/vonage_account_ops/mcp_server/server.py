@@ -335,12 +335,19 @@ class AccountMcpServer:
 
     # -- transports ----------------------------------------------------------------------------------------------
 
+    def close(self) -> None:
+        """Close the connections to the API."""
+        self.tools.close()
+
     async def run_stdio(self) -> None:
         """Serve one client over standard input and output."""
         from mcp.server.stdio import stdio_server
 
-        async with stdio_server() as (read, write):
-            await self.server.run(read, write, self.server.create_initialization_options())
+        try:
+            async with stdio_server() as (read, write):
+                await self.server.run(read, write, self.server.create_initialization_options())
+        finally:
+            self.close()
 
     def http_app(self, *, host: str, token: str | None, allowed_hosts: tuple[str, ...] = ()) -> ASGIApp:
         """The Streamable HTTP app (path `/mcp`): Host and Origin checked against DNS rebinding, a bearer token."""

@@ -11,8 +11,10 @@ import importlib
 import inspect
 import json
 import pkgutil
+import threading
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -163,6 +165,9 @@ class AgentTools:
         self.catalog = catalog or Catalog()
         self._functions = _client_functions()
         self.progress = progress
+        self._clients_lock = threading.Lock()
+        self._client: tuple[tuple[str, str], AccountOps] | None = None
+        self._retired: list[AccountOps] = []
         self.specs = {spec.name: spec for spec in self._specs()}
         try:
             # Known from the start, so that even an error before any call cannot show the configured secret.
@@ -178,8 +183,30 @@ class AgentTools:
         self.redactor.remember(creds.api_secret, creds.pending_secret)
         return creds
 
-    def _ops(self) -> AccountOps:
-        return self._ops_for(self.credentials())
+    @contextmanager
+    def _using(self, creds: Credentials) -> Iterator[AccountOps]:
+        """A client for these credentials, kept while they stay the same: connections are reused across calls."""
+        key = (creds.api_key, creds.api_secret)
+        with self._clients_lock:
+            if self._client is None or self._client[0] != key:
+                if self._client is not None:
+                    # Closed with the server, not now: a call under way may still be using it.
+                    self._retired.append(self._client[1])
+                self._client = (key, self._ops_for(creds))
+            ops = self._client[1]
+        yield ops
+
+    def close(self) -> None:
+        """Close every client's connections."""
+        with self._clients_lock:
+            clients = [*self._retired, *([self._client[1]] if self._client else [])]
+            self._client = None
+            self._retired.clear()
+        for ops in clients:
+            ops.close()
+
+    def _ops(self) -> AbstractContextManager[AccountOps]:
+        return self._using(self.credentials())
 
     def _report(self, done: float, total: float, message: str) -> None:
         if self.progress is not None:
@@ -216,7 +243,7 @@ class AgentTools:
         if dry_run:
             return {"dry_run": True, "would_send": _request_plan(operation, arguments)}
         call = self._bind(operation, arguments)
-        with self._ops_for(creds) as ops:
+        with self._using(creds) as ops:
             client = ops.host_client(operation.host)
             response = ops.send(lambda: call(client))
         body = _json(response.content)
@@ -385,7 +412,7 @@ class AgentTools:
 
     def list_secrets(self) -> dict[str, Any]:
         creds = self.credentials()
-        with self._ops_for(creds) as ops:
+        with self._using(creds) as ops:
             secrets = ops.list_secrets()
         known = creds.api_secret_id is not None
         document: dict[str, Any] = {
@@ -404,7 +431,7 @@ class AgentTools:
 
     def audit_secrets(self, max_age_days: float = 90) -> dict[str, Any]:
         creds = self.credentials()
-        with self._ops_for(creds) as ops:
+        with self._using(creds) as ops:
             report = jobs.audit_secrets(ops, max_age_days=max_age_days, current_id=creds.api_secret_id)
         known = creds.api_secret_id is not None
         return {
@@ -432,7 +459,7 @@ class AgentTools:
             )
         creds = self.credentials()
         if dry_run:
-            with self._ops_for(creds) as ops:
+            with self._using(creds) as ops:
                 active = ops.list_secrets()
             room = len(active) >= 2
             return {
@@ -472,7 +499,7 @@ class AgentTools:
         key = api_key or creds.api_key
         if dry_run:
             return {"revoked": None, "would_revoke": secret_id, "api_key": key, "dry_run": True}
-        with self._ops_for(creds) as ops:
+        with self._using(creds) as ops:
             ops.revoke_secret(secret_id, api_key=key)
         return {"revoked": secret_id, "api_key": key, "dry_run": False}
 
