@@ -1,14 +1,22 @@
 """`make bench`: the mock against Prism and a bare Starlette app, in one run, on loopback, with the same load tool.
 
-Writes docs/bench/latest.json, docs/bench/latest.md (the table the README quotes) and docs/bench/throughput.png.
-Every figure is the median of several runs: these machines are noisy.
+Fair to every target: all three run side by side, each is warmed up with a discarded run per scenario (Prism's
+JIT is slow in its first seconds), runs are interleaved target by target in a rotating order, the servers are pinned
+to one core and wrk to another (when there are two or more), and every target gets the same connections and
+threads. Each ratio is given with its spread over the runs (min / median / max of the per-run ratio). Cold starts
+are measured apart, on fresh processes, interleaved the same way.
+
+Writes docs/bench/latest.json (with the machine, Python, Node and Prism versions), docs/bench/latest.md (the table
+the README quotes) and docs/bench/throughput.png.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
+import platform
 import re
 import shutil
 import socket
@@ -30,9 +38,15 @@ from vonage_account_spec import spec_path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "bench"
 SPEC = spec_path()
-RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+WARM_UP_SECONDS = int(os.environ.get("BENCH_WARM_UP_SECONDS", "2"))
 CONNECTIONS = 16
+THREADS = 2
+SCENARIOS = ("get_balance", "create_revoke_pair", "rejected_401")
+# Servers on core 0, wrk on core 1: the load generator never competes with the server it measures.
+PINNED = (os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
+SERVER_CORES, LOAD_CORES = "0", "1"
 KEY, SECRET = "bench001", "Bench1secret"
 
 
@@ -120,8 +134,11 @@ def serving(target: str) -> Iterator[Started]:
     """Start a target on a free port; yield it with its cold-start figures."""
     port = _free_port()
     started = time.perf_counter()
+    command = TARGETS[target](port)
+    if PINNED:
+        command = ["taskset", "-c", SERVER_CORES, *command]
     process = subprocess.Popen(
-        TARGETS[target](port), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -144,8 +161,11 @@ def _wrk(
     headers: dict[str, str],
     script: str | None = None,
     env: dict[str, str] | None = None,
+    seconds: int = SECONDS,
 ) -> dict[str, float]:
-    command = ["wrk", "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{SECONDS}s"]
+    command = ["wrk", "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s"]
+    if PINNED:
+        command = ["taskset", "-c", LOAD_CORES, *command]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     if script:
@@ -164,58 +184,134 @@ def _wrk(
     return {"rps": rps, **latencies, "non_2xx": float(errors.group(1)) if errors else 0.0}
 
 
-def _scenarios(url: str) -> dict[str, dict[str, float]]:
+def _provision_pair_keys(url: str) -> dict[str, str]:
     pair_env = {f"BENCH_PAIR_AUTH_benchpair{n}": _basic(f"benchpair{n}", SECRET) for n in (1, 2)}
-    for n in (1, 2):  # provision the pair keys (the mock creates them on first use)
+    for n in (1, 2):  # the mock creates the pair keys on first use
         httpx.get(
             f"{url}/account/get-balance",
             headers={"Authorization": f"Basic {pair_env[f'BENCH_PAIR_AUTH_benchpair{n}']}"},
         )
-    return {
-        "get_balance": _wrk(
+    return pair_env
+
+
+def _scenario(url: str, name: str, seconds: int = SECONDS) -> dict[str, float]:
+    """One wrk run of a scenario; the same connections and threads for every target."""
+    if name == "get_balance":
+        return _wrk(
             url,
             "/account/get-balance",
             connections=CONNECTIONS,
-            threads=2,
+            threads=THREADS,
             headers={"Authorization": f"Basic {_basic(KEY, SECRET)}"},
-        ),
-        "rejected_401": _wrk(url, "/account/get-balance", connections=CONNECTIONS, threads=2, headers={}),
-        "create_revoke_pair": _wrk(
-            url,
-            "/",
-            connections=2,
-            threads=2,
-            headers={},
-            script=str(ROOT / "bench" / "lua" / "pair.lua"),
-            env=pair_env,
-        ),
-    }
+            seconds=seconds,
+        )
+    if name == "rejected_401":
+        return _wrk(url, "/account/get-balance", connections=CONNECTIONS, threads=THREADS, headers={}, seconds=seconds)
+    # Sequential pairs: one connection per thread, each creating then revoking a secret of its own key.
+    return _wrk(
+        url,
+        "/",
+        connections=THREADS,
+        threads=THREADS,
+        headers={},
+        script=str(ROOT / "bench" / "lua" / "pair.lua"),
+        env=_provision_pair_keys(url),
+        seconds=seconds,
+    )
 
 
-def _median_runs(runs: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+def _spread(values: list[float]) -> dict[str, float]:
+    return {"min": min(values), "median": statistics.median(values), "max": max(values)}
+
+
+def _machine() -> dict[str, Any]:
+    def version(command: list[str]) -> str:
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=30, cwd=ROOT)
+        except OSError:
+            return "missing"
+        return (done.stdout or done.stderr).strip().splitlines()[0] if (done.stdout or done.stderr) else "unknown"
+
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        cpu = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            "unknown",
+        )
     return {
-        scenario: {metric: statistics.median(run[scenario][metric] for run in runs) for metric in runs[0][scenario]}
-        for scenario in runs[0]
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "pinned": PINNED,
+        "python": platform.python_version(),
+        "node": version(["node", "--version"]),
+        "prism": version([str(ROOT / "node_modules" / ".bin" / "prism"), "--version"]),
+        "wrk": version(["wrk", "--version"]),
+        "uvicorn": version([sys.executable, "-c", "import uvicorn; print(uvicorn.__version__)"]),
     }
+
+
+def _rotated(order: list[str], by: int) -> list[str]:
+    return order[by % len(order) :] + order[: by % len(order)]
 
 
 def measure() -> dict[str, Any]:
     """Every figure of the run."""
-    results: dict[str, Any] = {"runs": RUNS, "seconds_per_run": SECONDS, "connections": CONNECTIONS, "targets": {}}
-    for target in TARGETS:
-        runs, cold, refusals = [], [], []
-        for _ in range(RUNS):
+    targets = list(TARGETS)
+    results: dict[str, Any] = {
+        "machine": _machine(),
+        "runs": RUNS,
+        "seconds_per_run": SECONDS,
+        "warm_up_seconds": WARM_UP_SECONDS,
+        "connections": CONNECTIONS,
+        "threads": THREADS,
+        "targets": {},
+    }
+    # Cold starts: fresh processes, interleaved.
+    cold: dict[str, list[float]] = {target: [] for target in targets}
+    refusals: dict[str, list[float]] = {target: [] for target in targets}
+    for run in range(RUNS):
+        for target in _rotated(targets, run):
             with serving(target) as started:
-                cold.append(started.cold_start_s)
+                cold[target].append(started.cold_start_s)
                 if started.first_refusal_s is not None:
-                    refusals.append(started.first_refusal_s)
-                runs.append(_scenarios(started.url))
+                    refusals[target].append(started.first_refusal_s)
+    # Throughput: the three side by side, warmed up, then interleaved run by run.
+    per_run: dict[str, dict[str, list[dict[str, float]]]] = {t: {s: [] for s in SCENARIOS} for t in targets}
+    with contextlib.ExitStack() as stack:
+        urls = {target: stack.enter_context(serving(target)).url for target in targets}
+        for target in targets:
+            for scenario in SCENARIOS:
+                _scenario(urls[target], scenario, seconds=WARM_UP_SECONDS)
+        for run in range(RUNS):
+            for scenario in SCENARIOS:
+                for target in _rotated(targets, run):
+                    per_run[target][scenario].append(_scenario(urls[target], scenario))
+            print(f"run {run + 1}/{RUNS} done", file=sys.stderr)
+    for target in targets:
         results["targets"][target] = {
-            "cold_start_s": statistics.median(cold),
-            "first_refusal_s": statistics.median(refusals) if refusals else None,
-            **_median_runs(runs),
+            "cold_start_s": statistics.median(cold[target]),
+            "cold_start_spread_s": _spread(cold[target]),
+            "first_refusal_s": statistics.median(refusals[target]) if refusals[target] else None,
+            **{
+                scenario: {metric: statistics.median(r[metric] for r in runs) for metric in runs[0]}
+                | {"rps_per_run": [r["rps"] for r in runs]}
+                for scenario, runs in per_run[target].items()
+            },
         }
-        print(f"measured {target}", file=sys.stderr)
+    results["ratios"] = {
+        scenario: {
+            f"mock/{other}": _spread(
+                [m["rps"] / o["rps"] for m, o in zip(per_run["mock"][scenario], per_run[other][scenario], strict=True)]
+            )
+            for other in ("prism", "starlette")
+        }
+        for scenario in SCENARIOS
+    }
     results["in_process"] = measure_in_process()
     return results
 
@@ -225,14 +321,20 @@ def table(results: dict[str, Any]) -> str:
     targets = results["targets"]
     mock, prism, bare = targets["mock"], targets["prism"], targets["starlette"]
     lines = [
-        "| scenario | mock | Prism (`-v silent`) | bare Starlette | mock / Prism | mock / Starlette |",
+        "| scenario (median of runs) | mock | Prism (`-v silent`) | bare Starlette | mock / Prism (min-max) | "
+        "mock / Starlette (min-max) |",
         "|---|---|---|---|---|---|",
     ]
-    for scenario in ("get_balance", "create_revoke_pair", "rejected_401"):
+    for scenario in SCENARIOS:
         m, p, b = mock[scenario]["rps"], prism[scenario]["rps"], bare[scenario]["rps"]
         p50, p99 = mock[scenario].get("p50_ms", 0), mock[scenario].get("p99_ms", 0)
         label = f"{scenario} req/s (mock p50 / p99 ms: {p50:.2f} / {p99:.2f})"
-        lines.append(f"| {label} | {m:,.0f} | {p:,.0f} | {b:,.0f} | {m / p:.2f}x | {m / b:.2f}x |")
+        ratios = results["ratios"][scenario]
+        shown = [
+            f"{r['median']:.2f}x ({r['min']:.2f} to {r['max']:.2f})"
+            for r in (ratios["mock/prism"], ratios["mock/starlette"])
+        ]
+        lines.append(f"| {label} | {m:,.0f} | {p:,.0f} | {b:,.0f} | {shown[0]} | {shown[1]} |")
     lines.append(
         f"| cold start to first 200 (s) | {mock['cold_start_s']:.2f} | {prism['cold_start_s']:.2f} | "
         f"{bare['cold_start_s']:.2f} | {mock['cold_start_s'] / prism['cold_start_s']:.2f}x | "
@@ -260,7 +362,7 @@ def chart(results: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    scenarios = ["get_balance", "create_revoke_pair", "rejected_401"]
+    scenarios = list(SCENARIOS)
     targets = list(results["targets"])
     figure, axes = plt.subplots(figsize=(8, 4))
     width = 0.8 / len(targets)
