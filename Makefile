@@ -58,9 +58,10 @@ unit: install
 contract: install
 	pytest -q contract_tests
 
-# Two workers: much of the suite waits on sockets, subprocesses and Prism.
+# Two workers: much of the suite waits on sockets, subprocesses and Prism. loadfile: a file runs on one worker, in
+# order, so a suite may check at its end what its run reached.
 test: lint check-generated
-	pytest -q -n 2
+	pytest -q -n 2 --dist loadfile
 
 mock: install
 	vonage-account-mock serve

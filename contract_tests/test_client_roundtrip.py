@@ -32,6 +32,7 @@ from vonage_account_client.models import (
 )
 
 from vonage_account_mock import AccountMockApp, AccountSeed, AutoReload, create_app
+from vonage_account_mock.state.pricing import full_pricing
 from vonage_account_mock.testing.clients import in_process_client
 from vonage_account_spec import spec_path
 
@@ -39,6 +40,7 @@ SCHEMAS: dict[str, Any] = yaml.safe_load(spec_path().read_text())["components"][
 KEY, SECRET, TRX = "round001", "Round1secret", "trx-round-1"
 TEXT = st.characters(codec="utf-8", exclude_categories=["Cs"])
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+PRICE_LIST = PricingList.from_dict(full_pricing("sms"))
 
 
 def _pattern(schema: dict[str, Any]) -> st.SearchStrategy[str]:
@@ -111,27 +113,49 @@ def test_register_sender_round_trip(
     assert (echoed.application_ids or []) == (sender.application_ids or [])
 
 
-@given(trx=st.text(TEXT, min_size=1, max_size=64))
+@given(trx=st.text(TEXT, min_size=1, max_size=64), wrong=st.text(TEXT, min_size=1, max_size=64))
 @SETTINGS
-def test_top_up_round_trip(app: AccountMockApp, client: AuthenticatedClient, trx: str) -> None:
-    _fresh(app, balance="1.00")
+def test_top_up_round_trip(app: AccountMockApp, client: AuthenticatedClient, trx: str, wrong: str) -> None:
+    # The account's reference is the generated one, so every example reaches both answers: refused, then accepted.
+    app.control.reset()
+    auto_reload = AutoReload(enabled=True, trx=trx, amount=Decimal("2.50"))
+    app.backend.seed(AccountSeed(api_key=KEY, secrets=(SECRET,), balance=Decimal("1.00"), auto_reload=auto_reload))
+    if wrong != trx:
+        refused = top_up.sync(client=client, body=TopUpRequest(trx=wrong))
+        assert isinstance(refused, ErrorCodeResponse)
+        assert (refused.error_code, refused.error_code_label) == ("420", "topup failed")
+        assert get_balance.sync(client=client) == Balance(value=1.0, auto_reload=True)
     answer = top_up.sync(client=client, body=TopUpRequest(trx=trx))
-    expected = ("200", "success") if trx == TRX else ("420", "topup failed")
     assert isinstance(answer, ErrorCodeResponse)
-    assert (answer.error_code, answer.error_code_label) == expected
-    assert get_balance.sync(client=client) == Balance(value=3.5 if trx == TRX else 1.0, auto_reload=True)
+    assert (answer.error_code, answer.error_code_label) == ("200", "success")
+    assert get_balance.sync(client=client) == Balance(value=3.5, auto_reload=True)
 
 
-@given(country=st.from_regex(r"[A-Z]{2}", fullmatch=True), prefix=st.from_regex(r"[1-9][0-9]{0,5}", fullmatch=True))
+# Half the examples from the shipped price list (so the answers carry real networks), half anything well-formed.
+KNOWN = {country.country_code: country for country in PRICE_LIST.countries}
+countries = st.one_of(st.sampled_from(sorted(KNOWN)), st.from_regex(r"[A-Z]{2}", fullmatch=True))
+prefixes = st.one_of(
+    st.sampled_from(sorted({c.dialing_prefix for c in KNOWN.values()})),
+    st.from_regex(r"[1-9][0-9]{0,5}", fullmatch=True),
+)
+
+
+@given(country=countries, prefix=prefixes)
 @SETTINGS
 def test_pricing_round_trip(app: AccountMockApp, client: AuthenticatedClient, country: str, prefix: str) -> None:
     _fresh(app)
     one = get_country_pricing.sync("sms", client=client, country=country)
-    assert isinstance(one, CountryPricing | Problem)
-    if isinstance(one, CountryPricing):
-        assert one.country_code == country
+    if country in KNOWN:
+        assert isinstance(one, CountryPricing) and one == KNOWN[country]
+    else:
+        assert isinstance(one, Problem) and one.type_.endswith("#not-found"), one
     by_prefix = get_prefix_pricing.sync("voice", client=client, prefix=prefix)
     assert isinstance(by_prefix, PricingList)
-    assert all(prefix.startswith(c.dialing_prefix) or c.dialing_prefix.startswith(prefix) for c in by_prefix.countries)
+    expected = sorted(
+        c.country_code
+        for c in KNOWN.values()
+        if c.dialing_prefix.startswith(prefix) or prefix.startswith(c.dialing_prefix)
+    )
+    assert sorted(c.country_code for c in by_prefix.countries) == expected
     every = get_full_pricing.sync("sms-transit", client=client)
-    assert isinstance(every, PricingList) and every.count == len(every.countries)
+    assert isinstance(every, PricingList) and every.count == len(every.countries) == len(KNOWN)

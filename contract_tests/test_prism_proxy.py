@@ -76,4 +76,10 @@ def test_prism_proxy_does_report_a_violating_answer(proxied: tuple[AccountMockAp
     finally:
         app.control.faults.catalog._responses["get_balance"][200] = original
         app.control.faults.remove(plan.id)
-    assert response.status_code >= 400 or response.headers.get("sl-violations"), response.text
+    # Prism itself found the fault in the answer (a 502 from an unreachable mock, say, would not say this).
+    assert response.status_code == 500, response.text
+    problem = response.json()
+    assert problem["type"] == "https://stoplight.io/prism/errors#VIOLATIONS"
+    assert [(v["location"], v["code"]) for v in problem["validation"]] == [(["response", "body"], "required")]
+    assert "autoReload" in problem["validation"][0]["message"]
+    assert "autoReload" in response.headers["sl-violations"]

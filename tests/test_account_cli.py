@@ -40,7 +40,8 @@ def run(server: ThreadedMockServer, *args: str, secret: str = SECRET, env: dict[
         **(env or {}),
     }
     result = CliRunner().invoke(main, list(args), env=environment)
-    assert "Traceback" not in result.output
+    # CliRunner keeps an uncaught exception (what a user would see as a traceback) in `exception`, not the output.
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert secret not in result.output, "a secret was printed"
     return result
 

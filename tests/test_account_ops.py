@@ -102,9 +102,11 @@ def test_rotation_replaces_the_stored_secret_and_revokes_the_old_one(
     ops: AccountOps, ops_for: OpsFor, tmp_path: Path
 ) -> None:
     store = _store(tmp_path)
+    old_id = ops.list_secrets()[0].id
     waits: list[float] = []
     result = jobs.rotate(store, new_secret="Rotated2secret", ops_for=ops_for, sleep=waits.append)
     assert waits == [2.0]
+    assert result.revoked == (old_id,) and result.made_room_by_revoking is None
     stored = Credentials.from_file(store)
     assert stored.api_secret == "Rotated2secret" and stored.api_secret_id == result.new_secret_id
     assert stored.pending_secret is None and stored.previous_secret_id is None
@@ -159,6 +161,7 @@ def test_rotation_resumes_after_a_crash_at_any_step(
         if crash_at == "after_store":
             raise Crash()
 
+    old_id = ops.list_secrets()[0].id
     with pytest.raises(Crash):
         jobs.rotate(
             store, new_secret="Rotated2secret", ops_for=crashing_ops_for, after_store=crash_after_store, grace_seconds=0
@@ -169,6 +172,8 @@ def test_rotation_resumes_after_a_crash_at_any_step(
     result = jobs.rotate(store, ops_for=ops_for, grace_seconds=0)
     stored = Credentials.from_file(store)
     assert stored.api_secret == "Rotated2secret" and stored.pending_secret is None
+    # The resumed run reports the old secret it revoked (the crash at revoke_secret had revoked it already).
+    assert result.revoked == (old_id,)
     with ops_for(stored) as rotated:
         assert [s.id for s in rotated.list_secrets()] == [result.new_secret_id]
 
@@ -177,27 +182,52 @@ def test_calls_during_rotation_never_see_a_401(ops: AccountOps, ops_for: OpsFor,
     store = _store(tmp_path)
     statuses: list[str] = []
     done = threading.Event()
+    switches = [0]  # how many times the store has switched to a new secret
+    finished: list[int] = []  # for each finished call: the switch count when it read the store
+    progressed = threading.Condition()
+
+    def call(credentials: Credentials) -> str:
+        with ops_for(credentials) as caller:
+            try:
+                caller.balance()
+                return "ok"
+            except AuthenticationFailed:
+                return "401"
 
     def keep_calling() -> None:
         while not done.is_set():
             # Like a service re-reading its credentials file on each request.
-            with ops_for(Credentials.from_file(store)) as caller:
-                try:
-                    caller.balance()
-                    statuses.append("ok")
-                except AuthenticationFailed:
-                    statuses.append("401")
+            seen = switches[0]
+            statuses.append(call(Credentials.from_file(store)))
+            with progressed:
+                finished.append(seen)
+                progressed.notify_all()
+
+    overlap: list[str] = []
+
+    def grace(_seconds: float) -> None:
+        # The store now holds the new secret and the old one is still active. A caller that read the old secret
+        # just before the switch is still served...
+        overlap.append(call(stale))
+        switches[0] += 1
+        # ... and the old secret is revoked only once the caller has finished a call begun after the switch: any
+        # call that read the old secret before it is over by then. No real-time wait, so no flake on a slow machine.
+        with progressed:
+            assert progressed.wait_for(lambda: any(s >= switches[0] for s in finished), timeout=30)
 
     worker = threading.Thread(target=keep_calling)
     worker.start()
     try:
         for round_ in range(3):
-            # The grace period is what lets a caller that read the old secret just before the switch finish.
-            jobs.rotate(store, new_secret=f"Rotation{round_}Secret", ops_for=ops_for, grace_seconds=0.3)
+            stale = Credentials.from_file(store)
+            jobs.rotate(store, new_secret=f"Rotation{round_}Secret", ops_for=ops_for, sleep=grace)
+            # The overlap was real: once the rotation is over, the secret read before the switch is refused.
+            overlap.append(call(stale))
     finally:
         done.set()
-        worker.join()
-    assert statuses and "401" not in statuses
+        worker.join(timeout=30)
+    assert overlap == ["ok", "401"] * 3
+    assert len(statuses) >= 3 and "401" not in statuses
 
 
 # -- webhooks ------------------------------------------------------------------------------------------------------

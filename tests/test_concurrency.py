@@ -22,7 +22,8 @@ def test_fifty_simultaneous_creates_over_the_threaded_server_leave_two_secrets(
     threaded_server.app.control.reset(deterministic_seed=None)
     with httpx.Client(base_url=threaded_server.url, auth=(KEY, SECRET)) as warm:
         assert warm.get("/account/get-balance").status_code == 200
-    start = threading.Barrier(CALLS)
+    # A timeout: a thread that dies before the barrier must fail the test, not hang the suite.
+    start = threading.Barrier(CALLS, timeout=30)
 
     def create(index: int) -> int:
         with httpx.Client(base_url=threaded_server.url, auth=(KEY, SECRET), timeout=30) as client:

@@ -151,6 +151,15 @@ def test_the_journal_is_bounded() -> None:
     assert [e["seq"] for e in entries] == [4, 5, 6, 7, 8]
 
 
+def test_the_journal_keeps_the_last_1000_requests_by_default() -> None:
+    app = create_app()
+    with in_process_http(app) as http:
+        for _ in range(1005):
+            _balance(http)
+        entries = http.get("/_mock/journal").json()["entries"]
+    assert len(entries) == 1000 and (entries[0]["seq"], entries[-1]["seq"]) == (6, 1005)
+
+
 def test_a_fault_answers_a_declared_status_for_the_next_n_calls(mock: Mock) -> None:
     with mock.http() as http:
         _balance(http)

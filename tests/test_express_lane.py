@@ -127,3 +127,23 @@ def test_a_bug_in_a_handler_is_a_logged_500_problem_in_either_lane(
     assert "boom" not in response.text and "Traceback" not in response.text
     assert any(record.exc_info and "boom" in str(record.exc_info[1]) for record in caplog.records)
     assert [entry.status for entry in app.control.journal_entries()] == [500, 401]
+
+
+def test_the_express_lane_itself_answers_the_body_bearing_operations() -> None:
+    # Were these passed on, the full path (connexion) would have been built to answer them.
+    app = create_app()
+    app.backend.seed(
+        AccountSeed(KEY, (SECRET,), auto_reload=AutoReload(enabled=True, trx="trx-lane", amount=Decimal("5")))
+    )
+    with in_process_http(app, auth=AUTH) as http:
+        answers = [
+            http.post(f"/accounts/{KEY}/secrets", json={"secret": "Second2secret"}).status_code,
+            http.post("/account/top-up", data={"trx": "trx-lane"}).status_code,
+            http.post("/account/settings", data={"moCallBackUrl": "https://example.com/in"}).status_code,
+            http.post("/account/register-sender", json={"provider": "email", "value": "a@example.com"}).status_code,
+        ]
+        assert answers == [201, 200, 200, 200]
+        assert not app.full_path.ready
+        # The control: an invalid body is passed on, and that builds the full path.
+        assert http.post(f"/accounts/{KEY}/secrets", json={"secret": 5}).status_code == 400
+        assert app.full_path.ready

@@ -50,6 +50,22 @@ def test_faults_and_unfired_plans(vonage_client, vonage_mock):
         vonage_mock.fault("get_balance", status=418)
 
 
+def test_assert_not_called_fails_once_the_operation_was_called(vonage_client, vonage_mock):
+    vonage_mock.assert_not_called("get_balance")
+    get_balance.sync(client=vonage_client)
+    with pytest.raises(AssertionError, match="get_balance was called 1 times, not 0"):
+        vonage_mock.assert_not_called("get_balance")
+
+
+def test_a_plain_http_client_for_what_no_generated_client_sends(vonage_mock):
+    account = vonage_mock.seed_account(balance="7.00")
+    with vonage_mock.http(auth=(account.api_key, account.api_secret)) as http:
+        assert http.get("/account/get-balance").json() == {"value": 7.0, "autoReload": False}
+        broken = http.post("/account/top-up", content=b"{", headers={"content-type": "application/json"})
+        assert broken.status_code == 400
+    assert [call["status"] for call in vonage_mock.calls()] == [200, 400]
+
+
 def test_invalid_input_gets_the_documented_error(vonage_client, vonage_mock):
     # The first answer from the full path, built on this first need: must not trip -W error.
     key = vonage_mock.default_api_key
@@ -98,13 +114,13 @@ def test_fixtures_are_registered_with_docstrings(pytester: pytest.Pytester) -> N
 def test_a_consumer_suite_runs_on_the_plugin_alone(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_consumer=CONSUMER_TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
-    result.assert_outcomes(passed=8)
+    result.assert_outcomes(passed=10)
 
 
 def test_parallel_workers_are_isolated(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_consumer=CONSUMER_TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
-    result.assert_outcomes(passed=8)
+    result.assert_outcomes(passed=10)
 
 
 def test_a_mock_started_outside_pytest_is_shared_by_tenant(
@@ -117,6 +133,6 @@ def test_a_mock_started_outside_pytest_is_shared_by_tenant(
         monkeypatch.setenv("VONAGE_ACCOUNT_MOCK_URL", server.url)
         pytester.makepyfile(test_consumer=COMMON_TESTS)
         result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-        result.assert_outcomes(passed=6)
+        result.assert_outcomes(passed=8)
         assert http.get("/_mock/accounts").json() == {"accounts": ["bystander"]}
         assert http.get("/_mock/faults").json() == {"plans": []}

@@ -123,12 +123,13 @@ def rotate(
     creds = Credentials.from_file(store)
     if creds.previous_secret_id and not creds.pending_secret:
         # A crash after promotion: only the old secret's revocation is left.
+        previous = creds.previous_secret_id
         with ops_for(creds) as ops:
-            _revoke_quietly(ops, creds.previous_secret_id)
+            _revoke_quietly(ops, previous)
         creds = replace(creds, previous_secret_id=None)
         creds.write(store)
         assert creds.api_secret_id is not None
-        return Rotation(creds.api_secret_id, (creds.previous_secret_id or "",), None)
+        return Rotation(creds.api_secret_id, (previous,), None)
 
     with ops_for(creds) as ops:
         active = ops.list_secrets()
@@ -173,7 +174,8 @@ def rotate(
             _revoke_quietly(ops, promoted.previous_secret_id)
     done = replace(promoted, previous_secret_id=None)
     done.write(store)
-    return Rotation(new_id, (promoted.previous_secret_id or "",), made_room)
+    revoked = (promoted.previous_secret_id,) if promoted.previous_secret_id else ()
+    return Rotation(new_id, revoked, made_room)
 
 
 def _revoke_quietly(ops: AccountOps, secret_id: str) -> None:

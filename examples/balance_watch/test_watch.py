@@ -34,7 +34,14 @@ def test_spending_crosses_the_floor(vonage_mock: VonageMock) -> None:
 
 
 def test_a_revoked_secret_makes_the_balance_unavailable(vonage_mock: VonageMock) -> None:
-    account = vonage_mock.seed_account()
+    account = vonage_mock.seed_account(secrets=["Primary1secret", "Retired1secret"])
+    retired = vonage_mock.client(account.api_key, "Retired1secret")
+    assert balance_status(retired, Decimal("5")) == "ok"
+
+    retired_id = vonage_mock.account(account.api_key)["secrets"][1]["id"]
+    with vonage_mock.http(auth=(account.api_key, "Primary1secret")) as admin:
+        assert admin.delete(f"/accounts/{account.api_key}/secrets/{retired_id}").status_code == 204
+
     with pytest.raises(BalanceUnavailable, match="401"):
-        balance_status(vonage_mock.client(account.api_key, "NotTheSecret1"), Decimal("5"))
+        balance_status(retired, Decimal("5"))
     vonage_mock.assert_called("get_balance", times=1, status=401)
