@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from vonage_account_mock.app import create_app
+from vonage_account_mock.serving.protocol import ConnectionLimits
 from vonage_account_mock.serving.server import bind, serve_forever
 from vonage_account_mock.serving.tls import TlsFiles, make_tls_files
 from vonage_account_mock.state.seed import SeedError, load_seed_file
@@ -49,6 +50,41 @@ def main() -> None:
 @click.option("--no-control", is_flag=True, help="Switch the control API (/_mock) off.")
 @click.option("--deterministic", type=click.IntRange(0), metavar="SEED", help="Reproducible secret ids and timestamps.")
 @click.option("--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning"]))
+@click.option(
+    "--max-header-bytes",
+    default=ConnectionLimits.max_header_bytes,
+    show_default=True,
+    type=click.IntRange(1024),
+    help="Request line and headers; larger requests get 431.",
+)
+@click.option(
+    "--header-timeout",
+    default=ConnectionLimits.header_timeout,
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds a client may take to send a request's headers (from its first byte, or from connecting).",
+)
+@click.option(
+    "--body-timeout",
+    default=ConnectionLimits.body_timeout,
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds a request's body may go without a new byte.",
+)
+@click.option(
+    "--keep-alive-timeout",
+    default=ConnectionLimits.keep_alive_timeout,
+    show_default=True,
+    type=click.FloatRange(1),
+    help="Seconds an idle keep-alive connection stays open.",
+)
+@click.option(
+    "--max-connections",
+    default=ConnectionLimits.max_connections,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Open connections at once; one more is closed straight away.",
+)
 def serve(
     host: str,
     port: int,
@@ -62,6 +98,11 @@ def serve(
     no_control: bool,
     deterministic: int | None,
     log_level: str,
+    max_header_bytes: int,
+    header_timeout: float,
+    body_timeout: float,
+    keep_alive_timeout: float,
+    max_connections: int,
 ) -> None:
     """Serve the mock until Ctrl-C. One log line per request; secrets are never logged."""
     if (certfile is None) != (keyfile is None):
@@ -106,7 +147,14 @@ def serve(
     # The express lane answers from the start; connexion's full path is built right after the first answer.
     app.warm_up(after_first_answer=True)
     try:
-        serve_forever(app, sock, tls=tls_files, log_level=log_level)
+        limits = ConnectionLimits(
+            max_header_bytes=max_header_bytes,
+            header_timeout=header_timeout,
+            body_timeout=body_timeout,
+            keep_alive_timeout=keep_alive_timeout,
+            max_connections=max_connections,
+        )
+        serve_forever(app, sock, tls=tls_files, log_level=log_level, limits=limits)
     except KeyboardInterrupt:
         # uvicorn re-raises Ctrl-C after its clean shutdown; stopping is what the user asked for.
         pass

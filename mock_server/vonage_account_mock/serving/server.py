@@ -12,10 +12,13 @@ from typing import Any
 import uvicorn
 
 from vonage_account_mock.app import create_app
+from vonage_account_mock.serving.protocol import ConnectionLimits, LimitedHttpToolsProtocol
 from vonage_account_mock.serving.tls import TlsFiles
 
 
-def _config(app: Any, host: str, port: int, tls: TlsFiles | None, log_level: str) -> uvicorn.Config:
+def _config(
+    app: Any, host: str, port: int, tls: TlsFiles | None, log_level: str, limits: ConnectionLimits
+) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         host=host,
@@ -23,10 +26,12 @@ def _config(app: Any, host: str, port: int, tls: TlsFiles | None, log_level: str
         log_level=log_level,
         access_log=False,
         lifespan="off",
+        http=type("MockHttpProtocol", (LimitedHttpToolsProtocol,), {"limits": limits}),
         ssl_certfile=str(tls.certfile) if tls else None,
         ssl_keyfile=str(tls.keyfile) if tls else None,
-        # Keep-alive connections of SDK pools must not be dropped between test steps.
-        timeout_keep_alive=30,
+        timeout_keep_alive=int(limits.keep_alive_timeout) or 1,
+        # No proxy in front of a local mock: the client address is the peer's.
+        proxy_headers=False,
         timeout_graceful_shutdown=3,
     )
 
@@ -59,11 +64,12 @@ class ThreadedMockServer:
         port: int = 0,
         tls: TlsFiles | None = None,
         log_level: str = "warning",
+        limits: ConnectionLimits | None = None,
     ) -> None:
         self.app = app if app is not None else create_app()
         self.host = host
         self.tls = tls
-        self._config = _config(self.app, host, port, tls, log_level)
+        self._config = _config(self.app, host, port, tls, log_level, limits or ConnectionLimits())
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -136,7 +142,14 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve_forever(app: Any, sock: socket.socket, *, tls: TlsFiles | None, log_level: str = "info") -> None:
+def serve_forever(
+    app: Any,
+    sock: socket.socket,
+    *,
+    tls: TlsFiles | None,
+    log_level: str = "info",
+    limits: ConnectionLimits | None = None,
+) -> None:
     """Serve on a bound socket in the foreground until interrupted (Ctrl-C stops it cleanly)."""
     host, port = sock.getsockname()[:2]
-    uvicorn.Server(_config(app, host, port, tls, log_level)).run(sockets=[sock])
+    uvicorn.Server(_config(app, host, port, tls, log_level, limits or ConnectionLimits())).run(sockets=[sock])
