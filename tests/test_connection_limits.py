@@ -16,7 +16,10 @@ from vonage_account_mock.serving.server import ThreadedMockServer
 LIMITS = ConnectionLimits(
     max_header_bytes=4096, header_timeout=0.5, body_timeout=0.5, keep_alive_timeout=1.0, max_connections=8
 )
-GET = b"GET /account/get-balance HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic YWJjZDEyMzQ6SW5pdGlhbDFzZWNyZXQ=\r\n"
+GET = (
+    b"GET /account/get-balance HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    b"Authorization: Basic YWJjZDEyMzQ6SW5pdGlhbDFzZWNyZXQ=\r\n"
+)
 
 
 @pytest.fixture(scope="module")
