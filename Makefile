@@ -56,12 +56,15 @@ unit: install
 	pytest -q tests examples
 
 contract: install
-	pytest -q contract_tests
+	pytest -q -p no:xdist contract_tests
 
-# Two workers: much of the suite waits on sockets, subprocesses and Prism. loadfile: a file runs on one worker, in
-# order, so a suite may check at its end what its run reached.
+# The behaviour tests on two workers (much of them waits on sockets and subprocesses), the contract tests beside them
+# in one process: schemathesis gives every operation's test the same node id, so pytest-xdist would run only one.
 test: lint check-generated
-	pytest -q -n 2 --dist loadfile
+	@pytest -q -p no:xdist contract_tests & contract=$$!; \
+	pytest -q -n 2 --dist loadfile tests examples; behaviour=$$?; \
+	wait $$contract; contract=$$?; \
+	exit $$(( behaviour || contract ))
 
 mock: install
 	vonage-account-mock serve

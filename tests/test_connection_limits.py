@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from collections.abc import Iterator
@@ -17,8 +18,7 @@ LIMITS = ConnectionLimits(
     max_header_bytes=4096, header_timeout=0.5, body_timeout=0.5, keep_alive_timeout=1.0, max_connections=8
 )
 GET = (
-    b"GET /account/get-balance HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-    b"Authorization: Basic YWJjZDEyMzQ6SW5pdGlhbDFzZWNyZXQ=\r\n"
+    b"GET /account/get-balance HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic YWJjZDEyMzQ6SW5pdGlhbDFzZWNyZXQ=\r\n"
 )
 
 
@@ -58,7 +58,12 @@ def test_headers_beyond_the_limit_get_431_and_the_connection_closes(server: Thre
         sock.sendall(GET + b"X-Padding: " + b"a" * 8192 + b"\r\n\r\n")
         answer = _read_all(sock)
     assert answer.startswith(b"HTTP/1.1 431 ")
-    assert b"connection: close" in answer
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"connection: close" in head and b"content-type: application/problem+json" in head
+    problem = json.loads(body)
+    assert problem["title"] == "Request Header Fields Too Large"
+    assert problem["detail"] == "The request line and headers are limited to 4096 bytes"
+    assert problem["type"] == "https://developer.nexmo.com/api-errors#request-header-fields-too-large"
     _still_served(server)
 
 
@@ -90,7 +95,7 @@ def test_a_body_that_stops_short_is_dropped_after_the_body_timeout(server: Threa
         sock.sendall(
             b"POST /accounts/abcd1234/secrets HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             b"Authorization: Basic YWJjZDEyMzQ6SW5pdGlhbDFzZWNyZXQ=\r\n"
-            b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"sec"
+            b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"sec'
         )
         _read_all(sock)
         waited = time.monotonic() - started

@@ -11,6 +11,8 @@ one, which is most of what separates a small JSON answer from the network.
 from __future__ import annotations
 
 import asyncio
+import json
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,7 +112,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             if self._head_bytes or not self._answered:
                 if waited > self.limits.header_timeout:
                     if self._head_bytes:
-                        self._refuse(408, b"Request Timeout", b"the request's headers took too long to arrive")
+                        self._refuse(408, "Request Timeout", "The request's headers took too long to arrive")
                     else:
                         self.transport.close()
             elif waited > self.limits.keep_alive_timeout:
@@ -118,12 +120,22 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         elif self._phase == self._BODY and now - self._since > self.limits.body_timeout:
             self.transport.close()
 
-    def _refuse(self, status: int, reason: bytes, detail: bytes) -> None:
-        body = b'{"title": "' + reason + b'", "detail": "' + detail + b'"}'
-        self.transport.write(
-            b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\nconnection: close\r\n\r\n%s"
-            % (status, reason, len(body), body)
+    def _refuse(self, status: int, reason: str, detail: str) -> None:
+        """Answer a problem document (as the spec declares 431) and close: the request cannot be read further."""
+        fragment = reason.lower().replace(" ", "-")
+        body = json.dumps(
+            {
+                "type": f"https://developer.nexmo.com/api-errors#{fragment}",
+                "title": reason,
+                "detail": detail,
+                "instance": uuid.uuid4().hex,
+            }
+        ).encode()
+        head = (
+            f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/problem+json\r\n"
+            f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
         )
+        self.transport.write(head.encode() + body)
         self.transport.close()
 
     # -- reading -------------------------------------------------------------------------------------------------
@@ -133,7 +145,11 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             if not self._head_bytes:
                 self._since = self.loop.time()  # a request's first byte: its headers are on the clock
             if self._head_bytes + len(data) > self.limits.max_header_bytes and not self._head_fits(data):
-                self._refuse(431, b"Request Header Fields Too Large", b"the request line and headers are too large")
+                self._refuse(
+                    431,
+                    "Request Header Fields Too Large",
+                    f"The request line and headers are limited to {self.limits.max_header_bytes} bytes",
+                )
                 return
             self._head_bytes += len(data)
             self._head_tail = data[-3:]
