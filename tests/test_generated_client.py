@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from vonage_account_client import AuthenticatedClient
 from vonage_account_client.api.balance import get_balance, top_up
@@ -26,6 +27,7 @@ from vonage_account_client.models import (
 )
 
 from vonage_account_mock.serving.server import ThreadedMockServer
+from vonage_account_ops import AccountOps, AuthenticationFailed, Credentials
 
 KEY = "client01"
 SECRET = "Client1secret"
@@ -74,3 +76,26 @@ def test_every_secrets_operation(basic: AuthenticatedClient) -> None:
     assert isinstance(created, Secret)
     assert get_secret.sync(KEY, created.id, client=basic) == created
     assert revoke_secret.sync_detailed(KEY, created.id, client=basic).status_code == 204
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ({"currency": "EUR", "code": "401", "error-code-label": "authentication failed"}, "PricingErrorResponse"),
+        ({"error-code": "401", "error-code-label": "authentication failed"}, "ErrorCodeResponse"),
+    ],
+)
+def test_a_pricing_401_parses_in_either_shape_the_service_answers(document: dict[str, str], expected: str) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(401, json=document)
+
+    transport = httpx.MockTransport(answer)
+    client = AuthenticatedClient(base_url="https://rest.test", token="", httpx_args={"transport": transport})
+    parsed = get_country_pricing.sync("sms", client=client, country="GB")
+    assert type(parsed).__name__ == expected
+    assert parsed.to_dict() == document  # type: ignore[union-attr]
+    with AccountOps(
+        Credentials("abcd1234", "Initial1secret"), rest_url="https://rest.test", transport=transport
+    ) as ops:
+        with pytest.raises(AuthenticationFailed, match="authentication failed"):
+            ops.country_pricing("GB")

@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.country_pricing import CountryPricing
+from ...models.error_code_response import ErrorCodeResponse
 from ...models.pricing_error_response import PricingErrorResponse
 from ...models.problem import Problem
 from ...models.rest_bad_request import RestBadRequest
@@ -39,7 +40,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> CountryPricing | PricingErrorResponse | Problem | RestBadRequest | None:
+) -> CountryPricing | ErrorCodeResponse | PricingErrorResponse | Problem | RestBadRequest | None:
     if response.status_code == 200:
         response_200 = CountryPricing.from_dict(response.json())
 
@@ -51,7 +52,23 @@ def _parse_response(
         return response_400
 
     if response.status_code == 401:
-        response_401 = PricingErrorResponse.from_dict(response.json())
+
+        def _parse_response_401(data: object) -> ErrorCodeResponse | PricingErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_401_type_0 = PricingErrorResponse.from_dict(data)
+
+                return response_401_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_401_type_1 = ErrorCodeResponse.from_dict(data)
+
+            return response_401_type_1
+
+        response_401 = _parse_response_401(response.json())
 
         return response_401
 
@@ -83,7 +100,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[CountryPricing | PricingErrorResponse | Problem | RestBadRequest]:
+) -> Response[CountryPricing | ErrorCodeResponse | PricingErrorResponse | Problem | RestBadRequest]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -97,7 +114,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     country: str,
-) -> Response[CountryPricing | PricingErrorResponse | Problem | RestBadRequest]:
+) -> Response[CountryPricing | ErrorCodeResponse | PricingErrorResponse | Problem | RestBadRequest]:
     """Get the outbound pricing of one country
 
      The outbound price of a service in one country, per network.
@@ -111,7 +128,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CountryPricing | PricingErrorResponse | Problem | RestBadRequest]
+        Response[CountryPricing | ErrorCodeResponse | PricingErrorResponse | Problem | RestBadRequest]
     """
 
     kwargs = _get_kwargs(
@@ -131,7 +148,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     country: str,
-) -> CountryPricing | PricingErrorResponse | Problem | RestBadRequest | None:
+) -> CountryPricing | ErrorCodeResponse | PricingErrorResponse | Problem | RestBadRequest | None:
     """Get the outbound pricing of one country
 
      The outbound price of a service in one country, per network.
@@ -145,7 +162,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CountryPricing | PricingErrorResponse | Problem | RestBadRequest
+        CountryPricing | ErrorCodeResponse | PricingErrorResponse | Problem | RestBadRequest
     """
 
     return sync_detailed(
@@ -160,7 +177,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     country: str,
-) -> Response[CountryPricing | PricingErrorResponse | Problem | RestBadRequest]:
+) -> Response[CountryPricing | ErrorCodeResponse | PricingErrorResponse | Problem | RestBadRequest]:
     """Get the outbound pricing of one country
 
      The outbound price of a service in one country, per network.
@@ -174,7 +191,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CountryPricing | PricingErrorResponse | Problem | RestBadRequest]
+        Response[CountryPricing | ErrorCodeResponse | PricingErrorResponse | Problem | RestBadRequest]
     """
 
     kwargs = _get_kwargs(
@@ -192,7 +209,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     country: str,
-) -> CountryPricing | PricingErrorResponse | Problem | RestBadRequest | None:
+) -> CountryPricing | ErrorCodeResponse | PricingErrorResponse | Problem | RestBadRequest | None:
     """Get the outbound pricing of one country
 
      The outbound price of a service in one country, per network.
@@ -206,7 +223,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CountryPricing | PricingErrorResponse | Problem | RestBadRequest
+        CountryPricing | ErrorCodeResponse | PricingErrorResponse | Problem | RestBadRequest
     """
 
     return (

@@ -6,6 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.error_code_response import ErrorCodeResponse
 from ...models.pricing_error_response import PricingErrorResponse
 from ...models.pricing_list import PricingList
 from ...models.problem import Problem
@@ -30,7 +31,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> PricingErrorResponse | PricingList | Problem | RestBadRequest | None:
+) -> ErrorCodeResponse | PricingErrorResponse | PricingList | Problem | RestBadRequest | None:
     if response.status_code == 200:
         response_200 = PricingList.from_dict(response.json())
 
@@ -42,7 +43,23 @@ def _parse_response(
         return response_400
 
     if response.status_code == 401:
-        response_401 = PricingErrorResponse.from_dict(response.json())
+
+        def _parse_response_401(data: object) -> ErrorCodeResponse | PricingErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_401_type_0 = PricingErrorResponse.from_dict(data)
+
+                return response_401_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_401_type_1 = ErrorCodeResponse.from_dict(data)
+
+            return response_401_type_1
+
+        response_401 = _parse_response_401(response.json())
 
         return response_401
 
@@ -74,7 +91,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[PricingErrorResponse | PricingList | Problem | RestBadRequest]:
+) -> Response[ErrorCodeResponse | PricingErrorResponse | PricingList | Problem | RestBadRequest]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -87,7 +104,7 @@ def sync_detailed(
     type_: ServiceType,
     *,
     client: AuthenticatedClient,
-) -> Response[PricingErrorResponse | PricingList | Problem | RestBadRequest]:
+) -> Response[ErrorCodeResponse | PricingErrorResponse | PricingList | Problem | RestBadRequest]:
     """Get the outbound pricing of every country
 
      The outbound price of a service in every country.
@@ -100,7 +117,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[PricingErrorResponse | PricingList | Problem | RestBadRequest]
+        Response[ErrorCodeResponse | PricingErrorResponse | PricingList | Problem | RestBadRequest]
     """
 
     kwargs = _get_kwargs(
@@ -118,7 +135,7 @@ def sync(
     type_: ServiceType,
     *,
     client: AuthenticatedClient,
-) -> PricingErrorResponse | PricingList | Problem | RestBadRequest | None:
+) -> ErrorCodeResponse | PricingErrorResponse | PricingList | Problem | RestBadRequest | None:
     """Get the outbound pricing of every country
 
      The outbound price of a service in every country.
@@ -131,7 +148,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        PricingErrorResponse | PricingList | Problem | RestBadRequest
+        ErrorCodeResponse | PricingErrorResponse | PricingList | Problem | RestBadRequest
     """
 
     return sync_detailed(
@@ -144,7 +161,7 @@ async def asyncio_detailed(
     type_: ServiceType,
     *,
     client: AuthenticatedClient,
-) -> Response[PricingErrorResponse | PricingList | Problem | RestBadRequest]:
+) -> Response[ErrorCodeResponse | PricingErrorResponse | PricingList | Problem | RestBadRequest]:
     """Get the outbound pricing of every country
 
      The outbound price of a service in every country.
@@ -157,7 +174,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[PricingErrorResponse | PricingList | Problem | RestBadRequest]
+        Response[ErrorCodeResponse | PricingErrorResponse | PricingList | Problem | RestBadRequest]
     """
 
     kwargs = _get_kwargs(
@@ -173,7 +190,7 @@ async def asyncio(
     type_: ServiceType,
     *,
     client: AuthenticatedClient,
-) -> PricingErrorResponse | PricingList | Problem | RestBadRequest | None:
+) -> ErrorCodeResponse | PricingErrorResponse | PricingList | Problem | RestBadRequest | None:
     """Get the outbound pricing of every country
 
      The outbound price of a service in every country.
@@ -186,7 +203,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        PricingErrorResponse | PricingList | Problem | RestBadRequest
+        ErrorCodeResponse | PricingErrorResponse | PricingList | Problem | RestBadRequest
     """
 
     return (
