@@ -30,12 +30,11 @@ accounts:
 
 
 @contextmanager
-def serving(*args: str) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
+def serving(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
     """Start the CLI server on a free port; yield the process, its URL and its first output lines."""
     command = [sys.executable, "-m", "vonage_account_mock", "serve", "--port", "0", *args]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
-    )
+    environment = {**(env if env is not None else os.environ), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
     lines: list[str] = []
     try:
         assert process.stdout is not None
@@ -151,3 +150,10 @@ def test_listening_beyond_loopback_needs_a_control_token_or_no_control() -> None
     )
     assert result.returncode == 2
     assert "--control-token" in result.stderr and "--no-control" in result.stderr
+
+
+def test_the_control_token_comes_from_the_variable_the_plugin_uses() -> None:
+    env = {**os.environ, "VONAGE_ACCOUNT_MOCK_CONTROL_TOKEN": "t0ken-from-env"}
+    with serving(env=env) as (_, url, _lines), httpx.Client(base_url=url) as http:
+        assert http.post("/_mock/reset").status_code == 401
+        assert http.post("/_mock/reset", headers={"X-Mock-Control-Token": "t0ken-from-env"}).status_code == 204

@@ -18,9 +18,13 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vonage_account_mock.layers.context import AUTH_SCHEME, CALLER, FAILURE, FAULT, request_context, routed_operation
+from vonage_account_mock.layers.limits import MAX_JSON_DEPTH, json_depth
 
 REDACTED = "[redacted]"
-SENSITIVE = frozenset({"api_secret", "secret"})
+SENSITIVE = frozenset({"api_secret", "secret", "pending_secret", "password", "trx"})
+"""Fields whose values the journal never keeps, at any depth (a top-up's `trx` is checked like a credential)."""
+MAX_STRING = 256
+"""Longer strings are kept cut, with their length: a request cannot make the journal hold megabytes."""
 MAX_ENTRIES = 1000
 MAX_BODY_CAPTURE = 4096
 
@@ -53,12 +57,38 @@ class JournalEntry:
         return document
 
 
+def _short(value: str) -> str:
+    return value if len(value) <= MAX_STRING else f"{value[:MAX_STRING]}…[{len(value)} characters]"
+
+
+def _short_or_none(value: str | None) -> str | None:
+    return None if value is None else _short(value)
+
+
 def _redact_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-    return {name: REDACTED if name in SENSITIVE else value for name, value in pairs}
+    return {_short(name): REDACTED if name.lower() in SENSITIVE else _short(value) for name, value in pairs}
+
+
+def _redact_document(node: Any) -> Any:
+    """A parsed body with every sensitive field blanked, however deep, and long strings cut."""
+    if isinstance(node, dict):
+        return {
+            _short(str(key)): REDACTED if str(key).lower() in SENSITIVE else _redact_document(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_redact_document(item) for item in node]
+    if isinstance(node, str):
+        return _short(node)
+    return node
 
 
 def redact_body(raw: bytes, content_type: str) -> Any:
-    """The request body as the journal keeps it: parsed when possible, secrets replaced."""
+    """The request body as the journal keeps it: parsed when possible, secrets replaced at any depth.
+
+    JSON is read as JSON and forms as forms, by their content type only; anything else is not kept, so a secret in
+    some other body (a `text/plain` one that happens to hold `secret=...`) is not kept either.
+    """
     if not raw:
         return None
     if len(raw) > MAX_BODY_CAPTURE:
@@ -68,14 +98,14 @@ def redact_body(raw: bytes, content_type: str) -> Any:
     except UnicodeDecodeError:
         return f"[{len(raw)} bytes, not UTF-8]"
     if "json" in content_type:
+        if json_depth(raw) > MAX_JSON_DEPTH:
+            return f"[JSON nested deeper than {MAX_JSON_DEPTH} levels, not kept]"
         try:
             document = json.loads(text)
         except ValueError:
             return "[malformed JSON, not kept]"
-        if isinstance(document, dict):
-            return {k: REDACTED if k in SENSITIVE else v for k, v in document.items()}
-        return document
-    if "form" in content_type or "=" in text:
+        return _redact_document(document)
+    if "form" in content_type:
         return _redact_pairs(parse_qsl(text, keep_blank_values=True))
     return "[body not kept]"
 
@@ -196,12 +226,12 @@ class JournalMiddleware:
                 at=arrived,
                 operation_id=routed_operation(scope),
                 method=scope["method"],
-                path=scope["path"],
+                path=_short(scope["path"]),
                 query=_redact_pairs(parse_qsl(query.decode("latin-1"), keep_blank_values=True)) if query else {},
                 body=redact_body(body, _content_type(scope)) if body else None,
                 status=status,
                 auth_scheme=context.get(AUTH_SCHEME),
-                account=context.get(CALLER) or claimed_account(scope),
+                account=_short_or_none(context.get(CALLER) or claimed_account(scope)),
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
                 failure=context.get(FAILURE),
                 fault=context.get(FAULT),

@@ -1,6 +1,7 @@
 """ASGI middleware for what real clients put on the wire before the spec sees it.
 
-- Caps request bodies (413), so a huge upload cannot exhaust the mock.
+- Caps request bodies (413), so a huge upload cannot exhaust the mock, and bounds the shape of what a request carries
+  (parameters, form fields, JSON depth and integer length: 400), before any layer walks it item by item.
 - The rest host's form posts (top-up, settings) are read as forms whatever their Content-Type: the v4
   Python SDK sends them with a stale `Content-Type: application/json` after any JSON call.
 - Legacy clients (the v3 Python SDK) put `api_key`/`api_secret` in those form bodies; they are moved to the
@@ -16,7 +17,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vonage_account_mock.layers.asgi import BodyTooLarge, read_body, replay, send_response
 from vonage_account_mock.layers.context import LEGACY_FORM_CREDENTIALS
-from vonage_account_mock.layers.problems import generic_problem
+from vonage_account_mock.layers.limits import ShapeRefused, check_form, check_json, check_query
+from vonage_account_mock.layers.problems import bad_request, family, generic_problem
 
 MAX_BODY_BYTES = 64 * 1024
 FORM = b"application/x-www-form-urlencoded"
@@ -56,6 +58,11 @@ class WireCompatibilityMiddleware:
         if declared is not None and declared > self.max_body_bytes:
             await _too_large(send, self.max_body_bytes)
             return
+        try:
+            check_query(scope.get("query_string", b""))
+        except ShapeRefused as refused:
+            await _refuse_shape(scope, send, refused)
+            return
         if scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
             await self.app(scope, receive, send)
             return
@@ -64,9 +71,34 @@ class WireCompatibilityMiddleware:
         except BodyTooLarge:
             await _too_large(send, self.max_body_bytes)
             return
+        if body:
+            try:
+                _check_body(scope, body)
+            except ShapeRefused as refused:
+                await _refuse_shape(scope, send, refused)
+                return
         if scope["method"] == "POST" and scope["path"] in FORM_POSTS:
             scope, body = _normalise_form_post(scope, body)
         await self.app(scope, replay(body), send)
+
+
+def _check_body(scope: Scope, body: bytes) -> None:
+    content_type = next((v for k, v in scope["headers"] if k == b"content-type"), b"").lower()
+    if b"json" in content_type or body[:1] in (b"{", b"["):
+        check_json(body)
+    if b"form" in content_type or scope["path"] in FORM_POSTS:
+        check_form(body)
+
+
+async def _refuse_shape(scope: Scope, send: Send, refused: ShapeRefused) -> None:
+    """The 400 of the path's host family, naming where the bound was crossed (never a value)."""
+    path = scope["path"]
+    if family(path) == "control":
+        document = generic_problem("bad-request", "Bad Request", f"{refused.field}: {refused.reason}")
+        await send_response(send, 400, json.dumps(document).encode(), "application/problem+json")
+        return
+    error = bad_request(path, {refused.field: refused.reason})
+    await send_response(send, error.status, json.dumps(error.body()).encode(), error.media_type)
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -46,7 +46,11 @@ def main() -> None:
     "--seed", "seed_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Accounts (YAML)."
 )
 @click.option("--strict", is_flag=True, help="Accept only seeded accounts (no provisioning on first use).")
-@click.option("--control-token", envvar="VONAGE_MOCK_CONTROL_TOKEN", help="Token the control API (/_mock) requires.")
+@click.option(
+    "--control-token",
+    envvar="VONAGE_ACCOUNT_MOCK_CONTROL_TOKEN",
+    help="Token the control API (/_mock) requires. Prefer $VONAGE_ACCOUNT_MOCK_CONTROL_TOKEN: it stays out of `ps`.",
+)
 @click.option("--no-control", is_flag=True, help="Switch the control API (/_mock) off.")
 @click.option("--deterministic", type=click.IntRange(0), metavar="SEED", help="Reproducible secret ids and timestamps.")
 @click.option("--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning"]))

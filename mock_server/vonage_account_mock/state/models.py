@@ -29,6 +29,8 @@ from vonage_account_mock.state.exceptions import (
 )
 
 MAX_SECRETS = 2
+MAX_API_KEY_LENGTH = 64
+"""Real keys are 8 characters, the plugin's tenant keys about 14; a longer one is refused before anything is kept."""
 DEFAULT_BALANCE = Decimal("10.00")
 DEFAULT_RATE_LIMIT = 30
 DETERMINISTIC_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
@@ -230,6 +232,8 @@ class AccountBackend:
 
     def seed(self, seed: AccountSeed) -> Account:
         """Create (or replace) an account from its description."""
+        if not seed.api_key or len(seed.api_key) > MAX_API_KEY_LENGTH:
+            raise ValueError(f"an api_key is 1 to {MAX_API_KEY_LENGTH} characters long")
         if not seed.secrets:
             raise ValueError(f"account {seed.api_key!r} needs at least one secret")
         if len(seed.secrets) > MAX_SECRETS:
@@ -291,7 +295,7 @@ class AccountBackend:
 
         Raises InvalidCredentials otherwise.
         """
-        if not api_key or not secret:
+        if not api_key or not secret or len(api_key) > MAX_API_KEY_LENGTH:
             raise InvalidCredentials()
         digest = self._digest(secret)
         with self._lock:

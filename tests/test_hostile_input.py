@@ -1,0 +1,112 @@
+"""Input built to be expensive or to make the mock leak: a clear 4xx, never a 500, and nothing secret kept."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from vonage_account_mock import AccountSeed, create_app
+from vonage_account_mock.layers.limits import MAX_INTEGER_DIGITS, MAX_JSON_DEPTH
+from vonage_account_mock.testing.clients import in_process_http
+
+KEY, SECRET = "hostile1", "Hostile1secret"
+
+
+@pytest.fixture
+def http() -> Iterator[httpx.Client]:
+    app = create_app()
+    app.backend.seed(AccountSeed(KEY, (SECRET,)))
+    with in_process_http(app) as client:
+        yield client
+
+
+def _nested(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+def test_thousands_of_query_parameters_are_refused_before_any_is_read(http: httpx.Client) -> None:
+    query = "&".join(f"p{i}=x" for i in range(8000))
+    started = time.perf_counter()
+    answer = http.get(f"/account/get-balance?{query}", auth=(KEY, SECRET))
+    assert time.perf_counter() - started < 0.5
+    assert answer.status_code == 400
+    assert answer.json()["invalid_parameters"] == {"query": "more than 64 query parameters"}
+    assert http.get("/account/get-balance?a=1&b=2", auth=(KEY, SECRET)).status_code == 400  # unknown, but read
+
+
+def test_a_form_of_a_thousand_fields_is_refused(http: httpx.Client) -> None:
+    form = "&".join(f"f{i}=x" for i in range(1001))
+    answer = http.post(
+        "/account/settings",
+        content=form.encode(),
+        auth=(KEY, SECRET),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status_code == 400
+    assert answer.json()["invalid_parameters"] == {"body": "more than 64 form fields"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [f"/accounts/{KEY}/secrets", "/account/top-up", "/account/register-sender", f"/_mock/accounts/{KEY}"],
+)
+def test_json_nested_thousands_deep_is_a_400_not_a_500(http: httpx.Client, path: str) -> None:
+    method = "PUT" if path.startswith("/_mock") else "POST"
+    answer = http.request(
+        method, path, content=_nested(5000), auth=(KEY, SECRET), headers={"content-type": "application/json"}
+    )
+    assert answer.status_code == 400, answer.text
+    assert f"nested deeper than {MAX_JSON_DEPTH} levels" in answer.text
+
+
+def test_a_five_thousand_digit_secret_is_a_400(http: httpx.Client) -> None:
+    body = b'{"secret": ' + b"7" * 5000 + b"}"
+    answer = http.post(
+        f"/accounts/{KEY}/secrets", content=body, auth=(KEY, SECRET), headers={"content-type": "application/json"}
+    )
+    assert answer.status_code == 400
+    assert answer.json()["invalid_parameters"] == [
+        {"name": "body", "reason": f"an integer longer than {MAX_INTEGER_DIGITS} digits"}
+    ]
+
+
+@pytest.mark.parametrize("depth", [500, 2000])
+def test_a_deeply_nested_body_cannot_break_or_skip_the_journal(http: httpx.Client, depth: int) -> None:
+    # Unauthenticated, 1 KB at depth 500: once this made GET /_mock/journal answer 500 until it was cleared.
+    http.post("/account/register-sender", content=_nested(depth), headers={"content-type": "application/json"})
+    journal = http.get("/_mock/journal")
+    assert journal.status_code == 200
+    (entry,) = journal.json()["entries"]
+    assert entry["status"] == 400 and "not kept" in entry["body"]
+
+
+def test_secrets_are_redacted_at_any_depth_and_other_bodies_are_not_parsed(http: httpx.Client) -> None:
+    nested = {
+        "provider": "email",
+        "value": "a@example.com",
+        "x": {"secret": "Deep1secretX"},
+        "list": [{"api_secret": "Listed1secret"}],
+    }
+    http.post("/account/register-sender", json=nested, auth=(KEY, SECRET))
+    http.post(
+        "/account/settings",
+        content=b"note=1&secret=Plain1secretX",
+        auth=(KEY, SECRET),
+        headers={"content-type": "text/plain"},
+    )
+    http.post("/account/top-up", data={"trx": "Trx1secretref"}, auth=(KEY, SECRET))
+    kept = json.dumps(http.get("/_mock/journal").json())
+    for value in ("Deep1secretX", "Listed1secret", "Plain1secretX", "Trx1secretref"):
+        assert value not in kept
+
+
+def test_a_huge_username_is_kept_cut_in_the_journal(http: httpx.Client) -> None:
+    http.get("/account/get-balance", auth=("u" * 1_000_000, "whatever1A"))
+    (entry,) = http.get("/_mock/journal").json()["entries"]
+    assert entry["status"] == 401
+    assert entry["account"] is None or len(entry["account"]) < 400
+    assert len(json.dumps(entry)) < 4000
