@@ -271,3 +271,24 @@ def test_control_calls_stay_out_of_the_journal(mock: Mock) -> None:
         http.get("/_mock/accounts")
         http.get("/ui/")
         assert http.get("/_mock/journal").json() == {"entries": []}
+
+
+def test_without_a_token_the_control_api_answers_loopback_host_names_only() -> None:
+    app = create_app(allowed_hosts=["mock.ci.internal"])
+    with in_process_http(app) as http:
+        for host in (
+            "127.0.0.1:8080",
+            "localhost",
+            "[::1]:8080",
+            "mock.ci.internal:8080",
+            "vonage-account-mock.invalid",
+        ):
+            assert http.post("/_mock/reset", headers={"Host": host}).status_code == 204, host
+        rebound = http.post("/_mock/reset", headers={"Host": "attacker.example:8080"})
+        assert rebound.status_code == 403 and "--allowed-host" in rebound.json()["detail"]
+        # The Account API itself is not the control API: it answers whatever the Host.
+        assert http.get("/account/get-balance", headers={"Host": "attacker.example"}).status_code == 401
+    guarded = create_app(control_token="t0ken")
+    with in_process_http(guarded) as http:
+        headers = {"Host": "attacker.example", "X-Mock-Control-Token": "t0ken"}
+        assert http.post("/_mock/reset", headers=headers).status_code == 204

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from vonage_account_mock import AccountSeed, create_app
+from vonage_account_mock import AccountBackend, AccountSeed, create_app
 from vonage_account_mock.layers.limits import MAX_INTEGER_DIGITS, MAX_JSON_DEPTH
 from vonage_account_mock.testing.clients import in_process_http
 
@@ -110,3 +110,13 @@ def test_a_huge_username_is_kept_cut_in_the_journal(http: httpx.Client) -> None:
     assert entry["status"] == 401
     assert entry["account"] is None or len(entry["account"]) < 400
     assert len(json.dumps(entry)) < 4000
+
+
+def test_accounts_made_on_first_use_are_bounded_least_recently_used_first() -> None:
+    backend = AccountBackend(max_provisioned=3)
+    backend.seed(AccountSeed("seeded01", ("Seeded1secret",)))
+    for key in ("first001", "second01", "third001"):
+        backend.authenticate(key, "Some1secretX")
+    backend.authenticate("first001", "Some1secretX")  # used again: now the most recent
+    backend.authenticate("fourth01", "Some1secretX")
+    assert backend.api_keys() == ["first001", "fourth01", "seeded01", "third001"]

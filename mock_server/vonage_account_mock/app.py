@@ -131,6 +131,7 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     control: bool = True,
     control_token: str | None = None,
+    allowed_hosts: Iterable[str] = (),
     journal_size: int = MAX_ENTRIES,
     deterministic_seed: int | None = None,
     express: bool = True,
@@ -138,7 +139,8 @@ def create_app(
     """Build the mock.
 
     `strict` refuses unknown keys instead of provisioning them on first use; `seeds` become the accounts
-    every reset returns to; `control=False` removes the control API, `control_token` guards it;
+    every reset returns to; `control=False` removes the control API, `control_token` guards it (without one, it
+    answers loopback Host names and `allowed_hosts` only);
     `deterministic_seed` makes secret ids and timestamps reproducible; `express=False` sends every request
     down connexion's full path (the express lane answers well-formed calls faster, with the same checks).
     """
@@ -185,6 +187,6 @@ def create_app(
     stack = CrashGuard(stack)
     stack = WireCompatibilityMiddleware(stack, max_body_bytes=max_body_bytes)
     stack = JournalMiddleware(stack, journal=journal, excluded_prefixes=(CONTROL_PREFIX + "/", "/ui", "/openapi.json"))
-    stack = ControlGate(stack, enabled=control, token=control_token)
+    stack = ControlGate(stack, enabled=control, token=control_token, allowed_hosts=allowed_hosts)
     stack = CrashGuard(stack)
     return AccountMockApp(backend=backend, control=mock_control, stack=stack, full_path=full_path)

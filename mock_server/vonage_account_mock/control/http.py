@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.responses import Response
@@ -93,12 +95,17 @@ class ControlHandlers:
 
 
 class ControlGate:
-    """Keeps the control API closed: off entirely, or behind a token."""
+    """Keeps the control API closed: off entirely, behind a token, or — without one — to loopback Host names only.
 
-    def __init__(self, app: ASGIApp, *, enabled: bool, token: str | None) -> None:
+    The Host check is what a web page the developer visits cannot pass: a name it rebinds to 127.0.0.1 still arrives
+    as its own name. `.invalid` names (the in-process transport's) never resolve, so they cannot be rebound.
+    """
+
+    def __init__(self, app: ASGIApp, *, enabled: bool, token: str | None, allowed_hosts: Iterable[str] = ()) -> None:
         self.app = app
         self.enabled = enabled
         self.token = token.encode() if token else None
+        self.allowed_hosts = frozenset(h.lower() for h in allowed_hosts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(CONTROL_PREFIX + "/"):
@@ -110,7 +117,25 @@ class ControlGate:
                 if not hmac.compare_digest(presented, self.token):
                     await _refuse(send, 401, "The control API needs the X-Mock-Control-Token header")
                     return
+            elif not self._trusted_host(scope):
+                await _refuse(
+                    send,
+                    403,
+                    "The control API answers loopback Host names only: use 127.0.0.1 or localhost, "
+                    "or start the mock with --allowed-host NAME or a --control-token",
+                )
+                return
         await self.app(scope, receive, send)
+
+    def _trusted_host(self, scope: Scope) -> bool:
+        raw = next((v for k, v in scope["headers"] if k == b"host"), b"").decode("latin-1").lower()
+        name = raw.rsplit("]", 1)[0].lstrip("[") if raw.startswith("[") else raw.rsplit(":", 1)[0]
+        if name in self.allowed_hosts or name == "localhost" or name.endswith((".localhost", ".invalid")):
+            return True
+        try:
+            return ipaddress.ip_address(name).is_loopback
+        except ValueError:
+            return False
 
 
 async def _refuse(send: Send, status: int, detail: str) -> None:

@@ -52,6 +52,13 @@ def main() -> None:
     help="Token the control API (/_mock) requires. Prefer $VONAGE_ACCOUNT_MOCK_CONTROL_TOKEN: it stays out of `ps`.",
 )
 @click.option("--no-control", is_flag=True, help="Switch the control API (/_mock) off.")
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="A Host name the control API answers without a token, besides loopback names (repeatable).",
+)
 @click.option("--deterministic", type=click.IntRange(0), metavar="SEED", help="Reproducible secret ids and timestamps.")
 @click.option("--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning"]))
 @click.option(
@@ -100,6 +107,7 @@ def serve(
     strict: bool,
     control_token: str | None,
     no_control: bool,
+    allowed_hosts: tuple[str, ...],
     deterministic: int | None,
     log_level: str,
     max_header_bytes: int,
@@ -122,6 +130,7 @@ def serve(
             seeds=seeds,
             control=not no_control,
             control_token=control_token,
+            allowed_hosts=allowed_hosts,
             deterministic_seed=deterministic,
         )
     except (SeedError, ValueError) as error:

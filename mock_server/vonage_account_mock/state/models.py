@@ -11,6 +11,7 @@ import re
 import secrets as _random
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -29,6 +30,8 @@ from vonage_account_mock.state.exceptions import (
 )
 
 MAX_SECRETS = 2
+MAX_PROVISIONED = 10_000
+"""Accounts created on first use that are kept; beyond it the least recently authenticated one is forgotten."""
 MAX_API_KEY_LENGTH = 64
 """Real keys are 8 characters, the plugin's tenant keys about 14; a longer one is refused before anything is kept."""
 DEFAULT_BALANCE = Decimal("10.00")
@@ -166,8 +169,10 @@ class AccountBackend:
         auto_provision: bool = True,
         id_factory: Callable[[], str] | None = None,
         clock: Callable[[], datetime] = utc_now,
+        max_provisioned: int = MAX_PROVISIONED,
     ) -> None:
         self.auto_provision = auto_provision
+        self.max_provisioned = max_provisioned
         self._default_new_id = id_factory or (lambda: str(uuid.uuid4()))
         self._default_clock = clock
         self._new_id = self._default_new_id
@@ -177,6 +182,8 @@ class AccountBackend:
         self._salt = _random.token_bytes(16)
         self._lock = threading.RLock()
         self._accounts: dict[str, Account] = {}
+        # Keys created on first use, least recently authenticated first: the oldest goes when they reach the bound.
+        self._provisioned: OrderedDict[str, None] = OrderedDict()
         # Accounts every reset returns to (the server's --seed file).
         self._baseline: dict[str, AccountSeed] = {}
 
@@ -213,6 +220,7 @@ class AccountBackend:
         """Return to the baseline: accounts created since are forgotten, baseline ones restored."""
         with self._lock:
             self._accounts.clear()
+            self._provisioned.clear()
             if self.deterministic_seed is not None:
                 self._restart_sequences()
             self.seed_all(self._baseline.values())
@@ -223,6 +231,7 @@ class AccountBackend:
             doomed = {api_key} | {key for key, acc in self._accounts.items() if acc.primary == api_key}
             for key in doomed:
                 self._accounts.pop(key, None)
+                self._provisioned.pop(key, None)
             self.seed_all(seed for key, seed in self._baseline.items() if key in doomed)
 
     def api_keys(self) -> list[str]:
@@ -250,6 +259,7 @@ class AccountBackend:
                 primary=seed.primary,
             )
             self._accounts[seed.api_key] = account
+            self._provisioned.pop(seed.api_key, None)
             return account
 
     def seed_all(self, seeds: Iterable[AccountSeed]) -> None:
@@ -303,7 +313,11 @@ class AccountBackend:
             if account is None:
                 if not self.auto_provision:
                     raise InvalidCredentials()
+                if len(self._provisioned) >= self.max_provisioned:
+                    oldest, _ = self._provisioned.popitem(last=False)
+                    self._accounts.pop(oldest, None)
                 self._accounts[api_key] = Account(api_key=api_key, secrets=[self._store(secret)])
+                self._provisioned[api_key] = None
                 return api_key
             # Compare against every secret, without stopping early, so timing does not tell which matched.
             matched = False
@@ -311,6 +325,8 @@ class AccountBackend:
                 matched |= hmac.compare_digest(stored.digest, digest)
             if not matched:
                 raise InvalidCredentials()
+            if api_key in self._provisioned:
+                self._provisioned.move_to_end(api_key)
             return api_key
 
     def _managed(self, caller: str, api_key: str) -> Account:
