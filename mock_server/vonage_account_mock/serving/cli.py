@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -13,7 +12,7 @@ import click
 from vonage_account_mock.app import create_app
 from vonage_account_mock.serving.protocol import ConnectionLimits
 from vonage_account_mock.serving.server import bind, serve_forever
-from vonage_account_mock.serving.tls import TlsFiles, make_tls_files
+from vonage_account_mock.serving.tls import TlsFiles, UnsafeTlsFiles, default_tls_dir, forget_tls_files, make_tls_files
 from vonage_account_mock.state.seed import SeedError, load_seed_file
 
 
@@ -34,13 +33,14 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free).")
-@click.option("--tls", is_flag=True, help="Serve HTTPS with a fresh local CA (its bundle path is printed).")
+@click.option("--tls", is_flag=True, help="Serve HTTPS with a local CA, kept across restarts (its path is printed).")
 @click.option("--certfile", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Own certificate.")
 @click.option("--keyfile", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Own private key.")
 @click.option(
     "--tls-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where --tls writes ca.pem and the server certificate (default: a new temporary folder).",
+    help="Where --tls keeps its CA and server certificate (default: ~/.local/state/vonage-account-mock/tls, "
+    "or $VONAGE_ACCOUNT_MOCK_TLS_DIR; `vonage-account-mock ca --forget` throws it away).",
 )
 @click.option(
     "--seed", "seed_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Accounts (YAML)."
@@ -140,7 +140,10 @@ def serve(
     if certfile and keyfile:
         tls_files = TlsFiles(ca_bundle=certfile, certfile=certfile, keyfile=keyfile)
     elif tls:
-        tls_files = make_tls_files(tls_dir or Path(tempfile.mkdtemp(prefix="vonage-account-mock-tls-")))
+        try:
+            tls_files = make_tls_files(tls_dir or default_tls_dir())
+        except (UnsafeTlsFiles, OSError) as error:
+            raise click.ClickException(f"cannot use the TLS folder: {error}") from None
 
     try:
         sock = bind(host, port)
@@ -172,3 +175,23 @@ def serve(
         # uvicorn re-raises Ctrl-C after its clean shutdown; stopping is what the user asked for.
         pass
     click.echo("Stopped.")
+
+
+@main.command()
+@click.option("--tls-dir", type=click.Path(file_okay=False, path_type=Path), help="The folder, if not the default.")
+@click.option("--forget", is_flag=True, help="Remove the CA and server certificate; the next --tls makes new ones.")
+def ca(tls_dir: Path | None, forget: bool) -> None:
+    """Where the local CA for --tls is (to trust it), or throw it away with --forget."""
+    directory = tls_dir or default_tls_dir()
+    if forget:
+        try:
+            removed = forget_tls_files(directory)
+        except UnsafeTlsFiles as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"removed {directory}" if removed else f"nothing to remove at {directory}")
+        return
+    bundle = directory / "ca.pem"
+    if not bundle.exists():
+        click.echo(f"no CA yet at {directory}: `vonage-account-mock serve --tls` makes one")
+        return
+    click.echo(str(bundle))
