@@ -120,3 +120,12 @@ def test_accounts_made_on_first_use_are_bounded_least_recently_used_first() -> N
     backend.authenticate("first001", "Some1secretX")  # used again: now the most recent
     backend.authenticate("fourth01", "Some1secretX")
     assert backend.api_keys() == ["first001", "fourth01", "seeded01", "third001"]
+
+
+def test_a_json_body_that_is_no_form_is_refused_without_echoing_it(http: httpx.Client) -> None:
+    answer = http.post(
+        "/account/settings", json={"moCallBackUrl": {"a": 1}, "secret": "Leak1secretX"}, auth=(KEY, SECRET)
+    )
+    assert answer.status_code == 400
+    assert answer.json()["invalid_parameters"] == {"body": "a JSON body here must be an object of strings and numbers"}
+    assert "Leak1secretX" not in json.dumps(http.get("/_mock/journal").json())

@@ -78,7 +78,11 @@ class WireCompatibilityMiddleware:
                 await _refuse_shape(scope, send, refused)
                 return
         if scope["method"] == "POST" and scope["path"] in FORM_POSTS:
-            scope, body = _normalise_form_post(scope, body)
+            try:
+                scope, body = _normalise_form_post(scope, body)
+            except ShapeRefused as refused:
+                await _refuse_shape(scope, send, refused)
+                return
         await self.app(scope, replay(body), send)
 
 
@@ -115,7 +119,11 @@ def _normalise_form_post(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
     headers: list[tuple[bytes, bytes]] = list(scope["headers"])
     content_type = next((v for k, v in headers if k == b"content-type"), b"")
     if body and b"json" in content_type.lower():
-        body = _form_from_json(body) or body
+        converted = _form_from_json(body)
+        if converted is None and body.lstrip()[:1] in (b"{", b"["):
+            # Not an object of plain values: read as a form, the whole text would become one field's name.
+            raise ShapeRefused("body", "a JSON body here must be an object of strings and numbers")
+        body = converted or body
     scope = dict(scope)
     try:
         fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True) if body else []
