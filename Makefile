@@ -12,7 +12,7 @@ CLIENT_CONFIG := openapi/client-config.yaml
 CLIENT_PKG := generated_client/vonage_account_client
 SPECS := $(SPEC) $(wildcard $(CONTROL_SPEC))
 
-.PHONY: install generate check-generated lint lint-spec lint-python test unit contract fuzz mock prism bench clean
+.PHONY: install generate check-generated lint lint-spec lint-python test unit contract fuzz soak mock prism bench clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -81,6 +81,11 @@ fuzz: install
 	for _ in $$(seq 100); do curl -s -o /dev/null http://127.0.0.1:$(FUZZ_PORT)/ui/ && break; sleep 0.1; done; \
 	VONAGE_FUZZ_URL=http://127.0.0.1:$(FUZZ_PORT) VONAGE_FUZZ_EXAMPLES=$${EXAMPLES:-1000} \
 		VONAGE_CONTRACT_COUNTS=$${COUNTS:-/dev/null} pytest -q -p no:cacheprovider contract_tests/test_mock_conforms.py
+
+# Mixed valid and hostile traffic against the CLI server (SOAK_SECONDS=60), then the journal, the answers and the
+# server's memory are checked.
+soak: install
+	python -m bench.soak
 
 # Benchmarks are not tests: figures go to docs/bench/, nothing asserts on them.
 bench: install

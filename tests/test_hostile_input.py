@@ -129,3 +129,10 @@ def test_a_json_body_that_is_no_form_is_refused_without_echoing_it(http: httpx.C
     assert answer.status_code == 400
     assert answer.json()["invalid_parameters"] == {"body": "a JSON body here must be an object of strings and numbers"}
     assert "Leak1secretX" not in json.dumps(http.get("/_mock/journal").json())
+
+
+def test_no_secret_can_be_matched_by_undecodable_query_bytes(http: httpx.Client) -> None:
+    refused = http.put("/_mock/accounts/fffd0001", json={"secrets": ["\ufffd\ufffdsecret"]})
+    assert refused.status_code == 400 and "printable ASCII" in refused.json()["detail"]
+    for raw in ("%FF", "%FE"):
+        assert http.get(f"/account/get-balance?api_key={KEY}&api_secret={raw}").status_code == 401

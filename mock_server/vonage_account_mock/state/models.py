@@ -247,6 +247,9 @@ class AccountBackend:
             raise ValueError(f"account {seed.api_key!r} needs at least one secret")
         if len(seed.secrets) > MAX_SECRETS:
             raise ValueError(f"account {seed.api_key!r} has more than {MAX_SECRETS} secrets")
+        # Printable ASCII only: a secret holding U+FFFD would be matched by any undecodable byte in a query (%FF, %FE).
+        if not all(0 < len(s) <= 256 and s.isascii() and s.isprintable() for s in seed.secrets):
+            raise ValueError(f"account {seed.api_key!r}: a secret is 1 to 256 printable ASCII characters")
         with self._lock:
             if seed.primary is not None and seed.primary not in self._accounts:
                 raise ValueError(f"primary account {seed.primary!r} of {seed.api_key!r} is not seeded")
