@@ -292,3 +292,14 @@ def test_without_a_token_the_control_api_answers_loopback_host_names_only() -> N
     with in_process_http(guarded) as http:
         headers = {"Host": "attacker.example", "X-Mock-Control-Token": "t0ken"}
         assert http.post("/_mock/reset", headers=headers).status_code == 204
+
+
+def test_the_control_api_never_shows_a_trx_reference() -> None:
+    app = create_app()
+    with in_process_http(app) as http:
+        shown = http.put(
+            "/_mock/accounts/trx00001",
+            json={"secrets": ["Trx1secretX"], "auto_reload": {"enabled": True, "trx": "Ref1secretTrx", "amount": "5"}},
+        ).json()
+        assert shown["auto_reload"] == {"enabled": True, "trx": "[redacted]", "amount": "5"}
+        assert "Ref1secretTrx" not in http.get("/_mock/accounts/trx00001").text

@@ -40,7 +40,8 @@ def describe_account(account: Account, subaccounts: list[str]) -> dict[str, Any]
         "balance": str(account.balance),
         "auto_reload": {
             "enabled": account.auto_reload.enabled,
-            "trx": account.auto_reload.trx,
+            # Checked like a credential by top-up, so never shown: only whether one is set.
+            "trx": None if account.auto_reload.trx is None else "[redacted]",
             "amount": str(account.auto_reload.amount),
         },
         "settings": asdict(account.settings),
