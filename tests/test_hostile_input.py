@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from vonage_account_mock import AccountBackend, AccountSeed, create_app
-from vonage_account_mock.layers.limits import MAX_INTEGER_DIGITS, MAX_JSON_DEPTH
+from vonage_account_mock.layers.limits import MAX_INTEGER_DIGITS, MAX_JSON_DEPTH, ShapeLimits
 from vonage_account_mock.testing.clients import in_process_http
 
 KEY, SECRET = "hostile1", "Hostile1secret"
@@ -136,3 +136,17 @@ def test_no_secret_can_be_matched_by_undecodable_query_bytes(http: httpx.Client)
     assert refused.status_code == 400 and "printable ASCII" in refused.json()["detail"]
     for raw in ("%FF", "%FE"):
         assert http.get(f"/account/get-balance?api_key={KEY}&api_secret={raw}").status_code == 401
+
+
+def test_the_bounds_are_the_operators_to_set() -> None:
+    app = create_app(shape_limits=ShapeLimits(max_query_parameters=2, max_json_depth=2))
+    with in_process_http(app) as http:
+        many = http.get("/account/get-balance?a=1&b=2&c=3", auth=(KEY, SECRET))
+        assert many.json()["invalid_parameters"] == {"query": "more than 2 query parameters"}
+        deep = http.post(
+            f"/accounts/{KEY}/secrets",
+            content=b'{"a": [[1]]}',
+            auth=(KEY, SECRET),
+            headers={"content-type": "application/json"},
+        )
+        assert "nested deeper than 2 levels" in deep.text

@@ -22,10 +22,11 @@ from vonage_account_mock.layers.express import ExpressLaneMiddleware, build_oper
 from vonage_account_mock.layers.faults import FaultBook, FaultMiddleware, ResponseCatalog
 from vonage_account_mock.layers.handlers import AccountApiHandlers
 from vonage_account_mock.layers.journal import MAX_ENTRIES, Journal, JournalMiddleware
+from vonage_account_mock.layers.limits import DEFAULT_SHAPE, ShapeLimits
 from vonage_account_mock.layers.problems import CrashGuard
 from vonage_account_mock.layers.routing import OperationRouter, RoutingMiddleware
 from vonage_account_mock.layers.wire import MAX_BODY_BYTES, WireCompatibilityMiddleware
-from vonage_account_mock.state.models import AccountBackend, AccountSeed
+from vonage_account_mock.state.models import MAX_PROVISIONED, AccountBackend, AccountSeed
 from vonage_account_spec import control_spec_path, load_spec, spec_path
 
 __all__ = ["AccountMockApp", "control_spec_path", "create_app", "spec_path"]
@@ -132,6 +133,8 @@ def create_app(
     control: bool = True,
     control_token: str | None = None,
     allowed_hosts: Iterable[str] = (),
+    shape_limits: ShapeLimits = DEFAULT_SHAPE,
+    max_auto_accounts: int = MAX_PROVISIONED,
     journal_size: int = MAX_ENTRIES,
     deterministic_seed: int | None = None,
     express: bool = True,
@@ -145,7 +148,7 @@ def create_app(
     down connexion's full path (the express lane answers well-formed calls faster, with the same checks).
     """
     if backend is None:
-        backend = AccountBackend(auto_provision=not strict)
+        backend = AccountBackend(auto_provision=not strict, max_provisioned=max_auto_accounts)
     if deterministic_seed is not None:
         backend.make_deterministic(deterministic_seed)
     seeds = list(seeds)
@@ -185,7 +188,7 @@ def create_app(
     stack = RoutingMiddleware(stack, router=router)
     # A bug in a handler answers a 500 problem document that the journal still records.
     stack = CrashGuard(stack)
-    stack = WireCompatibilityMiddleware(stack, max_body_bytes=max_body_bytes)
+    stack = WireCompatibilityMiddleware(stack, max_body_bytes=max_body_bytes, limits=shape_limits)
     stack = JournalMiddleware(stack, journal=journal, excluded_prefixes=(CONTROL_PREFIX + "/", "/ui", "/openapi.json"))
     stack = ControlGate(stack, enabled=control, token=control_token, allowed_hosts=allowed_hosts)
     stack = CrashGuard(stack)

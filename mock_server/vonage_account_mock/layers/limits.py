@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 
 MAX_QUERY_PARAMETERS = 64
 MAX_FORM_FIELDS = 64
@@ -16,6 +17,19 @@ MAX_JSON_DEPTH = 32
 MAX_INTEGER_DIGITS = 32
 
 _STRUCTURE = re.compile(rb'[\[\]{}"\\]')
+
+
+@dataclass(frozen=True)
+class ShapeLimits:
+    """The bounds on a request's shape; the defaults suit a shared mock (`vonage-account-mock serve --help`)."""
+
+    max_query_parameters: int = MAX_QUERY_PARAMETERS
+    max_form_fields: int = MAX_FORM_FIELDS
+    max_json_depth: int = MAX_JSON_DEPTH
+    max_integer_digits: int = MAX_INTEGER_DIGITS
+
+
+DEFAULT_SHAPE = ShapeLimits()
 
 
 class ShapeRefused(Exception):
@@ -27,16 +41,16 @@ class ShapeRefused(Exception):
         self.reason = reason
 
 
-def check_query(query_string: bytes) -> None:
-    """Refuse more than MAX_QUERY_PARAMETERS parameters."""
-    if query_string and query_string.count(b"&") >= MAX_QUERY_PARAMETERS:
-        raise ShapeRefused("query", f"more than {MAX_QUERY_PARAMETERS} query parameters")
+def check_query(query_string: bytes, limits: ShapeLimits = DEFAULT_SHAPE) -> None:
+    """Refuse more query parameters than the limit."""
+    if query_string and query_string.count(b"&") >= limits.max_query_parameters:
+        raise ShapeRefused("query", f"more than {limits.max_query_parameters} query parameters")
 
 
-def check_form(body: bytes) -> None:
-    """Refuse more than MAX_FORM_FIELDS form fields."""
-    if body.count(b"&") >= MAX_FORM_FIELDS:
-        raise ShapeRefused("body", f"more than {MAX_FORM_FIELDS} form fields")
+def check_form(body: bytes, limits: ShapeLimits = DEFAULT_SHAPE) -> None:
+    """Refuse more form fields than the limit."""
+    if body.count(b"&") >= limits.max_form_fields:
+        raise ShapeRefused("body", f"more than {limits.max_form_fields} form fields")
 
 
 def json_depth(body: bytes) -> int:
@@ -68,22 +82,22 @@ class _LongInteger(ValueError):
     pass
 
 
-def _bounded_int(text: str) -> int:
-    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
-        raise _LongInteger()
-    return int(text)
-
-
-def check_json(body: bytes) -> None:
-    """Refuse JSON nested deeper than MAX_JSON_DEPTH or with an integer over MAX_INTEGER_DIGITS digits.
+def check_json(body: bytes, limits: ShapeLimits = DEFAULT_SHAPE) -> None:
+    """Refuse JSON nested deeper, or with an integer longer, than the limits.
 
     Malformed JSON passes: the layers that read the body answer it as the spec says.
     """
-    if json_depth(body) > MAX_JSON_DEPTH:
-        raise ShapeRefused("body", f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    if json_depth(body) > limits.max_json_depth:
+        raise ShapeRefused("body", f"JSON nested deeper than {limits.max_json_depth} levels")
+
+    def bounded_int(text: str) -> int:
+        if len(text.lstrip("-")) > limits.max_integer_digits:
+            raise _LongInteger()
+        return int(text)
+
     try:
-        json.loads(body, parse_int=_bounded_int)
+        json.loads(body, parse_int=bounded_int)
     except _LongInteger:
-        raise ShapeRefused("body", f"an integer longer than {MAX_INTEGER_DIGITS} digits") from None
+        raise ShapeRefused("body", f"an integer longer than {limits.max_integer_digits} digits") from None
     except (ValueError, UnicodeDecodeError, RecursionError):
         return

@@ -17,7 +17,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vonage_account_mock.layers.asgi import BodyTooLarge, read_body, replay, send_response
 from vonage_account_mock.layers.context import LEGACY_FORM_CREDENTIALS
-from vonage_account_mock.layers.limits import ShapeRefused, check_form, check_json, check_query
+from vonage_account_mock.layers.limits import (
+    DEFAULT_SHAPE,
+    ShapeLimits,
+    ShapeRefused,
+    check_form,
+    check_json,
+    check_query,
+)
 from vonage_account_mock.layers.problems import bad_request, family, generic_problem
 
 MAX_BODY_BYTES = 64 * 1024
@@ -46,9 +53,12 @@ def _form_from_json(body: bytes) -> bytes | None:
 class WireCompatibilityMiddleware:
     """Normalises real clients' requests before connexion routes and validates them."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int = MAX_BODY_BYTES, limits: ShapeLimits = DEFAULT_SHAPE
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -59,7 +69,7 @@ class WireCompatibilityMiddleware:
             await _too_large(send, self.max_body_bytes)
             return
         try:
-            check_query(scope.get("query_string", b""))
+            check_query(scope.get("query_string", b""), self.limits)
         except ShapeRefused as refused:
             await _refuse_shape(scope, send, refused)
             return
@@ -73,7 +83,7 @@ class WireCompatibilityMiddleware:
             return
         if body:
             try:
-                _check_body(scope, body)
+                _check_body(scope, body, self.limits)
             except ShapeRefused as refused:
                 await _refuse_shape(scope, send, refused)
                 return
@@ -86,12 +96,12 @@ class WireCompatibilityMiddleware:
         await self.app(scope, replay(body), send)
 
 
-def _check_body(scope: Scope, body: bytes) -> None:
+def _check_body(scope: Scope, body: bytes, limits: ShapeLimits) -> None:
     content_type = next((v for k, v in scope["headers"] if k == b"content-type"), b"").lower()
     if b"json" in content_type or body[:1] in (b"{", b"["):
-        check_json(body)
+        check_json(body, limits)
     if b"form" in content_type or scope["path"] in FORM_POSTS:
-        check_form(body)
+        check_form(body, limits)
 
 
 async def _refuse_shape(scope: Scope, send: Send, refused: ShapeRefused) -> None:

@@ -10,9 +10,11 @@ from pathlib import Path
 import click
 
 from vonage_account_mock.app import create_app
+from vonage_account_mock.layers.limits import DEFAULT_SHAPE, ShapeLimits
 from vonage_account_mock.serving.protocol import ConnectionLimits
 from vonage_account_mock.serving.server import bind, serve_forever
 from vonage_account_mock.serving.tls import TlsFiles, UnsafeTlsFiles, default_tls_dir, forget_tls_files, make_tls_files
+from vonage_account_mock.state.models import MAX_PROVISIONED
 from vonage_account_mock.state.seed import SeedError, load_seed_file
 
 
@@ -96,6 +98,41 @@ def main() -> None:
     type=click.IntRange(1),
     help="Open connections at once; one more is closed straight away.",
 )
+@click.option(
+    "--max-query-parameters",
+    default=DEFAULT_SHAPE.max_query_parameters,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Query parameters a request may carry (400 beyond).",
+)
+@click.option(
+    "--max-form-fields",
+    default=DEFAULT_SHAPE.max_form_fields,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Fields a form body may carry (400 beyond).",
+)
+@click.option(
+    "--max-json-depth",
+    default=DEFAULT_SHAPE.max_json_depth,
+    show_default=True,
+    type=click.IntRange(1),
+    help="How deep a JSON body may nest (400 beyond).",
+)
+@click.option(
+    "--max-integer-digits",
+    default=DEFAULT_SHAPE.max_integer_digits,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Digits of an integer in a JSON body (400 beyond).",
+)
+@click.option(
+    "--max-auto-accounts",
+    default=MAX_PROVISIONED,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Accounts made on first use that are kept (the least recently used goes first).",
+)
 def serve(
     host: str,
     port: int,
@@ -115,6 +152,11 @@ def serve(
     body_timeout: float,
     keep_alive_timeout: float,
     max_connections: int,
+    max_query_parameters: int,
+    max_form_fields: int,
+    max_json_depth: int,
+    max_integer_digits: int,
+    max_auto_accounts: int,
 ) -> None:
     """Serve the mock until Ctrl-C. One log line per request; secrets are never logged."""
     if (certfile is None) != (keyfile is None):
@@ -131,6 +173,8 @@ def serve(
             control=not no_control,
             control_token=control_token,
             allowed_hosts=allowed_hosts,
+            shape_limits=ShapeLimits(max_query_parameters, max_form_fields, max_json_depth, max_integer_digits),
+            max_auto_accounts=max_auto_accounts,
             deterministic_seed=deterministic,
         )
     except (SeedError, ValueError) as error:
