@@ -253,20 +253,34 @@ class TopUp:
     balance_after: Decimal
 
 
-def top_up_below_floor(ops: AccountOps, *, floor: Decimal, trx: str, state: Path) -> TopUp:
+def top_up_below_floor(
+    ops: AccountOps,
+    *,
+    floor: Decimal,
+    trx: str,
+    state: Path,
+    before_top_up: Callable[[], None] | None = None,
+    dry_run: bool = False,
+) -> TopUp:
     """Top up once per dip under the floor, however often it runs.
 
     A dip starts when the balance is seen under the floor and ends when it is seen at or above it again; the
     state file remembers a top-up made during the current dip (the real balance may take minutes to show it).
+    `before_top_up` runs just before a top-up is made, and may refuse it by raising; with `dry_run`, nothing is
+    written or sent, and a top-up that would be made is reported as `would_top_up`.
     """
     recorded = json.loads(state.read_text()) if state.exists() else {}
     balance = ops.balance().value
     if balance >= floor:
-        if recorded.get("dip_topped_up"):
+        if recorded.get("dip_topped_up") and not dry_run:
             _write_state(state, {"dip_topped_up": False})
         return TopUp("not_needed", balance, balance)
     if recorded.get("dip_topped_up"):
         return TopUp("already_topped_up", balance, balance)
+    if dry_run:
+        return TopUp("would_top_up", balance, balance)
+    if before_top_up is not None:
+        before_top_up()
     # Recorded before the call: a crash after it must not lead to a second top-up for this dip.
     _write_state(state, {"dip_topped_up": True, "at": datetime.now(UTC).isoformat(), "balance_before": str(balance)})
     try:

@@ -332,41 +332,36 @@ class AgentTools:
                 "top-ups use the operator's trx reference, and none is configured",
                 "the operator must set $VONAGE_TOP_UP_TRX or top_up.trx in the policy; the agent cannot give it",
             )
+        reserved = False
+
+        def reserve() -> None:
+            # The day's cap, checked and counted before the top-up is sent (a crash must not allow a second one).
+            nonlocal reserved
+            self.guard.check_top_up()
+            self.guard.record_top_up()
+            reserved = True
+
         with self._ops() as ops:
-            if dry_run:
-                balance = ops.balance().value
-                recorded = _read_json(self.guard.dip_state)
-                if balance >= amount:
-                    action = "not_needed"
-                elif recorded.get("dip_topped_up"):
-                    action = "already_topped_up"
-                else:
-                    self.guard.check_top_up()
-                    action = "would_top_up"
-                return {
-                    "action": action,
-                    "balance_before": str(balance),
-                    "balance_after": str(balance),
-                    "dry_run": True,
-                }
-            balance = ops.balance().value
-            if balance < amount and not _read_json(self.guard.dip_state).get("dip_topped_up"):
-                self.guard.check_top_up()
-                self.guard.record_top_up()
-                try:
-                    result = jobs.top_up_below_floor(ops, floor=amount, trx=policy.trx, state=self.guard.dip_state)
-                except BaseException:
-                    self.guard.forget_top_up()
-                    raise
-                if result.action != "topped_up":
-                    self.guard.forget_top_up()
-            else:
-                result = jobs.top_up_below_floor(ops, floor=amount, trx=policy.trx, state=self.guard.dip_state)
+            try:
+                result = jobs.top_up_below_floor(
+                    ops,
+                    floor=amount,
+                    trx=policy.trx,
+                    state=self.guard.dip_state,
+                    before_top_up=reserve,
+                    dry_run=dry_run,
+                )
+            except BaseException:
+                if reserved:
+                    self.guard.forget_top_up()  # refused by the API: no top-up was made
+                raise
+        if result.action == "would_top_up":
+            self.guard.check_top_up()
         return {
             "action": result.action,
             "balance_before": str(result.balance_before),
             "balance_after": str(result.balance_after),
-            "dry_run": False,
+            "dry_run": dry_run,
         }
 
     def get_webhooks(self) -> dict[str, Any]:
@@ -878,11 +873,3 @@ def _json(content: bytes) -> Any:
         return json.loads(content) if content else None
     except ValueError:
         return None
-
-
-def _read_json(path: Any) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return document if isinstance(document, dict) else {}
