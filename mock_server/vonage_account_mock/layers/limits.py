@@ -7,6 +7,7 @@ deep, a five-thousand-digit number) is refused in time linear in its size, befor
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -82,6 +83,11 @@ class _LongInteger(ValueError):
     pass
 
 
+@functools.cache
+def _digit_run(longest: int) -> re.Pattern[bytes]:
+    return re.compile(rb"[0-9]{%d}" % (longest + 1))
+
+
 def check_json(body: bytes, limits: ShapeLimits = DEFAULT_SHAPE) -> None:
     """Refuse JSON nested deeper, or with an integer longer, than the limits.
 
@@ -89,6 +95,8 @@ def check_json(body: bytes, limits: ShapeLimits = DEFAULT_SHAPE) -> None:
     """
     if json_depth(body) > limits.max_json_depth:
         raise ShapeRefused("body", f"JSON nested deeper than {limits.max_json_depth} levels")
+    if _digit_run(limits.max_integer_digits).search(body) is None:
+        return  # no integer can be too long: spare the parse (the layers further in parse the body anyway)
 
     def bounded_int(text: str) -> int:
         if len(text.lstrip("-")) > limits.max_integer_digits:
