@@ -277,17 +277,15 @@ class Guard:
     def record_top_up(self) -> None:
         """Remember a top-up (before it is made: a crash must not allow a second one)."""
         with self._lock:
-            recent = [*self._recent_top_ups(), self._clock()]
-            path = self._top_ups_file()
-            temporary = path.with_name(f".{path.name}.tmp")
-            temporary.write_text(json.dumps({"at": recent}), encoding="utf-8")
-            os.replace(temporary, path)
+            self._write_top_ups([*self._recent_top_ups(), self._clock()])
 
     def forget_top_up(self) -> None:
         """Undo the last record (the API refused the top-up, so none was made)."""
         with self._lock:
-            recent = self._recent_top_ups()[:-1]
-            path = self._top_ups_file()
-            temporary = path.with_name(f".{path.name}.tmp")
-            temporary.write_text(json.dumps({"at": recent}), encoding="utf-8")
-            os.replace(temporary, path)
+            self._write_top_ups(self._recent_top_ups()[:-1])
+
+    def _write_top_ups(self, stamps: list[float]) -> None:
+        path = self._top_ups_file()
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_text(json.dumps({"at": stamps}), encoding="utf-8")
+        os.replace(temporary, path)
