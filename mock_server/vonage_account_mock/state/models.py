@@ -33,6 +33,8 @@ MAX_SECRETS = 2
 MAX_PROVISIONED = 10_000
 """Accounts created on first use that are kept; beyond it the least recently authenticated one is forgotten."""
 MAX_API_KEY_LENGTH = 64
+STORED_SECRET_MAX_LENGTH = 256
+"""A secret the mock holds (seeded: older than today's creation rules) is 1 to this many printable ASCII characters."""
 """Real keys are 8 characters, the plugin's tenant keys about 14; a longer one is refused before anything is kept."""
 DEFAULT_BALANCE = Decimal("10.00")
 DEFAULT_RATE_LIMIT = 30
@@ -156,6 +158,16 @@ class SettingsChange:
     http_forward_method: str | None = None
 
 
+def storable_secret(secret: object) -> bool:
+    """Whether the mock may hold `secret`: 1 to STORED_SECRET_MAX_LENGTH printable ASCII characters.
+
+    Printable ASCII only: a secret holding U+FFFD would be matched by any undecodable byte in a query (%FF, %FE).
+    """
+    if not isinstance(secret, str):
+        return False
+    return 0 < len(secret) <= STORED_SECRET_MAX_LENGTH and secret.isascii() and secret.isprintable()
+
+
 class AccountBackend:
     """All accounts of one mock, keyed by api_key, and the rules that govern them.
 
@@ -247,9 +259,10 @@ class AccountBackend:
             raise ValueError(f"account {seed.api_key!r} needs at least one secret")
         if len(seed.secrets) > MAX_SECRETS:
             raise ValueError(f"account {seed.api_key!r} has more than {MAX_SECRETS} secrets")
-        # Printable ASCII only: a secret holding U+FFFD would be matched by any undecodable byte in a query (%FF, %FE).
-        if not all(0 < len(s) <= 256 and s.isascii() and s.isprintable() for s in seed.secrets):
-            raise ValueError(f"account {seed.api_key!r}: a secret is 1 to 256 printable ASCII characters")
+        if not all(storable_secret(s) for s in seed.secrets):
+            raise ValueError(
+                f"account {seed.api_key!r}: a secret is 1 to {STORED_SECRET_MAX_LENGTH} printable ASCII characters"
+            )
         with self._lock:
             if seed.primary is not None and seed.primary not in self._accounts:
                 raise ValueError(f"primary account {seed.primary!r} of {seed.api_key!r} is not seeded")

@@ -14,7 +14,14 @@ from typing import Any
 
 import yaml
 
-from vonage_account_mock.state.models import AccountSeed, AutoReload, Settings
+from vonage_account_mock.state.models import (
+    MAX_API_KEY_LENGTH,
+    STORED_SECRET_MAX_LENGTH,
+    AccountSeed,
+    AutoReload,
+    Settings,
+    storable_secret,
+)
 
 _ACCOUNT_KEYS = {"api_key", "secrets", "balance", "auto_reload", "settings", "subaccounts"}
 _SETTINGS_KEYS = {
@@ -34,9 +41,6 @@ class SeedError(ValueError):
     """The seed file does not describe accounts correctly."""
 
 
-SECRET_MAX_LENGTH = 256
-
-
 def _decimal(value: Any, where: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise SeedError(f'{where}: expected an amount such as "10.00"')
@@ -47,13 +51,6 @@ def _decimal(value: Any, where: str) -> Decimal:
     if not amount.is_finite() or amount < 0:
         raise SeedError(f"{where}: expected a finite amount, 0 or more")
     return amount
-
-
-def _secret_ok(secret: Any) -> bool:
-    # Only what the mock needs: existing accounts hold secrets that predate today's creation rules.
-    return (
-        isinstance(secret, str) and 0 < len(secret) <= SECRET_MAX_LENGTH and secret.isascii() and secret.isprintable()
-    )
 
 
 def _settings(document: Mapping[str, Any], where: str) -> Settings:
@@ -93,18 +90,19 @@ def account_seeds(
             raise SeedError(f"{here}: unknown fields {sorted(unknown)}")
         api_key = entry.get("api_key")
         secrets = entry.get("secrets")
-        if not isinstance(api_key, str) or not 0 < len(api_key) <= 64 or not api_key.isprintable():
-            raise SeedError(f"{here}: api_key must be a string of 1 to 64 printable characters")
+        if not isinstance(api_key, str) or not 0 < len(api_key) <= MAX_API_KEY_LENGTH or not api_key.isprintable():
+            raise SeedError(f"{here}: api_key must be a string of 1 to {MAX_API_KEY_LENGTH} printable characters")
         if api_key in seen:
             raise SeedError(f"{here} ({api_key}): this api_key is seeded twice")
         seen.add(api_key)
         if not isinstance(secrets, list) or not 1 <= len(secrets) <= 2:
             raise SeedError(f"{here} ({api_key}): secrets must be a list of one or two strings")
+        # What the mock can hold, not today's creation rules: older accounts have secrets that predate them.
         for number, secret in enumerate(secrets):
-            if not _secret_ok(secret):
+            if not storable_secret(secret):
                 raise SeedError(
                     f"{here} ({api_key}).secrets[{number}]: "
-                    f"expected 1 to {SECRET_MAX_LENGTH} printable ASCII characters"
+                    f"expected 1 to {STORED_SECRET_MAX_LENGTH} printable ASCII characters"
                 )
         reload_doc = _mapping(entry.get("auto_reload") or {}, f"{here}.auto_reload")
         if set(reload_doc) - {"enabled", "trx", "amount"}:
