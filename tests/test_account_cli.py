@@ -114,7 +114,7 @@ def test_rotate_and_audit_through_the_cli(server: ThreadedMockServer, tmp_path: 
     new = Credentials.from_file(store)
     assert new.api_secret != SECRET and new.api_secret not in rotated.output
     audit = run(server, "--credentials", str(store), "secrets", "audit", "--max-age-days", "30", secret=new.api_secret)
-    assert audit.exit_code == 0 and "current" in audit.output
+    assert audit.exit_code == 0 and "in use" in audit.output
 
 
 def test_settings_show_the_change_and_refuse_http(server: ThreadedMockServer) -> None:
@@ -157,6 +157,32 @@ def test_credentials_can_come_from_a_command_run_at_call_time(server: ThreadedMo
 def test_a_failing_credentials_command_says_so_without_its_output(server: ThreadedMockServer) -> None:
     result = run(server, "--credentials-command", f"echo api_secret={SECRET}; exit 3", "balance")
     assert result.exit_code == 2
-    assert result.output.strip() == ("error: the credentials command exited with status 3: run it yourself to see why")
+    assert result.output.strip() == (
+        "error: No usable credentials: the credentials command exited with status 3: run it yourself to see why"
+    )
     both = run(server, "--credentials-command", "true", "--credentials", __file__, "balance")
     assert both.exit_code == 2 and "not both" in both.output
+
+
+def test_audit_works_from_a_plain_key_and_secret_file(server: ThreadedMockServer, tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.write_text(f"api_key={KEY}\napi_secret={SECRET}\n")
+    alone = run(server, "--credentials", str(plain), "secrets", "audit", "--max-age-days", "0")
+    assert alone.exit_code == 0 and "in use" in alone.output, "the only active secret is the one in use"
+
+    server.app.backend.create_secret(KEY, KEY, "Spare1secretX")
+    unknown = run(server, "--json", "--credentials", str(plain), "secrets", "audit", "--max-age-days", "0")
+    document = json.loads(unknown.output)
+    assert unknown.exit_code == 1 and document["current"] is None and document["revoked"] == []
+    assert [s["flagged"] for s in document["secrets"]] == [True, True]
+
+
+def test_audit_revoke_says_what_it_revoked(server: ThreadedMockServer, tmp_path: Path) -> None:
+    current = server.app.backend.account(KEY).secrets[0].id
+    spare = server.app.backend.create_secret(KEY, KEY, "Spare1secretX").id
+    store = tmp_path / "store"
+    store.write_text(f"api_key={KEY}\napi_secret={SECRET}\napi_secret_id={current}\n")
+    revoked = run(server, "--credentials", str(store), "secrets", "audit", "--max-age-days", "0", "--revoke")
+    assert revoked.exit_code == 0
+    assert f"revoked {spare}" in revoked.output and "REVOKED" in revoked.output
+    assert [s.id for s in server.app.backend.account(KEY).secrets] == [current]

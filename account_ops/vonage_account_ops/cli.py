@@ -1,8 +1,9 @@
 """`vonage-account`: the Account API's everyday jobs from the command line.
 
-Exit codes: 0 done; 1 a check failed (pre-flight, audit); 2 usage error; 3 authentication failed;
-4 the API refused (limit reached, last secret, not found, auto-reload off, top-up failed, invalid input);
-5 rate limited, or a transient or network failure that outlasted the retries.
+Exit codes: 0 done; 1 a check failed (pre-flight, audit); 2 usage error (options, credentials, files);
+3 authentication failed; 4 the API refused (limit reached, last secret, not found, auto-reload off, top-up failed,
+invalid input); 5 rate limited, or a transient or network failure that outlasted the retries; 6 the rotation's
+--store-command failed (the credentials file already holds the new secret; run the rotation again to finish).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -30,10 +31,32 @@ from vonage_account_ops.credentials import (
     CredentialSource,
     credential_source,
 )
-from vonage_account_ops.errors import AccountError
+from vonage_account_ops.errors import (
+    AccountError,
+    AuthenticationFailed,
+    AutoReloadNotEnabled,
+    LastSecret,
+    RateLimited,
+    SecretLimitReached,
+    TopUpFailed,
+    TransientFailure,
+)
 
 EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
+EXIT_STORE_COMMAND = 6
+_PROG = "vonage-account"
+
+# What to do next, per refusal: the API's own words say what went wrong, not what to do about it.
+_ADVICE: dict[type[AccountError], str] = {
+    AutoReloadNotEnabled: "top-up needs auto-reload on the account: turn it on in the Vonage dashboard (on the mock: "
+    "PUT /_mock/accounts/KEY with an auto_reload object)",
+    TopUpFailed: "check that --trx is the account's auto-reload reference",
+    SecretLimitReached: "a key keeps at most two secrets: revoke one (`secrets list`, `secrets revoke ID`) first",
+    LastSecret: "a key keeps at least one secret: `secrets rotate` replaces it safely",
+    RateLimited: "wait a moment and run it again",
+    TransientFailure: "the service or the network failed: run it again shortly",
+}
 
 
 class Context:
@@ -69,22 +92,122 @@ class Context:
         return AccountOps(credentials or self.credentials(), rest_url=self.rest_url, api_url=self.api_url, **extra)
 
 
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
+class Failure(Exception):
+    """A user-facing failure: what went wrong and what to do, on one line, with its exit code."""
+
+    def __init__(self, kind: str, title: str, detail: str, exit_code: int) -> None:
+        super().__init__(f"{title}: {detail}" if detail else title)
+        self.kind = kind
+        self.title = title
+        self.detail = detail
+        self.exit_code = exit_code
+
+
+def _fail(message: str, code: int, kind: str = "usage-error", title: str = "Invalid usage") -> NoReturn:
+    raise Failure(kind, title, message, code)
+
+
+def _report(failure: Failure, as_json: bool) -> NoReturn:
+    """Print a failure (one line on stderr, or a JSON document on stdout with --json) and exit with its code."""
+    if as_json:
+        document = {"type": failure.kind, "title": failure.title, "detail": failure.detail}
+        click.echo(json.dumps({"error": document, "exit_code": failure.exit_code}))
+    else:
+        # A usage error's title says nothing its detail does not.
+        click.echo(f"error: {failure.detail if failure.kind == 'usage-error' else failure}", err=True)
+    sys.exit(failure.exit_code)
+
+
+def _api_failure(error: AccountError, source: CredentialSource | None) -> Failure:
+    detail = error.detail if error.detail.lower() not in error.title.lower() else ""
+    if isinstance(error, AuthenticationFailed):
+        where = source.description if source is not None else "the credentials"
+        advice = (
+            f"the API refused the key and secret from {where}; if the secret was rotated, the rotated file holds "
+            "the new one: use --credentials FILE (or $VONAGE_CREDENTIALS_FILE)"
+        )
+    elif isinstance(error, TransientFailure) and error.status == 0:
+        advice = "nothing answered: check --rest-url / --api-url ($VONAGE_REST_URL / $VONAGE_API_URL) and the network"
+    else:
+        advice = next((text for cls, text in _ADVICE.items() if isinstance(error, cls)), "")
+    detail = "; ".join(part for part in (detail, advice) if part)
+    return Failure(error.type or f"http-{error.status}", error.title, detail, error.exit_code)
 
 
 @contextmanager
-def _errors_as_exit_codes() -> Iterator[None]:
-    """One line on stderr and a documented exit code, never a traceback."""
+def _errors_as_exit_codes(ctx: Context | None = None) -> Iterator[None]:
+    """Turn the jobs' typed errors into failures: one line, a documented exit code, never a traceback."""
     try:
         yield
     except AccountError as error:
-        _fail(str(error), error.exit_code)
+        try:
+            source = ctx.source() if ctx is not None else None
+        except CredentialsMissing:
+            source = None
+        raise _api_failure(error, source) from None
     except CredentialsMissing as error:
-        _fail(str(error), EXIT_USAGE)
-    except (jobs.InvalidWebhook, OSError) as error:
-        _fail(str(error), EXIT_USAGE)
+        raise Failure("credentials-missing", "No usable credentials", str(error), EXIT_USAGE) from None
+    except jobs.InvalidWebhook as error:
+        raise Failure("invalid-webhook", "Invalid webhook", str(error), EXIT_USAGE) from None
+    except jobs.StateFileError as error:
+        raise Failure("state-file", "Unusable state file", str(error), EXIT_USAGE) from None
+    except jobs.StoreCommandFailed as error:
+        raise Failure("store-command-failed", "The --store-command failed", str(error), EXIT_STORE_COMMAND) from None
+    except OSError as error:
+        name = f" {error.filename}" if error.filename else ""
+        reason = error.strerror or type(error).__name__
+        raise Failure("file-error", "File error", f"{reason}:{name}", EXIT_USAGE) from None
+
+
+class DecimalAmount(click.ParamType):  # type: ignore[type-arg]  # generic only from click 8.5 on
+    """A finite, non-negative decimal amount such as 50 or 0.10."""
+
+    name = "amount"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Decimal:
+        if isinstance(value, Decimal):
+            return value
+        try:
+            amount = Decimal(str(value).strip())
+        except InvalidOperation:
+            amount = Decimal("NaN")
+        if not amount.is_finite() or amount < 0:
+            self.fail(f"{value!r} is not an amount: give a non-negative decimal such as 50 or 0.10", param, ctx)
+        return amount
+
+
+AMOUNT = DecimalAmount()
+
+
+class CommandLine(click.Group):
+    """The command group, with usage errors and failures printed as one line (or JSON with --json)."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: list[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        # --json is the group's option, so it comes before the subcommand; a usage error can strike before it is read.
+        as_json = "--json" in argv[: next((i for i, a in enumerate(argv) if not a.startswith("-")), len(argv))]
+        try:
+            result = super().main(argv, prog_name or _PROG, complete_var, standalone_mode=False, **extra)
+        except Failure as failure:
+            _report(failure, as_json)
+        except click.UsageError as error:
+            command = error.ctx.command_path if error.ctx is not None else _PROG
+            message = f"{error.format_message()} (see '{command} --help')"
+            _report(Failure("usage-error", "Invalid usage", message, EXIT_USAGE), as_json)
+        except click.ClickException as error:
+            _report(Failure("usage-error", "Invalid usage", error.format_message(), error.exit_code), as_json)
+        except click.Abort:
+            _report(Failure("aborted", "Aborted", "stopped before finishing", EXIT_USAGE), as_json)
+        if not standalone_mode:
+            return result
+        sys.exit(result if isinstance(result, int) else 0)
 
 
 def _plain(value: Any) -> Any:
@@ -123,7 +246,8 @@ def _read_secret(from_env: str | None, from_file: Path | None, prompt: str) -> s
     return str(click.prompt(prompt, hide_input=True, confirmation_prompt=True))
 
 
-@click.group()
+@click.group(cls=CommandLine)
+@click.version_option(package_name="vonage-account-mock", prog_name=_PROG)
 @click.option("--rest-url", envvar="VONAGE_REST_URL", help="Base URL of the rest host (default the real one).")
 @click.option("--api-url", envvar="VONAGE_API_URL", help="Base URL of the api host (default the real one).")
 @click.option(
@@ -152,8 +276,9 @@ def main(
 ) -> None:
     """The Vonage Account API's jobs: balance checks, secret rotation, webhooks, top-up.
 
-    Exit codes: 0 done, 1 check failed, 2 usage, 3 authentication failed, 4 refused by the API,
-    5 rate limited or transient failure.
+    Exit codes: 0 done, 1 check failed, 2 usage (options, credentials, files), 3 authentication failed,
+    4 refused by the API, 5 rate limited or transient failure, 6 the rotation's --store-command failed.
+    With --json, output and errors are JSON on stdout.
     """
     click_ctx.obj = Context(rest_url, api_url, credentials, credentials_command, ca_bundle, as_json)
 
@@ -162,21 +287,23 @@ def main(
 @click.pass_obj
 def balance(ctx: Context) -> None:
     """Show the balance and whether auto-reload is on."""
-    with _errors_as_exit_codes(), ctx.ops() as ops:
+    with _errors_as_exit_codes(ctx), ctx.ops() as ops:
         info = ops.balance()
     _emit(ctx, info, lambda: click.echo(f"{info.value} EUR (auto-reload {'on' if info.auto_reload else 'off'})"))
 
 
 @main.command()
-@click.option("--floor", type=Decimal, required=True, help="Minimum balance in EUR, e.g. 50.00.")
+@click.option("--floor", type=AMOUNT, required=True, help="Minimum balance in EUR, e.g. 50.00.")
 @click.option("--country", help="Destination country (ISO 3166 alpha-2) for a cost estimate.")
 @click.option("--messages", type=click.IntRange(0), default=0, help="How many messages the send holds.")
 @click.option("--service", type=click.Choice(["sms", "sms-transit", "voice"]), default="sms", show_default=True)
-@click.option("--margin", type=Decimal, default=Decimal("0.10"), show_default=True, help="Safety margin on cost.")
+@click.option("--margin", type=AMOUNT, default="0.10", show_default=True, help="Safety margin on cost (0.10 = 10 %).")
 @click.pass_obj
 def preflight(ctx: Context, floor: Decimal, country: str | None, messages: int, service: str, margin: Decimal) -> None:
     """Before a bulk send: exit 0 if the balance covers the floor (and the estimated cost), 1 if not."""
-    with _errors_as_exit_codes(), ctx.ops() as ops:
+    if messages and not country:
+        raise click.UsageError("--messages needs --country: the cost of a send depends on where it goes")
+    with _errors_as_exit_codes(ctx), ctx.ops() as ops:
         result = jobs.preflight(ops, floor=floor, country=country, messages=messages, service=service, margin=margin)
     _emit(ctx, result, lambda: click.echo(f"{'OK' if result.ok else 'NOT OK'}: {result.reason}"))
     if not result.ok:
@@ -185,7 +312,7 @@ def preflight(ctx: Context, floor: Decimal, country: str | None, messages: int, 
 
 @main.command("top-up")
 @click.option("--trx", required=True, help="The auto-reload payment reference.")
-@click.option("--floor", type=Decimal, help="Only when the balance is under this floor (once per dip).")
+@click.option("--floor", type=AMOUNT, help="Only when the balance is under this floor (once per dip).")
 @click.option(
     "--state",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -196,7 +323,7 @@ def preflight(ctx: Context, floor: Decimal, country: str | None, messages: int, 
 @click.pass_obj
 def top_up_command(ctx: Context, trx: str, floor: Decimal | None, state: Path) -> None:
     """Top up with the auto-reload reference, always or only under a floor."""
-    with _errors_as_exit_codes(), ctx.ops() as ops:
+    with _errors_as_exit_codes(ctx), ctx.ops() as ops:
         if floor is None:
             before = ops.balance().value
             ops.top_up(trx)
@@ -219,7 +346,7 @@ def secrets() -> None:
 @click.pass_obj
 def secrets_list(ctx: Context) -> None:
     """The active secrets with their age."""
-    with _errors_as_exit_codes(), ctx.ops() as ops:
+    with _errors_as_exit_codes(ctx), ctx.ops() as ops:
         report = jobs.audit_secrets(ops, max_age_days=float("inf"))
     rows = [[r.secret.id, r.secret.created_at, f"{r.age_days:.1f}"] for r in report]
     _emit(ctx, report, lambda: _table(rows, ["ID", "CREATED", "AGE (DAYS)"]))
@@ -232,7 +359,7 @@ def secrets_list(ctx: Context) -> None:
 def secrets_create(ctx: Context, from_env: str | None, from_file: Path | None) -> None:
     """Add a secret (never given on the command line: environment, file or prompt)."""
     value = _read_secret(from_env, from_file, "New secret")
-    with _errors_as_exit_codes(), ctx.ops() as ops:
+    with _errors_as_exit_codes(ctx), ctx.ops() as ops:
         created = ops.create_secret(value)
     _emit(ctx, created, lambda: click.echo(f"created {created.id}"))
 
@@ -242,7 +369,7 @@ def secrets_create(ctx: Context, from_env: str | None, from_file: Path | None) -
 @click.pass_obj
 def secrets_revoke(ctx: Context, secret_id: str) -> None:
     """Revoke a secret by id."""
-    with _errors_as_exit_codes(), ctx.ops() as ops:
+    with _errors_as_exit_codes(ctx), ctx.ops() as ops:
         ops.revoke_secret(secret_id)
     _emit(ctx, {"revoked": secret_id}, lambda: click.echo(f"revoked {secret_id}"))
 
@@ -269,7 +396,7 @@ def secrets_rotate(
 ) -> None:
     """Rotate the secret in a credentials file without downtime; safe to run again after a crash."""
     new_secret = _read_secret(new_from_env, None, "") if new_from_env else None
-    with _errors_as_exit_codes():
+    with _errors_as_exit_codes(ctx):
         result = jobs.rotate(
             store,
             new_secret=new_secret,
@@ -277,30 +404,69 @@ def secrets_rotate(
             after_store=jobs.store_command(store_command) if store_command else None,
             grace_seconds=grace,
         )
-    _emit(ctx, result, lambda: click.echo(f"rotated: now using {result.new_secret_id}"))
+
+    def human() -> None:
+        click.echo(f"rotated: now using {result.new_secret_id}")
+        for secret_id in result.revoked:
+            click.echo(f"revoked {secret_id} (the previous secret)")
+        if result.made_room_by_revoking:
+            click.echo(f"revoked {result.made_room_by_revoking} first, to make room (a key keeps at most two secrets)")
+
+    _emit(ctx, result, human)
 
 
 @secrets.command("audit")
-@click.option("--max-age-days", type=float, required=True, help="Flag secrets older than this.")
-@click.option("--revoke", is_flag=True, help="Revoke the flagged secrets (never the current one).")
+@click.option("--max-age-days", type=click.FloatRange(0), required=True, help="Flag secrets older than this.")
+@click.option(
+    "--revoke",
+    is_flag=True,
+    help="Revoke the flagged secrets. Never the one in use, so it must be known: the only active secret, or the "
+    "api_secret_id= line of the credentials file (rotation writes it), or $VONAGE_API_SECRET_ID.",
+)
 @click.pass_obj
 def secrets_audit(ctx: Context, max_age_days: float, revoke: bool) -> None:
-    """Flag (and optionally revoke) secrets older than N days, except the current one; exit 1 if any flagged."""
-    with _errors_as_exit_codes():
+    """Flag secrets older than N days (exit 1 if any), except the one in use; --revoke revokes them (exit 0)."""
+    with _errors_as_exit_codes(ctx):
         credentials = ctx.credentials()
         with ctx.ops(credentials) as ops:
-            current = credentials.api_secret_id
+            current = credentials.api_secret_id or os.environ.get("VONAGE_API_SECRET_ID") or None
             report = jobs.audit_secrets(ops, max_age_days=max_age_days, current_id=current)
-            if current is None:
-                _fail("the credentials do not record api_secret_id, so the current secret is unknown", EXIT_USAGE)
+            if current is None and len(report) == 1:
+                # The only active secret is the one these credentials authenticated with.
+                current = report[0].secret.id
+                report = jobs.audit_secrets(ops, max_age_days=max_age_days, current_id=current)
             flagged = [r for r in report if r.flagged]
-            if revoke:
+            revoked: list[jobs.SecretAge] = []
+            if revoke and flagged:
+                if current is None:
+                    _fail(
+                        f"{len(report)} secrets are active and the credentials do not say which one they use, so "
+                        "nothing was revoked: add an api_secret_id=<ID> line to the credentials file (`secrets "
+                        "rotate` writes it) or set $VONAGE_API_SECRET_ID",
+                        EXIT_USAGE,
+                        "current-secret-unknown",
+                        "The secret in use is unknown",
+                    )
                 for entry in flagged:
                     ops.revoke_secret(entry.secret.id)
-    rows = [
-        [r.secret.id, f"{r.age_days:.1f}", "current" if r.current else ("OLD" if r.flagged else "")] for r in report
-    ]
-    _emit(ctx, report, lambda: _table(rows, ["ID", "AGE (DAYS)", "FLAG"]))
+                    revoked.append(entry)
+
+    def flag(entry: jobs.SecretAge) -> str:
+        if entry in revoked:
+            return "REVOKED"
+        if entry.current:
+            return "in use"
+        return "OLD" if entry.flagged else ""
+
+    def human() -> None:
+        _table([[r.secret.id, f"{r.age_days:.1f}", flag(r)] for r in report], ["ID", "AGE (DAYS)", "FLAG"])
+        if current is None:
+            click.echo("(which secret is in use is unknown: the credentials have no api_secret_id line)")
+        for entry in revoked:
+            click.echo(f"revoked {entry.secret.id} ({entry.age_days:.1f} days old)")
+
+    document = {"secrets": report, "current": current, "revoked": [r.secret.id for r in revoked]}
+    _emit(ctx, document, human)
     if flagged and not revoke:
         sys.exit(EXIT_CHECK_FAILED)
 
@@ -319,7 +485,7 @@ def settings(
     ctx: Context, mo_callback_url: str | None, dr_callback_url: str | None, http_forward_method: str | None
 ) -> None:
     """Show the settings, or set the default webhooks (and forward method) and show the change."""
-    with _errors_as_exit_codes(), ctx.ops() as ops:
+    with _errors_as_exit_codes(ctx), ctx.ops() as ops:
         before, after = jobs.set_webhooks(
             ops,
             mo_callback_url=mo_callback_url,
@@ -355,7 +521,7 @@ def senders() -> None:
 @click.pass_obj
 def senders_register(ctx: Context, email: str, name: str | None) -> None:
     """Register an email sender."""
-    with _errors_as_exit_codes(), ctx.ops() as ops:
+    with _errors_as_exit_codes(ctx), ctx.ops() as ops:
         sender = ops.register_sender(email, name)
     _emit(ctx, sender.to_dict(), lambda: click.echo(f"registered {sender.value}"))
 
@@ -367,7 +533,7 @@ def senders_register(ctx: Context, email: str, name: str | None) -> None:
 @click.pass_obj
 def pricing(ctx: Context, country: str | None, prefix: str | None, service: str) -> None:
     """Outbound prices: of a COUNTRY, of a --prefix, or of every country."""
-    with _errors_as_exit_codes(), ctx.ops() as ops:
+    with _errors_as_exit_codes(ctx), ctx.ops() as ops:
         if country:
             countries = [ops.country_pricing(country.upper(), service)]
         elif prefix:

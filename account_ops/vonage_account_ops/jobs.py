@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import ROUND_UP, Decimal
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from vonage_account_ops.client import FORWARD_METHODS, AccountOps, BalanceInfo, SecretInfo, WebhookSettings
@@ -59,11 +60,18 @@ def preflight(
             return Preflight(False, balance, floor, None, floor, f"{country} has no {service} pricing")
         cost = (max(prices) * messages * (1 + margin)).quantize(Decimal("0.0001"), rounding=ROUND_UP)
         required = max(floor, cost)
+    send = f"{messages} {service} to {country}, with a {margin:%} margin" if cost is not None else ""
     if balance < floor:
-        return Preflight(False, balance, floor, cost, required, f"balance {balance} EUR is below the floor {floor}")
+        return Preflight(False, balance, floor, cost, required, f"balance {balance} EUR is below the floor {floor} EUR")
     if cost is not None and balance < cost:
-        return Preflight(False, balance, floor, cost, required, f"balance {balance} EUR does not cover {cost} EUR")
-    return Preflight(True, balance, floor, cost, required, "balance covers the send")
+        reason = f"balance {balance} EUR does not cover the estimated {cost} EUR ({send})"
+        return Preflight(False, balance, floor, cost, required, reason)
+    if cost is None:
+        return Preflight(
+            True, balance, floor, cost, required, f"balance {balance} EUR is at or above the floor {floor} EUR"
+        )
+    reason = f"balance {balance} EUR covers the floor {floor} EUR and the estimated {cost} EUR ({send})"
+    return Preflight(True, balance, floor, cost, required, reason)
 
 
 # -- 2. rotation -------------------------------------------------------------------------------------------------
@@ -122,8 +130,11 @@ def rotate(
     """
     creds = Credentials.from_file(store)
     if creds.previous_secret_id and not creds.pending_secret:
-        # A crash after promotion: only the old secret's revocation is left.
+        # A crash (or a failed after_store) after promotion: the hook again, since it may not have finished, then the
+        # old secret's revocation.
         previous = creds.previous_secret_id
+        if after_store is not None:
+            after_store(replace(creds, previous_secret_id=None))
         with ops_for(creds) as ops:
             _revoke_quietly(ops, previous)
         creds = replace(creds, previous_secret_id=None)
@@ -187,12 +198,26 @@ def _revoke_quietly(ops: AccountOps, secret_id: str) -> None:
         pass  # already revoked by an earlier run
 
 
-def store_command(command: str) -> Callable[[Credentials], None]:
+class StoreCommandFailed(Exception):
+    """The `--store-command` hook failed; the credentials file holds the new secret, the old one is still active."""
+
+
+def store_command(command: str, *, timeout: float = 120.0) -> Callable[[Credentials], None]:
     """An `after_store` hook running a user's command with the new secret on its standard input."""
+    finish = "the credentials file holds the new secret and the old one stays active until `secrets rotate` runs again"
 
     def run(creds: Credentials) -> None:
         environment = {**os.environ, "VONAGE_API_KEY": creds.api_key}
-        subprocess.run(command, shell=True, input=creds.api_secret, text=True, check=True, env=environment)
+        try:
+            done = subprocess.run(
+                command, shell=True, input=creds.api_secret, text=True, env=environment, timeout=timeout, check=False
+            )
+        except subprocess.TimeoutExpired:
+            raise StoreCommandFailed(f"it ran over {timeout:g} s; {finish}") from None
+        except OSError as error:
+            raise StoreCommandFailed(f"it cannot run ({error.strerror}); {finish}") from None
+        if done.returncode != 0:
+            raise StoreCommandFailed(f"it exited with status {done.returncode}; fix it, then {finish}")
 
     return run
 
@@ -269,7 +294,7 @@ def top_up_below_floor(
     `before_top_up` runs just before a top-up is made, and may refuse it by raising; with `dry_run`, nothing is
     written or sent, and a top-up that would be made is reported as `would_top_up`.
     """
-    recorded = json.loads(state.read_text()) if state.exists() else {}
+    recorded = _read_state(state)
     balance = ops.balance().value
     if balance >= floor:
         if recorded.get("dip_topped_up") and not dry_run:
@@ -289,6 +314,24 @@ def top_up_below_floor(
         _write_state(state, recorded)
         raise
     return TopUp("topped_up", balance, ops.balance().value)
+
+
+class StateFileError(ValueError):
+    """The top-up state file cannot be used (its folder is missing, or it is not this job's JSON)."""
+
+
+def _read_state(path: Path) -> dict[str, Any]:
+    if not path.parent.is_dir():
+        raise StateFileError(f"the folder of the state file {path} does not exist: create it or choose another path")
+    if not path.exists():
+        return {}
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        document = None
+    if not isinstance(document, dict):
+        raise StateFileError(f"{path} is not a top-up state file: remove it, or choose another path")
+    return document
 
 
 def _write_state(path: Path, document: dict[str, object]) -> None:
