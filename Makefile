@@ -17,13 +17,18 @@ SPECS := $(SPEC) $(wildcard $(CONTROL_SPEC))
 install: $(VENV)/.installed node_modules/.installed
 
 # Re-run only when the dependency lists change.
+# pip's own progress is shown (a first install takes about a minute); one line per package, no progress bars.
 $(VENV)/.installed: pyproject.toml
+	@echo "==> Python packages into $(VENV)/ (first time: about a minute)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,mcp]'
+	set -o pipefail; $(BIN)/python -m pip install --progress-bar off -e '.[dev,mcp]' \
+		| { grep --line-buffered -E '^(Collecting|Successfully)' || true; }
 	touch $@
+	@echo "==> Installed. The commands are in $(VENV)/bin: run 'source $(VENV)/bin/activate' to put them on PATH."
 
 node_modules/.installed: package.json package-lock.json
+	@echo "==> npm packages (Prism, Spectral) from package-lock.json"
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 

@@ -119,7 +119,7 @@ def _report(failure: Failure, as_json: bool) -> NoReturn:
 
 
 def _api_failure(error: AccountError, source: CredentialSource | None) -> Failure:
-    detail = error.detail if error.detail.lower() not in error.title.lower() else ""
+    detail = error.detail.rstrip(". ") if error.detail.lower() not in error.title.lower() else ""
     if isinstance(error, AuthenticationFailed):
         where = source.description if source is not None else "the credentials"
         advice = (

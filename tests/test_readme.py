@@ -1,0 +1,186 @@
+"""The README runs as written: its shell and Python blocks, top to bottom, in one terminal, against mocks started here.
+
+A block the README marks `<!-- readme-test: skip: REASON -->` is counted, not run (servers that block, `make test`
+itself, a vault); `<!-- readme-test: file NAME -->` writes a data block to NAME for later blocks; `<!-- readme-test:
+pytest -->` saves a Python block as a test file and runs pytest on it. Everything else runs. The blocks run in a
+scratch folder that links to the checkout's files, with a clean HOME and without the virtual environment on PATH, so
+the README's own activation line has to work.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from vonage_account_mock.state.seed import load_seed_file
+from vonage_account_ops.mcp_server.policy import load_policy
+from vonage_account_ops.mcp_server.tools import TOOL_NAMES
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+VENV_BIN = Path(sys.executable).parent
+MARKER = re.compile(r"<!-- readme-test: (skip: (?P<reason>.+?)|file (?P<file>\S+)|(?P<pytest>pytest)) -->")
+FENCE = re.compile(r"^```(?P<lang>\w*)\s*$")
+# The ports the README's blocks name, and the mocks that stand for the ones the README starts in another terminal.
+PLAIN_PORT, TLS_PORT = "8080", "8443"
+
+
+@dataclass
+class Block:
+    line: int
+    lang: str
+    text: str
+    skip: str | None = None
+    file: str | None = None
+    pytest: bool = False
+
+
+def readme_blocks(text: str) -> list[Block]:
+    """Every fenced block of the README with the marker on the line before it, if any."""
+    blocks: list[Block] = []
+    lines = text.splitlines()
+    index = 0
+    while index < len(lines):
+        opening = FENCE.match(lines[index])
+        if opening is None:
+            index += 1
+            continue
+        end = next(i for i in range(index + 1, len(lines)) if lines[i].startswith("```"))
+        block = Block(index + 1, opening["lang"], "\n".join(lines[index + 1 : end]) + "\n")
+        marker = MARKER.search(lines[index - 1]) if index > 0 else None
+        if marker is not None:
+            block.skip, block.file, block.pytest = marker["reason"], marker["file"], bool(marker["pytest"])
+        blocks.append(block)
+        index = end + 1
+    return blocks
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start_mock(home: Path, *args: str) -> tuple[subprocess.Popen[bytes], int]:
+    """`vonage-account-mock serve` in its own process, once it answers."""
+    port = free_port()
+    command = [str(VENV_BIN / "vonage-account-mock"), "serve", "--port", str(port), "--log-level", "warning", *args]
+    process = subprocess.Popen(command, env={**os.environ, "HOME": str(home)}, stdout=subprocess.DEVNULL)
+    scheme = "https" if "--tls" in args else "http"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            # Readiness only: the certificate is checked by the README's own blocks.
+            httpx.get(f"{scheme}://127.0.0.1:{port}/_mock/journal?limit=1", verify=False, timeout=1)
+            return process, port
+        except httpx.TransportError:
+            assert process.poll() is None, "the mock exited during start-up"
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError("the mock did not answer within 30 s")
+
+
+@pytest.fixture
+def mocks(tmp_path: Path) -> Iterator[dict[str, int]]:
+    """The two mocks the README starts in other terminals: plain HTTP, and TLS (its CA under the scratch HOME)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    plain, plain_port = start_mock(home)
+    tls, tls_port = start_mock(home, "--tls")
+    try:
+        yield {PLAIN_PORT: plain_port, TLS_PORT: tls_port}
+    finally:
+        for process in (plain, tls):
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def scratch_checkout(folder: Path) -> Path:
+    """A folder that looks like the checkout (links to its files) but keeps what the blocks write to itself."""
+    folder.mkdir()
+    for entry in ROOT.iterdir():
+        if entry.name not in {".git", ".pytest_cache", ".mypy_cache", ".ruff_cache"}:
+            (folder / entry.name).symlink_to(entry)
+    return folder
+
+
+def script_of(blocks: list[Block], ports: dict[str, int]) -> str:
+    """One bash script running the blocks in order, as one terminal would, each announced on stderr."""
+    parts = ["set -eo pipefail"]
+    for number, block in enumerate(blocks):
+        text = block.text
+        for written, actual in ports.items():
+            text = text.replace(f"127.0.0.1:{written}", f"127.0.0.1:{actual}")
+        parts.append(f"echo {shlex.quote(f'=== README line {block.line} ({block.lang})')} >&2")
+        delimiter = f"README_BLOCK_{number}"
+        if block.file:
+            parts.append(f"cat > {shlex.quote(block.file)} <<'{delimiter}'\n{text}{delimiter}")
+        elif block.pytest:
+            name = f"test_readme_block_{number}.py"
+            parts.append(f"cat > {name} <<'{delimiter}'\n{text}{delimiter}")
+            parts.append(f"python -m pytest -q -p no:cacheprovider {name}")
+        elif block.lang == "python":
+            parts.append(f"python - <<'{delimiter}'\n{text}{delimiter}")
+        else:
+            parts.append(text)
+    return "\n".join(parts) + "\n"
+
+
+def test_every_block_of_the_readme_runs_as_written(mocks: dict[str, int], tmp_path: Path) -> None:
+    blocks = readme_blocks(README.read_text(encoding="utf-8"))
+    commands = [b for b in blocks if b.lang in {"sh", "python"}]
+    skipped = [b for b in commands if b.skip]
+    files = [b for b in blocks if b.file]
+    to_run = [b for b in blocks if (b.lang in {"sh", "python"} and not b.skip) or b.file]
+    unmarked_data = [b.line for b in blocks if b.lang not in {"sh", "python"} and not b.file]
+    assert not unmarked_data, f"blocks in other languages must be files the README test writes: lines {unmarked_data}"
+    assert all(b.lang in {"sh", "python", "yaml", "json"} for b in blocks)
+    # The counts are the README's contract: a new block either runs or says, in the README, why it cannot.
+    assert len(commands) - len(skipped) >= 10, "the README test found too few blocks to run: is the parser broken?"
+    assert len(skipped) <= 6 and all(len(b.skip or "") > 20 for b in skipped), [(b.line, b.skip) for b in skipped]
+
+    work = scratch_checkout(tmp_path / "checkout")
+    # A fresh terminal: the system's PATH, not the virtual environment's, which the README's first block activates.
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if Path(p).resolve() != VENV_BIN.resolve())
+    environment = {"PATH": path, "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8", "TERM": "dumb"}
+    done = subprocess.run(
+        ["bash", "-c", script_of(to_run, mocks)],
+        cwd=work,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    where = [line for line in done.stderr.splitlines() if line.startswith("=== README line")]
+    assert done.returncode == 0, (
+        f"{where[-1] if where else 'before the first block'} failed with exit {done.returncode}:\n"
+        f"--- stdout ---\n{done.stdout[-3000:]}\n--- stderr ---\n{done.stderr[-3000:]}"
+    )
+    if os.environ.get("README_TEST_SHOW"):
+        print(done.stdout, done.stderr)
+    assert len(where) == len(to_run)
+    assert "Traceback" not in done.stdout + done.stderr
+
+    # What the blocks printed is what the README says they print.
+    assert "get_balance" in done.stdout, "the MCP search found the balance operation"
+    assert re.search(r"^OK: balance 120\.00 EUR covers", done.stdout, re.M), "pre-flight passes on the seeded credit"
+    assert "topped up: 120.00 -> 145.00 EUR" in done.stdout, "top-up works on the account the README seeds"
+    # The data blocks are what their readers accept.
+    assert [seed.api_key for seed in load_seed_file(work / "accounts.yaml")] == ["abcd1234", "sub00001"]
+    assert load_policy(work / "mcp-policy.yaml", TOOL_NAMES).deny == frozenset({"register_sender"})
+    assert "vonage-account" in json.loads((work / "mcp-client.json").read_text())["mcpServers"]
+    assert {b.file for b in files} == {"accounts.yaml", "mcp-policy.yaml", "mcp-client.json"}
