@@ -160,3 +160,10 @@ def test_audit_revoke_with_two_secrets_and_no_record_of_the_current_one_revokes_
     run = vonage_account(server, "secrets", "audit", "--max-age-days", "0", "--revoke", cwd=tmp_path)
     assert_one_line_failure(run, 2, "api_secret_id", "nothing was revoked")
     assert len(server.app.backend.account(KEY).secrets) == 2
+
+
+def test_version_names_the_package(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    done = subprocess.run([SCRIPT, "--version"], capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 0 and done.stdout.strip() == f"vonage-account, version {version('vonage-account-mock')}"
