@@ -8,9 +8,17 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vonage_account_mock import AccountBackend, AccountSeed, create_app
-from vonage_account_mock.layers.limits import MAX_INTEGER_DIGITS, MAX_JSON_DEPTH, ShapeLimits
+from vonage_account_mock.layers.limits import (
+    MAX_INTEGER_DIGITS,
+    MAX_JSON_DEPTH,
+    ShapeLimits,
+    json_depth,
+    nested_deeper_than,
+)
 from vonage_account_mock.testing.clients import in_process_http
 
 KEY, SECRET = "hostile1", "Hostile1secret"
@@ -150,3 +158,17 @@ def test_the_bounds_are_the_operators_to_set() -> None:
             headers={"content-type": "application/json"},
         )
         assert "nested deeper than 2 levels" in deep.text
+
+
+@given(
+    st.recursive(
+        st.none() | st.integers() | st.text('[]{}"\\x'),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text('[]{}"', max_size=3), inner, max_size=3),
+    ),
+    st.integers(0, 6),
+)
+@settings(max_examples=300, deadline=None)
+def test_the_depth_shortcut_agrees_with_the_walk(document: object, limit: int) -> None:
+    # Counting brackets (strings may hold some) bounds the depth from above: the shortcut only skips the walk.
+    body = json.dumps(document).encode()
+    assert nested_deeper_than(body, limit) == (json_depth(body) > limit)

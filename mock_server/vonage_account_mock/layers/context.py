@@ -20,6 +20,9 @@ FAILURE = "vonage_mock.failure"
 """Context key holding why a request was refused (field name to reason), for the journal."""
 FAULT = "vonage_mock.fault"
 """Context key holding the id of the fault plan that answered."""
+PARSED_JSON = "vonage_mock.parsed_json"
+"""Context key holding `(raw body, parsed document)` once the express lane has read a JSON body, so the journal
+need not parse it again."""
 LEGACY_FORM_CREDENTIALS = "vonage_mock.form_credentials"
 """Scope key set by the wire middleware when the query pair came from a form body."""
 

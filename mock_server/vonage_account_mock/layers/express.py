@@ -29,6 +29,7 @@ from vonage_account_mock.layers.context import (
     CALLER,
     FAILURE,
     LEGACY_FORM_CREDENTIALS,
+    PARSED_JSON,
     request_context,
     routed_operation,
 )
@@ -248,6 +249,7 @@ def _parse_body(operation: _Operation, scope: Scope, body: bytes) -> Any:
             if not (content_type == b"application/json" or content_type.endswith(b"+json")):
                 raise _Fallback()
             document = json.loads(body.decode("utf-8"))
+            request_context(scope)[PARSED_JSON] = (body, document)
         else:
             if content_type != b"application/x-www-form-urlencoded":
                 raise _Fallback()

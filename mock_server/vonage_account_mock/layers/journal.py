@@ -17,8 +17,16 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from vonage_account_mock.layers.context import AUTH_SCHEME, CALLER, FAILURE, FAULT, request_context, routed_operation
-from vonage_account_mock.layers.limits import MAX_JSON_DEPTH, json_depth
+from vonage_account_mock.layers.context import (
+    AUTH_SCHEME,
+    CALLER,
+    FAILURE,
+    FAULT,
+    PARSED_JSON,
+    request_context,
+    routed_operation,
+)
+from vonage_account_mock.layers.limits import MAX_JSON_DEPTH, nested_deeper_than
 
 REDACTED = "[redacted]"
 SENSITIVE = frozenset({"api_secret", "secret", "pending_secret", "password", "trx"})
@@ -83,7 +91,7 @@ def _redact_document(node: Any) -> Any:
     return node
 
 
-def redact_body(raw: bytes, content_type: str) -> Any:
+def redact_body(raw: bytes, content_type: str, parsed: tuple[bytes, Any] | None = None) -> Any:
     """The request body as the journal keeps it: parsed when possible, secrets replaced at any depth.
 
     JSON is read as JSON and forms as forms, by their content type only; anything else is not kept, so a secret in
@@ -98,7 +106,9 @@ def redact_body(raw: bytes, content_type: str) -> Any:
     except UnicodeDecodeError:
         return f"[{len(raw)} bytes, not UTF-8]"
     if "json" in content_type:
-        if json_depth(raw) > MAX_JSON_DEPTH:
+        if parsed is not None and parsed[0] == raw:
+            return _redact_document(parsed[1])  # parsed once already, by the express lane
+        if nested_deeper_than(raw, MAX_JSON_DEPTH):
             return f"[JSON nested deeper than {MAX_JSON_DEPTH} levels, not kept]"
         try:
             document = json.loads(text)
@@ -228,7 +238,7 @@ class JournalMiddleware:
                 method=scope["method"],
                 path=_short(scope["path"]),
                 query=_redact_pairs(parse_qsl(query.decode("latin-1"), keep_blank_values=True)) if query else {},
-                body=redact_body(body, _content_type(scope)) if body else None,
+                body=redact_body(body, _content_type(scope), context.get(PARSED_JSON)) if body else None,
                 status=status,
                 auth_scheme=context.get(AUTH_SCHEME),
                 account=_short_or_none(context.get(CALLER) or claimed_account(scope)),
