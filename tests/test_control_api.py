@@ -303,3 +303,28 @@ def test_the_control_api_never_shows_a_trx_reference() -> None:
         ).json()
         assert shown["auto_reload"] == {"enabled": True, "trx": "[redacted]", "amount": "5"}
         assert "Ref1secretTrx" not in http.get("/_mock/accounts/trx00001").text
+
+
+def test_health_needs_no_token_and_no_loopback_host_and_tells_only_status_and_version() -> None:
+    for app in (create_app(control_token="t0ken"), create_app(control=False), create_app()):
+        with in_process_http(app) as http:
+            response = http.get("/_mock/health", headers={"Host": "attacker.example"})
+            assert response.status_code == 200
+            assert response.headers["content-type"] == "application/json"
+            assert set(response.json()) == {"status", "version"} and response.json()["status"] == "ok"
+
+
+def test_health_is_neither_journaled_nor_logged(mock: Mock, caplog: pytest.LogCaptureFixture) -> None:
+    with mock.http() as http, caplog.at_level("INFO", logger="vonage_account_mock.access"):
+        for _ in range(3):
+            assert http.get("/_mock/health").status_code == 200
+        assert http.get("/_mock/journal").json() == {"entries": []}
+    assert not [record for record in caplog.records if "/_mock/health" in record.getMessage()]
+
+
+def test_health_answers_get_and_head_only(mock: Mock) -> None:
+    with mock.http() as http:
+        refused = http.post("/_mock/health")
+    assert refused.status_code == 405 and refused.headers["allow"] == "GET, HEAD"
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["title"] == "Method Not Allowed"
