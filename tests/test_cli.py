@@ -273,3 +273,17 @@ def test_the_exit_codes_are_documented_in_the_help() -> None:
     result = CliRunner().invoke(main, ["--help"])
     for code in ("0 stopped cleanly", "2 usage", "3 a file that cannot be used", "4 the address cannot be listened"):
         assert code in " ".join(result.output.split())
+
+
+def test_a_drop_fault_cuts_the_connection_without_an_error_line() -> None:
+    with serving() as (process, url, _lines), httpx.Client(base_url=url) as http:
+        _wait_ready(url)
+        plan = {"operation_id": "get_balance", "drop": True, "times": 1}
+        assert http.post("/_mock/faults", json=plan).status_code == 201
+        with pytest.raises(httpx.RemoteProtocolError):
+            http.get("/account/get-balance", auth=("cli12345", "Cli1secret"))
+        assert http.get("/account/get-balance", auth=("cli12345", "Cli1secret")).status_code == 200
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=10)
+    assert "GET /account/get-balance get_balance 200" in stderr
+    assert "ASGI callable" not in stderr and "ERROR" not in stderr

@@ -20,6 +20,9 @@ FAILURE = "vonage_mock.failure"
 """Context key holding why a request was refused (field name to reason), for the journal."""
 FAULT = "vonage_mock.fault"
 """Context key holding the id of the fault plan that answered."""
+DROP_CONNECTION = "vonage_mock.drop_connection"
+"""Extensions key: a callable the mock's server puts there to close the request's connection at once (a fault's
+`drop`); absent in-process, where there is no connection."""
 LEGACY_FORM_CREDENTIALS = "vonage_mock.form_credentials"
 """Scope key set by the wire middleware when the query pair came from a form body."""
 
