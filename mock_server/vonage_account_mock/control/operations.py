@@ -85,15 +85,17 @@ class MockControl:
         self.backend = backend
         self.journal = journal
         self.faults = faults
+        self.journal.make_deterministic(backend.deterministic_seed is not None)
 
     def reset(self, *, deterministic_seed: int | bool | None = False) -> None:
         """Back to the baseline, with an empty journal and no fault plans.
 
-        `deterministic_seed`: an int makes ids and timestamps reproducible, None makes them random again, and
-        False (the default) leaves the mode as it is.
+        `deterministic_seed`: an int makes ids and timestamps (the journal's too) reproducible, None makes them
+        real again, and False (the default) leaves the mode as it is.
         """
         if deterministic_seed is not False:
             self.backend.make_deterministic(None if deterministic_seed is None else int(deterministic_seed))
+            self.journal.make_deterministic(self.backend.deterministic_seed is not None)
         self.backend.reset()
         self.journal.clear()
         self.faults.clear()
