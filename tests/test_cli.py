@@ -177,7 +177,7 @@ def test_version_prints_the_package_version() -> None:
 
 def test_port_0_with_a_url_file_gives_a_script_the_url_of_a_ready_mock(tmp_path: Path) -> None:
     url_file = tmp_path / "mock.url"
-    with serving("--url-file", str(url_file)) as (_, printed_url, _lines):
+    with serving("--url-file", str(url_file)) as (process, printed_url, _lines):
         deadline = time.monotonic() + 10
         while not url_file.exists() and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -188,6 +188,10 @@ def test_port_0_with_a_url_file_gives_a_script_the_url_of_a_ready_mock(tmp_path:
         health = httpx.get(f"{url.strip()}/_mock/health")
         assert health.status_code == 200
         assert health.json() == {"status": "ok", "version": _version()}
+        # What a script's `kill` sends: a clean stop, like Ctrl-C.
+        process.send_signal(signal.SIGTERM)
+        stdout, _ = process.communicate(timeout=10)
+    assert process.returncode == 0 and stdout.endswith("Stopped.\n")
     assert not url_file.exists(), "a stopped mock leaves no URL file behind"
 
 

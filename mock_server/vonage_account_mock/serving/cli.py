@@ -6,10 +6,12 @@ import errno
 import ipaddress
 import logging
 import os
+import signal
 import ssl
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import click
@@ -301,6 +303,9 @@ def serve(
         def on_ready() -> None:
             _write_url_file(target, url)
 
+    # uvicorn shuts down gracefully on SIGTERM, then raises it again for the handler it found: ours makes that a clean
+    # stop like Ctrl-C (the URL file removed, exit 0) instead of the default, dying with 143.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         limits = ConnectionLimits(
             max_header_bytes=max_header_bytes,
@@ -318,6 +323,10 @@ def serve(
             # A script waiting for the file must not find a stale one from this run.
             url_file.unlink(missing_ok=True)
     click.echo("Stopped.")
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def _check_url_file_folder(path: Path) -> None:
