@@ -84,20 +84,20 @@ class OneLineErrors(click.Group):
         sys.exit(result if isinstance(result, int) else 0)
 
 
-@click.group(cls=OneLineErrors, name="vonage-account-mock")
+EXIT_CODES_HELP = """\b
+Exit codes of serve: 0 stopped cleanly (Ctrl-C or SIGTERM), 1 interrupted while starting,
+2 usage (a flag or its value, a missing file or an unwritable --url-file folder),
+3 a file that cannot be used (seed file, certificate or key, TLS folder),
+4 the address cannot be listened on (port in use, no permission)."""
+
+
+@click.group(cls=OneLineErrors, name="vonage-account-mock", epilog=EXIT_CODES_HELP)
 @click.version_option(package_name="vonage-account-mock", message="%(prog)s %(version)s")
 def main() -> None:
-    """A stateful local mock of the Vonage Account API.
-
-    \b
-    Exit codes: 0 stopped cleanly (Ctrl-C or SIGTERM), 1 interrupted while starting,
-    2 usage (a flag or its value, a missing file or an unwritable --url-file folder),
-    3 a file that cannot be used (seed file, certificate or key, TLS folder),
-    4 the address cannot be listened on (port in use, no permission).
-    """
+    """A stateful local mock of the Vonage Account API."""
 
 
-@main.command()
+@main.command(epilog=EXIT_CODES_HELP)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free).")
 @click.option(
@@ -234,7 +234,7 @@ def serve(
 
     The first line printed is `Vonage Account API mock on URL  (Swagger UI: /ui/)`, with the real port when
     --port is 0; --url-file writes the URL alone. GET /_mock/health answers 200 once the mock is ready.
-    One log line per Account API request; secrets are never logged. Exit codes: see `vonage-account-mock --help`.
+    One log line per Account API request; secrets are never logged.
     """
     if (certfile is None) != (keyfile is None):
         raise click.UsageError("--certfile and --keyfile go together: give both, or --tls for a local CA")
