@@ -276,7 +276,12 @@ def test_a_start_up_error_from_the_installed_command_has_no_traceback(tmp_path: 
 def test_the_exit_codes_are_documented_in_the_help() -> None:
     for command in (["--help"], ["serve", "--help"]):
         shown = " ".join(CliRunner().invoke(main, command).output.split())
-        for code in ("0 stopped cleanly", "2 usage", "3 a file that cannot be used", "4 the address cannot be listened"):
+        for code in (
+            "0 stopped cleanly",
+            "2 usage",
+            "3 a file that cannot be used",
+            "4 the address cannot be listened",
+        ):
             assert code in shown, command
 
 

@@ -60,6 +60,10 @@ class CannotWriteUrlFile(click.ClickException):
     exit_code = EXIT_USAGE
 
 
+# click 8.2 and later raise it for a bare `vonage-account-mock`: the help is the answer there, not an error line.
+_NO_ARGS_IS_HELP: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class OneLineErrors(click.Group):
     """A group whose errors are one line on stderr, `error: what went wrong; what to do`, never a traceback."""
 
@@ -68,7 +72,7 @@ class OneLineErrors(click.Group):
             return super().main(*args, **kwargs)
         try:
             result = super().main(*args, **{**kwargs, "standalone_mode": False})
-        except click.exceptions.NoArgsIsHelpError as error:
+        except _NO_ARGS_IS_HELP as error:
             error.show()
             sys.exit(error.exit_code)
         except click.UsageError as error:
