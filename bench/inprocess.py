@@ -44,7 +44,7 @@ def _import_ms() -> float:
 def measure() -> dict[str, float]:
     """The figures, in milliseconds."""
     app = create_app()
-    handle = VonageMock(port=LocalControl(app.control), base_url=IN_PROCESS_URL, app=app)
+    handle = VonageMock(port=LocalControl(app.control), url=IN_PROCESS_URL, app=app)
     account = handle.seed_account()
     client = in_process_client(app, account.api_key, account.api_secret)
 

@@ -48,7 +48,7 @@ class Agent:
         self.close()
         self.policy = replace(self.policy, **policy_changes)
         self.server = make_server(
-            self.source, self.policy, rest_url=self.mock.base_url, api_url=self.mock.base_url, ca_bundle=None
+            self.source, self.policy, rest_url=self.mock.url, api_url=self.mock.url, ca_bundle=None
         )
         return self.server
 

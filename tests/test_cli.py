@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -15,6 +16,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
+
+from vonage_account_mock.serving.cli import main
 
 SEED = """
 accounts:
@@ -157,3 +161,139 @@ def test_the_control_token_comes_from_the_variable_the_plugin_uses() -> None:
     with serving(env=env) as (_, url, _lines), httpx.Client(base_url=url) as http:
         assert http.post("/_mock/reset").status_code == 401
         assert http.post("/_mock/reset", headers={"X-Mock-Control-Token": "t0ken-from-env"}).status_code == 204
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    return metadata.version("vonage-account-mock")
+
+
+def test_version_prints_the_package_version() -> None:
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"vonage-account-mock {_version()}\n"
+
+
+def test_port_0_with_a_url_file_gives_a_script_the_url_of_a_ready_mock(tmp_path: Path) -> None:
+    url_file = tmp_path / "mock.url"
+    with serving("--url-file", str(url_file)) as (process, printed_url, _lines):
+        deadline = time.monotonic() + 10
+        while not url_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        url = url_file.read_text()
+        assert url.endswith("\n") and url.strip() == printed_url
+        assert not printed_url.endswith(":0")
+        # Written once the mock answers: no retry loop needed.
+        health = httpx.get(f"{url.strip()}/_mock/health")
+        assert health.status_code == 200
+        assert health.json() == {"status": "ok", "version": _version()}
+        # What a script's `kill` sends: a clean stop, like Ctrl-C.
+        process.send_signal(signal.SIGTERM)
+        stdout, _ = process.communicate(timeout=10)
+    assert process.returncode == 0 and stdout.endswith("Stopped.\n")
+    assert not url_file.exists(), "a stopped mock leaves no URL file behind"
+
+
+def test_health_answers_with_no_control_api_and_without_the_token() -> None:
+    env = {**os.environ, "VONAGE_ACCOUNT_MOCK_CONTROL_TOKEN": "t0ken-from-env"}
+    with serving(env=env) as (_, url, _lines), httpx.Client(base_url=url) as http:
+        _wait_ready(url)
+        assert http.get("/_mock/health").status_code == 200
+    with serving("--no-control") as (_, url, _lines), httpx.Client(base_url=url) as http:
+        _wait_ready(url)
+        assert http.get("/_mock/accounts").status_code == 404
+        assert http.get("/_mock/health").json()["status"] == "ok"
+
+
+@pytest.fixture
+def port_in_use() -> Iterator[int]:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        yield holder.getsockname()[1]
+
+
+def _failure_cases(tmp_path: Path, busy_port: int) -> list[tuple[list[str], int, str]]:
+    bad_seed = tmp_path / "bad.yaml"
+    bad_seed.write_text("accounts: [\n")
+    not_pem = tmp_path / "not.pem"
+    not_pem.write_text("not a certificate\n")
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    open_folder = tmp_path / "open"
+    open_folder.mkdir(mode=0o777)
+    open_folder.chmod(0o777)
+    return [
+        (["serve", "--bogus"], 2, "No such option '--bogus'"),
+        (["serve", "--port", "70000"], 2, "'--port'"),
+        (["serve", "--log-level", "loud"], 2, "'--log-level'"),
+        (["serve", "--seed", str(tmp_path / "missing.yaml")], 2, "does not exist"),
+        (["serve", "--strict"], 2, "give --seed FILE"),
+        (["serve", "--certfile", str(not_pem)], 2, "--certfile and --keyfile go together"),
+        (["serve", "--certfile", str(tmp_path / "none.pem"), "--keyfile", str(not_pem)], 2, "does not exist"),
+        (["serve", "--url-file", str(tmp_path / "no-folder" / "url")], 2, "create it or give another path"),
+        (["serve", "--url-file", str(a_file / "url")], 2, "create it or give another path"),
+        (["serve", "--host", "0.0.0.0"], 2, "--control-token"),
+        (["serve", "--seed", str(bad_seed)], 3, "not valid YAML"),
+        (["serve", "--port", "0", "--certfile", str(not_pem), "--keyfile", str(not_pem)], 3, "not a matching"),
+        (["serve", "--tls", "--tls-dir", str(a_file)], 2, "is a file"),
+        (["serve", "--tls", "--tls-dir", str(open_folder)], 3, "open to other users: chmod 700 it"),
+        (["serve", "--port", str(busy_port)], 4, "pick another --port (0: any free port)"),
+        (["serve", "--host", "192.0.2.1", "--no-control", "--port", "0"], 4, "check --host"),
+        (["nonsense"], 2, "No such command 'nonsense'"),
+    ]
+
+
+def test_every_start_up_error_is_one_line_with_its_exit_code(tmp_path: Path, port_in_use: int) -> None:
+    for args, code, message in _failure_cases(tmp_path, port_in_use):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == code, (args, result.output)
+        # A clean exit with the code, not an exception the runner caught.
+        assert isinstance(result.exception, SystemExit), (args, result.exception)
+        assert result.stdout == "", (args, result.stdout)
+        assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, (args, result.stderr)
+        assert message in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+
+
+def test_a_start_up_error_from_the_installed_command_has_no_traceback(tmp_path: Path) -> None:
+    # The certificate is loaded by the server too: a wrong one used to come out as uvicorn's traceback.
+    not_pem = tmp_path / "not.pem"
+    not_pem.write_text("not a certificate\n")
+    command = Path(sys.executable).with_name("vonage-account-mock")
+    result = subprocess.run(
+        [str(command), "serve", "--port", "0", "--certfile", str(not_pem), "--keyfile", str(not_pem)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 3
+    assert result.stderr.startswith("error: cannot use --certfile") and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_the_exit_codes_are_documented_in_the_help() -> None:
+    for command in (["--help"], ["serve", "--help"]):
+        shown = " ".join(CliRunner().invoke(main, command).output.split())
+        for code in (
+            "0 stopped cleanly",
+            "2 usage",
+            "3 a file that cannot be used",
+            "4 the address cannot be listened",
+        ):
+            assert code in shown, command
+
+
+def test_a_drop_fault_cuts_the_connection_without_an_error_line() -> None:
+    with serving() as (process, url, _lines), httpx.Client(base_url=url) as http:
+        _wait_ready(url)
+        plan = {"operation_id": "get_balance", "drop": True, "times": 1}
+        assert http.post("/_mock/faults", json=plan).status_code == 201
+        with pytest.raises(httpx.RemoteProtocolError):
+            http.get("/account/get-balance", auth=("cli12345", "Cli1secret"))
+        assert http.get("/account/get-balance", auth=("cli12345", "Cli1secret")).status_code == 200
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=10)
+    assert "GET /account/get-balance get_balance 200" in stderr
+    assert "ASGI callable" not in stderr and "ERROR" not in stderr

@@ -303,3 +303,70 @@ def test_the_control_api_never_shows_a_trx_reference() -> None:
         ).json()
         assert shown["auto_reload"] == {"enabled": True, "trx": "[redacted]", "amount": "5"}
         assert "Ref1secretTrx" not in http.get("/_mock/accounts/trx00001").text
+
+
+def test_health_needs_no_token_and_no_loopback_host_and_tells_only_status_and_version() -> None:
+    for app in (create_app(control_token="t0ken"), create_app(control=False), create_app()):
+        with in_process_http(app) as http:
+            response = http.get("/_mock/health", headers={"Host": "attacker.example"})
+            assert response.status_code == 200
+            assert response.headers["content-type"] == "application/json"
+            assert set(response.json()) == {"status", "version"} and response.json()["status"] == "ok"
+
+
+def test_health_is_neither_journaled_nor_logged(mock: Mock, caplog: pytest.LogCaptureFixture) -> None:
+    with mock.http() as http, caplog.at_level("INFO", logger="vonage_account_mock.access"):
+        for _ in range(3):
+            assert http.get("/_mock/health").status_code == 200
+        assert http.get("/_mock/journal").json() == {"entries": []}
+    assert not [record for record in caplog.records if "/_mock/health" in record.getMessage()]
+
+
+def test_health_answers_get_and_head_only(mock: Mock) -> None:
+    with mock.http() as http:
+        refused = http.post("/_mock/health")
+    assert refused.status_code == 405 and refused.headers["allow"] == "GET, HEAD"
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["title"] == "Method Not Allowed"
+
+
+def _journal_of_a_run(http: httpx.Client, seed: int) -> list[dict[str, object]]:
+    assert http.post("/_mock/reset", json={"deterministic_seed": seed}).status_code == 204
+    _balance(http)
+    http.post(f"/accounts/{KEY}/secrets", auth=(KEY, SECRET), json={"secret": "Second2secret"})
+    _balance(http, secret="Wrong1secret")
+    entries: list[dict[str, object]] = http.get("/_mock/journal").json()["entries"]
+    return entries
+
+
+def test_deterministic_mode_makes_the_journal_times_repeat_too(mock: Mock) -> None:
+    with mock.http() as http:
+        first = _journal_of_a_run(http, 42)
+        time.sleep(0.01)
+        second = _journal_of_a_run(http, 42)
+        http.post("/_mock/reset", json={"deterministic_seed": None})
+        _balance(http)
+        real = http.get("/_mock/journal").json()["entries"]
+    assert first == second
+    assert [(e["seq"], e["at"], e["duration_ms"]) for e in first] == [
+        (1, "2024-01-01T00:00:00.000Z", 0.0),
+        (2, "2024-01-01T00:00:01.000Z", 0.0),
+        (3, "2024-01-01T00:00:02.000Z", 0.0),
+    ]
+    assert [e["status"] for e in first] == [200, 201, 401]
+    assert real[0]["at"] > "2025" and real[0]["duration_ms"] > 0
+
+
+def test_a_mock_served_deterministic_keeps_the_same_journal_run_after_run() -> None:
+    from tests.test_cli import serving
+
+    journals = []
+    for _ in range(2):
+        with serving("--deterministic", "7") as (_, url, _lines), httpx.Client(base_url=url) as http:
+            # The socket listens before the URL is printed: no need to wait.
+            assert http.get("/_mock/health").status_code == 200
+            _balance(http)
+            http.post(f"/accounts/{KEY}/secrets", auth=(KEY, SECRET), json={"secret": "Second2secret"})
+            journals.append(http.get("/_mock/journal").json()["entries"])
+    assert journals[0] == journals[1]
+    assert journals[0][1]["at"] == "2024-01-01T00:00:01.000Z"

@@ -27,8 +27,8 @@ def _environment(mock: VonageMock, tmp_path: Path, **extra: str) -> dict[str, st
     return {
         "PATH": os.environ["PATH"],
         "HOME": str(tmp_path),
-        "VONAGE_REST_URL": mock.base_url,
-        "VONAGE_API_URL": mock.base_url,
+        "VONAGE_REST_URL": mock.url,
+        "VONAGE_API_URL": mock.url,
         "VONAGE_API_KEY": KEY,
         "VONAGE_API_SECRET": SECRET,
         "VONAGE_ACCOUNT_MCP_STATE": str(tmp_path / "state"),

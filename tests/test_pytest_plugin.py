@@ -27,6 +27,20 @@ def test_seed_call_and_journal(vonage_mock):
     assert vonage_mock.calls("get_balance")[0]["auth_scheme"] == "basic"
 
 
+def test_the_handle_names_the_url_as_the_server_does(vonage_mock):
+    assert httpx.get(f"{vonage_mock.url}/_mock/health").json()["status"] == "ok"
+    with pytest.deprecated_call():
+        assert vonage_mock.base_url == vonage_mock.url
+
+
+def test_a_dropped_connection(vonage_mock):
+    account = vonage_mock.seed_account()
+    vonage_mock.fault("get_balance", drop=True, times=1)
+    with pytest.raises(httpx.RemoteProtocolError):
+        get_balance.sync(client=vonage_mock.client(account.api_key, account.api_secret))
+    assert get_balance.sync(client=vonage_mock.client(account.api_key, account.api_secret)).value == 10.0
+
+
 def test_state_is_fresh_for_each_test(vonage_mock):
     assert vonage_mock.calls() == []
     assert vonage_mock.seed_account().api_key in vonage_mock.account()["api_key"]
@@ -93,11 +107,11 @@ def test_in_process(vonage_mock_in_process):
 
 
 def test_tls(vonage_mock_tls):
-    assert vonage_mock_tls.base_url.startswith("https://")
+    assert vonage_mock_tls.url.startswith("https://")
     account = vonage_mock_tls.seed_account()
     context = ssl.create_default_context(cafile=vonage_mock_tls.ca_bundle)
     credentials = (account.api_key, account.api_secret)
-    response = httpx.get(f"{vonage_mock_tls.base_url}/account/get-balance", auth=credentials, verify=context)
+    response = httpx.get(f"{vonage_mock_tls.url}/account/get-balance", auth=credentials, verify=context)
     assert response.status_code == 200
 """
 CONSUMER_TESTS = COMMON_TESTS + LOCAL_ONLY_TESTS
@@ -113,14 +127,18 @@ def test_fixtures_are_registered_with_docstrings(pytester: pytest.Pytester) -> N
 
 def test_a_consumer_suite_runs_on_the_plugin_alone(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_consumer=CONSUMER_TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
-    result.assert_outcomes(passed=10)
+    # -s: whatever the mock prints would reach the consumer's terminal.
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error", "-s")
+    result.assert_outcomes(passed=12)
+    # A planned drop is no server error: nothing about it in the consumer's output.
+    assert "ASGI callable" not in result.stdout.str() + result.stderr.str()
+    assert "ERROR" not in result.stdout.str() + result.stderr.str()
 
 
 def test_parallel_workers_are_isolated(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_consumer=CONSUMER_TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
-    result.assert_outcomes(passed=10)
+    result.assert_outcomes(passed=12)
 
 
 def test_a_mock_started_outside_pytest_is_shared_by_tenant(
@@ -133,6 +151,6 @@ def test_a_mock_started_outside_pytest_is_shared_by_tenant(
         monkeypatch.setenv("VONAGE_ACCOUNT_MOCK_URL", server.url)
         pytester.makepyfile(test_consumer=COMMON_TESTS)
         result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-        result.assert_outcomes(passed=8)
+        result.assert_outcomes(passed=10)
         assert http.get("/_mock/accounts").json() == {"accounts": ["bystander"]}
         assert http.get("/_mock/faults").json() == {"plans": []}

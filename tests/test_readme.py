@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shlex
-import socket
 import subprocess
 import sys
 import time
@@ -67,30 +66,24 @@ def readme_blocks(text: str) -> list[Block]:
     return blocks
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def start_mock(home: Path, *args: str) -> tuple[subprocess.Popen[bytes], int]:
-    """`vonage-account-mock serve` in its own process, once it answers."""
-    port = free_port()
-    command = [str(VENV_BIN / "vonage-account-mock"), "serve", "--port", str(port), "--log-level", "warning", *args]
-    process = subprocess.Popen(command, env={**os.environ, "HOME": str(home)}, stdout=subprocess.DEVNULL)
-    scheme = "https" if "--tls" in args else "http"
+    """`vonage-account-mock serve` on a free port in its own process, once it is ready (as a CI script would)."""
+    url_file = home / f"mock-{len(list(home.glob('mock-*.url')))}.url"
+    command = [str(VENV_BIN / "vonage-account-mock"), "serve", "--port", "0", "--url-file", str(url_file), *args]
+    process = subprocess.Popen(
+        [*command, "--log-level", "warning"], env={**os.environ, "HOME": str(home)}, stdout=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            # Readiness only: the certificate is checked by the README's own blocks.
-            httpx.get(f"{scheme}://127.0.0.1:{port}/_mock/journal?limit=1", verify=False, timeout=1)
-            return process, port
-        except httpx.TransportError:
-            assert process.poll() is None, "the mock exited during start-up"
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError("the mock did not answer within 30 s")
+    while not url_file.exists():
+        assert process.poll() is None, "the mock exited during start-up"
+        if time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError("the mock did not write its URL within 30 s")
+        time.sleep(0.05)
+    url = url_file.read_text().strip()
+    # Readiness only: the certificate is checked by the README's own blocks.
+    assert httpx.get(f"{url}/_mock/health", verify=False, timeout=5).json()["status"] == "ok"
+    return process, int(url.rsplit(":", 1)[1])
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import hmac
 import ipaddress
 import json
 from collections.abc import Iterable
+from importlib import metadata
 from typing import Any
 
 from starlette.responses import Response
@@ -22,12 +23,51 @@ def _problem(error: ControlError) -> tuple[dict[str, Any], int, dict[str, str]]:
 
 _JSON = {"Content-Type": "application/json"}
 
+HEALTH_PATH = CONTROL_PREFIX + "/health"
+
+
+def _package_version() -> str:
+    try:
+        return metadata.version("vonage-account-mock")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a tree that was never installed
+        return "unknown"
+
+
+HEALTH = {"status": "ok", "version": _package_version()}
+"""All a readiness probe learns: that the mock answers, and which release it is."""
+_HEALTH_BODY = json.dumps(HEALTH).encode()
+
+
+class HealthCheck:
+    """Answers `GET /_mock/health` before the control gate and the journal.
+
+    A probe must work however the mock was started (with a control token, or --no-control) and from any Host, so it
+    needs no token and tells nothing but `HEALTH`; it stays out of the journal and the log, which a probe polling
+    every few milliseconds would flood (the journal keeps only the last 1,000 requests a test may assert on).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != HEALTH_PATH:
+            await self.app(scope, receive, send)
+        elif scope["method"] in ("GET", "HEAD"):
+            await send_response(send, 200, _HEALTH_BODY, "application/json", [(b"cache-control", b"no-store")])
+        else:
+            document = ControlError(405, f"{HEALTH_PATH} answers GET and HEAD").document()
+            await send_response(send, 405, json.dumps(document).encode(), PROBLEM_JSON, [(b"allow", b"GET, HEAD")])
+
 
 class ControlHandlers:
     """The control API's operations, one method per operationId."""
 
     def __init__(self, control: MockControl) -> None:
         self.control = control
+
+    async def health(self) -> Any:
+        # HealthCheck answers first; this is what connexion would answer if it ever got the request.
+        return HEALTH, 200, _JSON
 
     async def reset(self, body: dict[str, Any] | None = None) -> Any:
         seed = body["deterministic_seed"] if body and "deterministic_seed" in body else False

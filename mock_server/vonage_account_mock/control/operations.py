@@ -14,10 +14,11 @@ from vonage_account_mock.state.models import Account, AccountBackend, AccountSee
 CONTROL_PREFIX = "/_mock"
 TOKEN_HEADER = "x-mock-control-token"
 _DOCS = "https://github.com/vonage-account-mock/vonage-account-mock"
+_TITLES = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed"}
 
 
 class ControlError(Exception):
-    """A control request that cannot be carried out (status 400 or 404)."""
+    """A control request that cannot be carried out (status 400, 404 or 405)."""
 
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(detail)
@@ -26,7 +27,7 @@ class ControlError(Exception):
 
     def document(self) -> dict[str, Any]:
         """The problem document of the error."""
-        title = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}.get(self.status, "Error")
+        title = _TITLES.get(self.status, "Error")
         fragment = title.lower().replace(" ", "-")
         return {"type": f"{_DOCS}#{fragment}", "title": title, "detail": self.detail, "instance": new_instance_id()}
 
@@ -84,15 +85,17 @@ class MockControl:
         self.backend = backend
         self.journal = journal
         self.faults = faults
+        self.journal.make_deterministic(backend.deterministic_seed is not None)
 
     def reset(self, *, deterministic_seed: int | bool | None = False) -> None:
         """Back to the baseline, with an empty journal and no fault plans.
 
-        `deterministic_seed`: an int makes ids and timestamps reproducible, None makes them random again, and
-        False (the default) leaves the mode as it is.
+        `deterministic_seed`: an int makes ids and timestamps (the journal's too) reproducible, None makes them
+        real again, and False (the default) leaves the mode as it is.
         """
         if deterministic_seed is not False:
             self.backend.make_deterministic(None if deterministic_seed is None else int(deterministic_seed))
+            self.journal.make_deterministic(self.backend.deterministic_seed is not None)
         self.backend.reset()
         self.journal.clear()
         self.faults.clear()

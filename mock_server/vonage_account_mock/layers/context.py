@@ -23,6 +23,9 @@ FAULT = "vonage_mock.fault"
 PARSED_JSON = "vonage_mock.parsed_json"
 """Context key holding `(raw body, parsed document)` once the express lane has read a JSON body, so the journal
 need not parse it again."""
+DROP_CONNECTION = "vonage_mock.drop_connection"
+"""Extensions key: a callable the mock's server puts there to close the request's connection at once (a fault's
+`drop`); absent in-process, where there is no connection."""
 LEGACY_FORM_CREDENTIALS = "vonage_mock.form_credentials"
 """Scope key set by the wire middleware when the query pair came from a form body."""
 

@@ -14,7 +14,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vonage_account_mock.layers.asgi import send_response
-from vonage_account_mock.layers.context import FAULT, request_context, routed_operation
+from vonage_account_mock.layers.context import DROP_CONNECTION, FAULT, request_context, routed_operation
 from vonage_account_mock.layers.journal import claimed_account
 from vonage_account_mock.state.exceptions import new_instance_id
 from vonage_account_spec import operations, resolve_refs
@@ -176,7 +176,7 @@ class FaultMiddleware:
         if plan.delay_ms:
             await asyncio.sleep(plan.delay_ms / 1000)
         if plan.drop:
-            await _drop(send)
+            await _drop(scope, send)
         elif plan.status is not None:
             await _answer(send, plan.status, self.book.catalog.canned(plan.operation_id, plan.status))
         else:
@@ -201,7 +201,12 @@ async def _answer(send: Send, status: int, canned: CannedResponse) -> None:
     await send_response(send, status, payload, media_type, rate_limit)
 
 
-async def _drop(send: Send) -> None:
-    # Promise a body and stop short: servers close the connection, clients see it cut mid-response.
+async def _drop(scope: Scope, send: Send) -> None:
+    # Promise a body and stop short: clients see the connection cut mid-response.
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]})
     await send({"type": "http.response.body", "body": b"{", "more_body": True})
+    # The mock's server closes the connection as asked; left to itself, uvicorn would close it too, but would log an
+    # error ("ASGI callable returned without completing response") into the output of the suite that asked for it.
+    close = scope.get("extensions", {}).get(DROP_CONNECTION)
+    if close is not None:
+        close()

@@ -27,6 +27,7 @@ from vonage_account_mock.layers.context import (
     routed_operation,
 )
 from vonage_account_mock.layers.limits import MAX_JSON_DEPTH, nested_deeper_than
+from vonage_account_mock.state.models import DETERMINISTIC_EPOCH
 
 REDACTED = "[redacted]"
 SENSITIVE = frozenset({"api_secret", "secret", "pending_secret", "password", "trx"})
@@ -35,6 +36,7 @@ MAX_STRING = 256
 """Longer strings are kept cut, with their length: a request cannot make the journal hold megabytes."""
 MAX_ENTRIES = 1000
 MAX_BODY_CAPTURE = 4096
+_DETERMINISTIC_START = DETERMINISTIC_EPOCH.timestamp()
 
 log = logging.getLogger("vonage_account_mock.access")
 
@@ -127,11 +129,21 @@ class Journal:
         self._entries: deque[JournalEntry] = deque(maxlen=max_entries)
         self._lock = threading.Lock()
         self._seq = 0
+        self.deterministic = False
+
+    def make_deterministic(self, deterministic: bool) -> None:
+        """In deterministic mode, entry `n` (counted from the last full clear) arrives at 2024-01-01T00:00:00Z plus
+        n - 1 seconds and takes 0 ms: the same requests after the same reset give the same journal."""
+        with self._lock:
+            self.deterministic = deterministic
 
     def record(self, **fields: Any) -> JournalEntry:
         """Append an entry made of `fields` and the next sequence number (the oldest falls out when full)."""
         with self._lock:
             self._seq += 1
+            if self.deterministic:
+                fields["at"] = _DETERMINISTIC_START + self._seq - 1
+                fields["duration_ms"] = 0.0
             entry = JournalEntry(seq=self._seq, **fields)
             self._entries.append(entry)
         return entry
@@ -156,10 +168,11 @@ class Journal:
         return found[-limit:] if limit else found
 
     def clear(self, account: str | None = None) -> None:
-        """Forget every entry, or only those of one account."""
+        """Forget every entry (numbering starts again at 1), or only those of one account."""
         with self._lock:
             if account is None:
                 self._entries.clear()
+                self._seq = 0
                 return
             kept = [e for e in self._entries if e.account != account and _path_account(e.path) != account]
             self._entries.clear()
@@ -230,6 +243,7 @@ class JournalMiddleware:
         try:
             await self.app(scope, receive_and_capture, send_and_note)
         finally:
+            duration_ms = round((time.perf_counter() - started) * 1000, 3)
             query: bytes = scope.get("query_string", b"")
             body = b"".join(captured)
             entry = self.journal.record(
@@ -242,7 +256,7 @@ class JournalMiddleware:
                 status=status,
                 auth_scheme=context.get(AUTH_SCHEME),
                 account=_short_or_none(context.get(CALLER) or claimed_account(scope)),
-                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                duration_ms=duration_ms,
                 failure=context.get(FAILURE),
                 fault=context.get(FAULT),
             )
@@ -253,5 +267,5 @@ class JournalMiddleware:
                     entry.path,
                     entry.operation_id or "-",
                     status or "-",
-                    entry.duration_ms,
+                    duration_ms,  # the real one, even when the journal's are deterministic
                 )

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import logging
+import os
+import signal
+import ssl
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import click
 
@@ -27,14 +34,82 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-@click.group()
+EXIT_USAGE = 2
+"""A flag or its value is wrong, or a file a flag names is missing or cannot be written."""
+EXIT_BAD_FILE = 3
+"""A file's content cannot be used: the seed file, the certificate or key, the TLS folder."""
+EXIT_CANNOT_LISTEN = 4
+"""The address cannot be listened on (port in use, address not available, no permission)."""
+
+
+class BadFile(click.ClickException):
+    """A file's content cannot be used."""
+
+    exit_code = EXIT_BAD_FILE
+
+
+class CannotListen(click.ClickException):
+    """The address cannot be listened on."""
+
+    exit_code = EXIT_CANNOT_LISTEN
+
+
+class CannotWriteUrlFile(click.ClickException):
+    """The --url-file cannot be written (found once the server is up: the folder was checked before)."""
+
+    exit_code = EXIT_USAGE
+
+
+# click 8.2 and later raise it for a bare `vonage-account-mock`: the help is the answer there, not an error line.
+_NO_ARGS_IS_HELP: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+class OneLineErrors(click.Group):
+    """A group whose errors are one line on stderr, `error: what went wrong; what to do`, never a traceback."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs.get("standalone_mode", True):
+            return super().main(*args, **kwargs)
+        try:
+            result = super().main(*args, **{**kwargs, "standalone_mode": False})
+        except _NO_ARGS_IS_HELP as error:
+            error.show()
+            sys.exit(error.exit_code)
+        except click.UsageError as error:
+            command = error.ctx.command_path if error.ctx else self.name
+            click.echo(f"error: {error.format_message()} (see '{command} --help')", err=True)
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            click.echo(f"error: {error.format_message()}", err=True)
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+EXIT_CODES_HELP = """\b
+Exit codes of serve: 0 stopped cleanly (Ctrl-C or SIGTERM), 1 interrupted while starting,
+2 usage (a flag or its value, a missing file or an unwritable --url-file folder),
+3 a file that cannot be used (seed file, certificate or key, TLS folder),
+4 the address cannot be listened on (port in use, no permission)."""
+
+
+@click.group(cls=OneLineErrors, name="vonage-account-mock", epilog=EXIT_CODES_HELP)
+@click.version_option(package_name="vonage-account-mock", message="%(prog)s %(version)s")
 def main() -> None:
     """A stateful local mock of the Vonage Account API."""
 
 
-@main.command()
+@main.command(epilog=EXIT_CODES_HELP)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free).")
+@click.option(
+    "--url-file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the URL (e.g. http://127.0.0.1:54321) to this file, atomically, once the mock answers; "
+    "removed when it stops. For scripts started with --port 0.",
+)
 @click.option("--tls", is_flag=True, help="Serve HTTPS with a local CA, kept across restarts (its path is printed).")
 @click.option("--certfile", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Own certificate.")
 @click.option("--keyfile", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Own private key.")
@@ -136,6 +211,7 @@ def main() -> None:
 def serve(
     host: str,
     port: int,
+    url_file: Path | None,
     tls: bool,
     certfile: Path | None,
     keyfile: Path | None,
@@ -158,13 +234,22 @@ def serve(
     max_integer_digits: int,
     max_auto_accounts: int,
 ) -> None:
-    """Serve the mock until Ctrl-C. One log line per request; secrets are never logged."""
+    """Serve the mock until Ctrl-C (or SIGTERM).
+
+    The first line printed is `Vonage Account API mock on URL  (Swagger UI: /ui/)`, with the real port when
+    --port is 0; --url-file writes the URL alone. GET /_mock/health answers 200 once the mock is ready.
+    One log line per Account API request; secrets are never logged.
+    """
     if (certfile is None) != (keyfile is None):
-        raise click.UsageError("--certfile and --keyfile go together")
+        raise click.UsageError("--certfile and --keyfile go together: give both, or --tls for a local CA")
     if strict and seed_file is None:
-        raise click.UsageError("--strict needs --seed: with no seeded account every request would be refused")
+        raise click.UsageError(
+            "--strict needs --seed: with no seeded account every request would be refused; give --seed FILE"
+        )
     if not _is_loopback(host) and not no_control and not control_token:
         raise click.UsageError(f"listening on {host}: give the control API a --control-token, or use --no-control")
+    if url_file is not None:
+        _check_url_file_folder(url_file)
     try:
         seeds = load_seed_file(seed_file) if seed_file else []
         app = create_app(
@@ -178,26 +263,35 @@ def serve(
             deterministic_seed=deterministic,
         )
     except (SeedError, ValueError) as error:
-        raise click.ClickException(f"cannot seed accounts: {error}") from None
+        raise BadFile(f"cannot seed accounts: {error}; fix the seed file and start again") from None
 
     tls_files: TlsFiles | None = None
     if certfile and keyfile:
+        _check_certificate(certfile, keyfile)
         tls_files = TlsFiles(ca_bundle=certfile, certfile=certfile, keyfile=keyfile)
     elif tls:
+        folder = tls_dir or default_tls_dir()
         try:
-            tls_files = make_tls_files(tls_dir or default_tls_dir())
-        except (UnsafeTlsFiles, OSError) as error:
-            raise click.ClickException(f"cannot use the TLS folder: {error}") from None
+            tls_files = make_tls_files(folder)
+        except UnsafeTlsFiles as error:
+            raise BadFile(f"cannot use the TLS folder: {error}") from None
+        except OSError as error:
+            raise BadFile(
+                f"cannot use the TLS folder {folder}: {error.strerror or error}; give another --tls-dir"
+            ) from None
 
     try:
         sock = bind(host, port)
     except OSError as error:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+        raise CannotListen(
+            f"cannot listen on {host}:{port}: {error.strerror or error}; {_listen_hint(error, port)}"
+        ) from None
     port = sock.getsockname()[1]
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     scheme = "https" if tls_files else "http"
     shown_host = f"[{host}]" if ":" in host else host
-    click.echo(f"Vonage Account API mock on {scheme}://{shown_host}:{port}  (Swagger UI: /ui/)")
+    url = f"{scheme}://{shown_host}:{port}"
+    click.echo(f"Vonage Account API mock on {url}  (Swagger UI: /ui/)")
     if tls_files and tls:
         click.echo(f"CA bundle: {tls_files.ca_bundle}  (e.g. export REQUESTS_CA_BUNDLE={tls_files.ca_bundle})")
     if not _is_loopback(host):
@@ -206,6 +300,16 @@ def serve(
         click.echo(f"Seeded {len(seeds)} account(s){' (strict)' if strict else ''}")
     # The express lane answers from the start; connexion's full path is built right after the first answer.
     app.warm_up(after_first_answer=True)
+    on_ready: Callable[[], None] | None = None
+    if url_file is not None:
+        target = url_file
+
+        def on_ready() -> None:
+            _write_url_file(target, url)
+
+    # uvicorn shuts down gracefully on SIGTERM, then raises it again for the handler it found: ours makes that a clean
+    # stop like Ctrl-C (the URL file removed, exit 0) instead of the default, dying with 143.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         limits = ConnectionLimits(
             max_header_bytes=max_header_bytes,
@@ -214,11 +318,62 @@ def serve(
             keep_alive_timeout=keep_alive_timeout,
             max_connections=max_connections,
         )
-        serve_forever(app, sock, tls=tls_files, log_level=log_level, limits=limits)
+        serve_forever(app, sock, tls=tls_files, log_level=log_level, limits=limits, on_ready=on_ready)
     except KeyboardInterrupt:
         # uvicorn re-raises Ctrl-C after its clean shutdown; stopping is what the user asked for.
         pass
+    finally:
+        if url_file is not None:
+            # A script waiting for the file must not find a stale one from this run.
+            url_file.unlink(missing_ok=True)
     click.echo("Stopped.")
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _check_url_file_folder(path: Path) -> None:
+    folder = path.parent
+    if not folder.is_dir():
+        raise click.BadParameter(f"no folder {folder}; create it or give another path", param_hint="'--url-file'")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise click.BadParameter(
+            f"cannot write in {folder}; give a path in a folder you can write", param_hint="'--url-file'"
+        )
+
+
+def _write_url_file(path: Path, url: str) -> None:
+    """Write the URL so that a reader never sees a half-written file: a temporary file, then a rename."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(url + "\n", encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise CannotWriteUrlFile(
+            f"cannot write --url-file {path}: {error.strerror or error}; give a path in a folder you can write"
+        ) from None
+
+
+def _check_certificate(certfile: Path, keyfile: Path) -> None:
+    """Load the pair now, so a wrong file is one line here rather than a traceback from the server."""
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(certfile, keyfile)
+    except (ssl.SSLError, OSError) as error:
+        reason = "not a matching certificate and key" if isinstance(error, ssl.SSLError) else error.strerror
+        raise BadFile(
+            f"cannot use --certfile {certfile} with --keyfile {keyfile} ({reason}); give a PEM certificate and its "
+            "unencrypted private key, or use --tls for a local CA"
+        ) from None
+
+
+def _listen_hint(error: OSError, port: int) -> str:
+    if isinstance(error, PermissionError):
+        return "pick a --port above 1023, or 0 for any free port"
+    if error.errno == errno.EADDRINUSE:
+        return f"stop what uses port {port}, or pick another --port (0: any free port)"
+    return "check --host (an address of this machine, e.g. 127.0.0.1) and --port"
 
 
 @main.command()
@@ -231,7 +386,7 @@ def ca(tls_dir: Path | None, forget: bool) -> None:
         try:
             removed = forget_tls_files(directory)
         except UnsafeTlsFiles as error:
-            raise click.ClickException(str(error)) from None
+            raise BadFile(f"{error}; remove the folder yourself, or give another --tls-dir") from None
         click.echo(f"removed {directory}" if removed else f"nothing to remove at {directory}")
         return
     bundle = directory / "ca.pem"

@@ -17,7 +17,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+
+from vonage_account_mock.layers.context import DROP_CONNECTION
 
 _HEAD_END = b"\r\n\r\n"
 
@@ -171,6 +173,16 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         self._head_tail = b""
         super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None and cycle.scope is self.scope:
+            # Read when the app runs, which is later: the task was only scheduled.
+            scope: dict[str, Any] = self.scope  # type: ignore[assignment]
+            scope.setdefault("extensions", {})[DROP_CONNECTION] = lambda: self._drop(cycle)
+
+    def _drop(self, cycle: RequestResponseCycle) -> None:
+        """Close the connection mid-answer, as a `drop` fault asks: for uvicorn, the client has gone."""
+        cycle.disconnected = True
+        self.transport.close()
 
     def on_message_complete(self) -> None:
         self._phase = self._BUSY

@@ -6,6 +6,7 @@ import asyncio
 import socket
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -135,11 +136,28 @@ def bind(host: str, port: int) -> socket.socket:
     """A listening socket, bound before serving so that port 0 resolves to a real, printable port."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
     sock.set_inheritable(True)
     return sock
+
+
+class _ReadyServer(uvicorn.Server):
+    """uvicorn's server, calling `on_ready` once it accepts requests (an exception from it stops the start)."""
+
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None] | None) -> None:
+        super().__init__(config)
+        self._on_ready = on_ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and self._on_ready is not None:
+            self._on_ready()
 
 
 def serve_forever(
@@ -149,7 +167,12 @@ def serve_forever(
     tls: TlsFiles | None,
     log_level: str = "info",
     limits: ConnectionLimits | None = None,
+    on_ready: Callable[[], None] | None = None,
 ) -> None:
-    """Serve on a bound socket in the foreground until interrupted (Ctrl-C stops it cleanly)."""
+    """Serve on a bound socket in the foreground until interrupted (Ctrl-C stops it cleanly).
+
+    `on_ready` is called once the server answers requests.
+    """
     host, port = sock.getsockname()[:2]
-    uvicorn.Server(_config(app, host, port, tls, log_level, limits or ConnectionLimits())).run(sockets=[sock])
+    config = _config(app, host, port, tls, log_level, limits or ConnectionLimits())
+    _ReadyServer(config, on_ready).run(sockets=[sock])

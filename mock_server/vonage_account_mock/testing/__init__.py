@@ -6,7 +6,21 @@ same handle for a mock in this process or one running elsewhere; `clients` and `
 This is the top of the mock's layers: it may import any other part, and none of them imports it.
 """
 
-from vonage_account_mock.testing.clients import IN_PROCESS_URL, account_client, in_process_client, in_process_http
+from vonage_account_mock.testing.clients import (
+    IN_PROCESS_URL,
+    AccountClient,
+    account_client,
+    in_process_client,
+    in_process_http,
+)
 from vonage_account_mock.testing.handle import SeededAccount, VonageMock
 
-__all__ = ["IN_PROCESS_URL", "SeededAccount", "VonageMock", "account_client", "in_process_client", "in_process_http"]
+__all__ = [
+    "IN_PROCESS_URL",
+    "AccountClient",
+    "SeededAccount",
+    "VonageMock",
+    "account_client",
+    "in_process_client",
+    "in_process_http",
+]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
@@ -137,7 +138,8 @@ class VonageMock:
     """
 
     port: ControlPort
-    base_url: str
+    url: str
+    """The mock's base URL, as `ThreadedMockServer.url` and the CLI's --url-file give it."""
     app: Any = None
     ca_bundle: str | None = None
     shared: bool = False
@@ -147,11 +149,17 @@ class VonageMock:
     _clients: list[Any] = field(default_factory=list)
 
     @classmethod
-    def shared_tenant(cls, port: ControlPort, base_url: str, **kwargs: Any) -> VonageMock:
+    def shared_tenant(cls, port: ControlPort, url: str, **kwargs: Any) -> VonageMock:
         """A handle on a shared mock, with an api_key no other worker or suite uses."""
         worker = os.environ.get("PYTEST_XDIST_WORKER", "gw")
         key = f"t{os.getpid() % 100000}{worker}{next(_tenant_counter)}"
-        return cls(port=port, base_url=base_url, shared=True, default_api_key=key, **kwargs)
+        return cls(port=port, url=url, shared=True, default_api_key=key, **kwargs)
+
+    @property
+    def base_url(self) -> str:
+        """Deprecated: `url`, the name the server uses too."""
+        warnings.warn("VonageMock.base_url is deprecated: use VonageMock.url", DeprecationWarning, stacklevel=2)
+        return self.url
 
     # -- state --------------------------------------------------------------------------------
 
@@ -281,7 +289,7 @@ class VonageMock:
     def client(self, api_key: str | None = None, api_secret: str = DEFAULT_API_SECRET) -> AuthenticatedClient:
         """A generated client with these credentials, bound to the mock."""
         key = api_key or self.default_api_key
-        if self.app is not None and self.base_url == IN_PROCESS_URL:
+        if self.app is not None and self.url == IN_PROCESS_URL:
             client = in_process_client(self.app, key, api_secret)
         else:
             verify: Any = True
@@ -289,16 +297,16 @@ class VonageMock:
                 import ssl
 
                 verify = ssl.create_default_context(cafile=self.ca_bundle)
-            client = account_client(self.base_url, key, api_secret, verify=verify)
+            client = account_client(self.url, key, api_secret, verify=verify)
         self._clients.append(client)
         return client
 
     def http(self, **kwargs: Any) -> httpx.Client:
         """A plain httpx client bound to the mock, for requests no generated client would send."""
-        if self.app is not None and self.base_url == IN_PROCESS_URL:
+        if self.app is not None and self.url == IN_PROCESS_URL:
             http = in_process_http(self.app, **kwargs)
         else:
-            http = httpx.Client(base_url=self.base_url, **kwargs)
+            http = httpx.Client(base_url=self.url, **kwargs)
         self._clients.append(http)
         return http
 

@@ -26,7 +26,7 @@ def _handle_for(server: ThreadedMockServer) -> VonageMock:
     from vonage_account_mock.testing.handle import LocalControl, VonageMock
 
     ca_bundle = str(server.tls.ca_bundle) if server.tls else None
-    return VonageMock(port=LocalControl(server.app.control), base_url=server.url, app=server.app, ca_bundle=ca_bundle)
+    return VonageMock(port=LocalControl(server.app.control), url=server.url, app=server.app, ca_bundle=ca_bundle)
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +90,7 @@ def vonage_mock_in_process(_vonage_mock_in_process_app: Any) -> Iterator[VonageM
     from vonage_account_mock.testing.handle import LocalControl, VonageMock
 
     app = _vonage_mock_in_process_app
-    yield from _per_test(VonageMock(port=LocalControl(app.control), base_url=IN_PROCESS_URL, app=app))
+    yield from _per_test(VonageMock(port=LocalControl(app.control), url=IN_PROCESS_URL, app=app))
 
 
 @pytest.fixture
