@@ -332,3 +332,12 @@ def test_refusals_fail_fast(mock: Mock, ops: AccountOps) -> None:
     with ops.with_secret("Nope1secret") as wrong, pytest.raises(AuthenticationFailed):
         wrong.balance()
     assert len(mock.app.control.journal_entries(operation_id="get_balance", status=401)) == 1
+
+
+def test_no_repr_of_the_ops_or_its_clients_shows_the_secret(ops: AccountOps) -> None:
+    import base64
+
+    encoded = base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
+    for thing in (ops, ops.credentials, ops.host_client("rest"), ops.host_client("api")):
+        assert SECRET not in repr(thing) and encoded not in repr(thing) and SECRET not in str(thing)
+    assert ops.balance().value > 0, "the calls still authenticate"

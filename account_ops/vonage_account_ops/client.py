@@ -107,7 +107,8 @@ class AccountOps:
             token="",
             prefix="",
             verify_ssl=verify,
-            httpx_args={"auth": (self.credentials.api_key, secret), **extra},
+            # An httpx.BasicAuth, not a (key, secret) tuple: the client's repr shows its httpx_args.
+            httpx_args={"auth": httpx.BasicAuth(self.credentials.api_key, secret), **extra},
         )
 
     def with_secret(self, secret: str) -> AccountOps:
