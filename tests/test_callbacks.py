@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
 
 import httpx
 import pytest
@@ -363,19 +363,16 @@ def test_reset_forgets_deliveries_and_stops_their_retries(
     assert len(receiver.received) == 1
 
 
-def test_a_seed_file_gives_an_account_a_signature(tmp_path: Any) -> None:
+def test_a_seed_file_gives_an_account_a_signature(tmp_path: Path) -> None:
     from vonage_account_mock.state.seed import SeedError, load_seed_file
 
+    entry = "accounts:\n  - api_key: abcd1234\n    secrets: [Initial1secret]\n"
     good = tmp_path / "good.yaml"
-    good.write_text(
-        f"accounts:\n  - api_key: abcd1234\n    secrets: [Initial1secret]\n    signature: {{secret: {SIGNATURE_SECRET}, method: sha512}}\n"
-    )
+    good.write_text(f"{entry}    signature: {{secret: {SIGNATURE_SECRET}, method: sha512}}\n")
     [seed] = load_seed_file(good)
     assert seed.signature is not None and seed.signature.method == "sha512"
     bad = tmp_path / "bad.yaml"
-    bad.write_text(
-        f"accounts:\n  - api_key: abcd1234\n    secrets: [Initial1secret]\n    signature: {{secret: {SIGNATURE_SECRET}, method: crc32}}\n"
-    )
+    bad.write_text(f"{entry}    signature: {{secret: {SIGNATURE_SECRET}, method: crc32}}\n")
     with pytest.raises(SeedError, match=r"signature\.method") as error:
         load_seed_file(bad)
     assert SIGNATURE_SECRET not in str(error.value)
