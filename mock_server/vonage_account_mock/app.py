@@ -168,6 +168,14 @@ def create_app(
     mock_control = MockControl(backend, journal, faults, CallbackDispatcher(callback_policy))
     handlers = AccountApiHandlers(backend)
     router = OperationRouter(spec)
+    control_paths = load_spec(control_spec_path())["paths"]
+    control_router = OperationRouter({"paths": {CONTROL_PREFIX + t: item for t, item in control_paths.items()}})
+
+    def allowed_methods(path: str) -> str | None:
+        """The `Allow` header of a 405, from whichever spec the path belongs to."""
+        if path.startswith(CONTROL_PREFIX + "/"):
+            return control_router.allowed(path)
+        return router.allowed(path)
 
     def build() -> ASGIApp:
         # Imported here: importing connexion is most of what building the full path costs.
@@ -179,7 +187,7 @@ def create_app(
             handlers=handlers,
             control=mock_control,
             validate_responses=validate_responses,
-            allowed_methods=router.allowed,
+            allowed_methods=allowed_methods,
         )
         return app
 

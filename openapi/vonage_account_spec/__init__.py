@@ -1,8 +1,9 @@
 """The OpenAPI specs of this project, shipped as package data, and the small walks over them every part shares.
 
 `account.yaml` is the Account API (the single source of truth: the client is generated from it, the mock serves it,
-the ops layer and its MCP server read it); `mock-control.yaml` is the mock's control API; `callbacks.yaml` the callbacks the mock sends (the receiver's side). This package imports
-nothing of ours, so the mock, the ops layer and the tests can all depend on it without depending on each other.
+the ops layer and its MCP server read it); `mock-control.yaml` is the mock's control API; `callbacks.yaml` the
+callbacks the mock sends, as the receiver sees them. This package imports nothing of ours, so the mock, the ops
+layer and the tests can all depend on it without depending on each other.
 """
 
 from __future__ import annotations

@@ -85,7 +85,9 @@ def new_message_id() -> str:
 
 def callback_timestamp(moment: datetime) -> str:
     """`YYYY-MM-DD HH:MM:SS` in UTC, the callbacks' `message-timestamp`."""
-    return moment.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+    # Formatted by hand: strftime's %Y does not pad years before 1000 on every platform.
+    m = moment.astimezone(UTC)
+    return f"{m.year:04d}-{m.month:02d}-{m.day:02d} {m.hour:02d}:{m.minute:02d}:{m.second:02d}"
 
 
 def parse_callback_timestamp(text: str, field: str) -> datetime:
