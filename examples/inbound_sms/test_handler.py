@@ -19,11 +19,20 @@ def _point_webhooks_at(
 
 def test_stop_opts_the_sender_out(vonage_mock_in_process: VonageMock) -> None:
     inbox = Inbox()
-    _point_webhooks_at(vonage_mock_in_process, create_handler(inbox), "GET_QUERY_PARAMS")
+    base = vonage_mock_in_process.deliver_to_app(create_handler(inbox))  # no port: straight into the app
+    vonage_mock_in_process.seed_account(settings={"mo_callback_url": f"{base}/webhooks/inbound-sms"})
 
     vonage_mock_in_process.send_inbound_sms("STOP", from_="447700900123")
 
     assert inbox.opted_out == {"447700900123"}
+
+
+def test_each_forward_method_reaches_the_handler(vonage_mock_in_process: VonageMock) -> None:
+    inbox = Inbox()
+    for method in ("GET_QUERY_PARAMS", "POST_QUERY_PARAMS", "POST_JSON"):
+        _point_webhooks_at(vonage_mock_in_process, create_handler(inbox), method)
+        vonage_mock_in_process.send_inbound_sms(method)
+    assert [text for _, text in inbox.messages] == ["GET_QUERY_PARAMS", "POST_QUERY_PARAMS", "POST_JSON"]
 
 
 def test_a_long_message_is_put_back_together(vonage_mock_in_process: VonageMock) -> None:
