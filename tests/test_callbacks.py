@@ -3,6 +3,7 @@ sends them, retried, signed, bounded and kept to loopback receivers."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
@@ -21,7 +22,8 @@ from tests.callback_receiver import Receiver
 from vonage_account_mock import create_app
 from vonage_account_mock.callbacks.delivery import DeliveryPolicy
 from vonage_account_mock.callbacks.schema import payload_problems
-from vonage_account_mock.callbacks.targets import AllowList
+from vonage_account_mock.callbacks.targets import AllowList, resolve_target
+from vonage_account_mock.control.operations import ControlError
 from vonage_account_mock.serving.server import ThreadedMockServer
 from vonage_account_mock.testing import VonageMock
 from vonage_account_mock.testing.clients import in_process_http
@@ -376,3 +378,27 @@ def test_a_seed_file_gives_an_account_a_signature(tmp_path: Path) -> None:
     with pytest.raises(SeedError, match=r"signature\.method") as error:
         load_seed_file(bad)
     assert SIGNATURE_SECRET not in str(error.value)
+
+
+def test_an_http_target_is_called_at_the_address_that_was_checked() -> None:
+    target = asyncio.run(resolve_target("http://localhost:8123/hooks?a=1", AllowList()))
+    assert target.url.host in {"127.0.0.1", "::1"} and target.url.port == 8123
+    assert target.url.raw_path == b"/hooks?a=1" and target.host_header == "localhost:8123"
+    # https keeps the name: the certificate check is what ties the call to it.
+    assert asyncio.run(resolve_target("https://localhost/hooks", AllowList())).url.host == "localhost"
+
+
+def test_a_payload_outside_the_callback_spec_is_never_sent(vonage_mock_in_process: VonageMock) -> None:
+    received: list[object] = []
+
+    def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        received.append(environ)
+        start_response("204 No Content", [])
+        return []
+
+    base = vonage_mock_in_process.deliver_to_app(wsgi_app)
+    vonage_mock_in_process.seed_account(settings={"dr_callback_url": f"{base}/dr"})
+    # In-process calls skip the control spec's checks, so only the callback spec stands in the way here.
+    with pytest.raises(ControlError, match=r"callbacks\.yaml") as refused:
+        vonage_mock_in_process.send_delivery_receipt(message_id="not-hex", network_code="x")
+    assert refused.value.status == 400 and received == []
