@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl
@@ -125,3 +126,26 @@ def test_send_reports_a_refusal_on_one_line_and_exits_1(remote_mock: tuple[Threa
         "Error: the mock refused (409): Account 'cli00002' has no drCallBackUrl: set it with POST /account/settings"
     ]
     assert unreachable.exit_code == 1 and "cannot reach the mock" in unreachable.output
+
+
+def test_the_cli_server_calls_an_allowed_network_and_refuses_others_without_logging_the_secret() -> None:
+    from tests.test_cli import _wait_ready, serving
+
+    account = {
+        "secrets": ["Cli1secret"],
+        "signature": {"secret": "Cli1SigningSecret", "method": "sha1"},
+        "settings": {"dr_callback_url": "http://192.0.2.1/dr", "mo_callback_url": "http://198.51.100.1/in"},
+    }
+    with serving("--callback-allow-host", "192.0.2.0/24", "--callback-timeout", "0.2") as (process, url, _):
+        _wait_ready(url)
+        assert httpx.put(f"{url}/_mock/accounts/cli00003", json=account).status_code == 200
+        allowed = httpx.post(f"{url}/_mock/accounts/cli00003/delivery-receipts", params={"retries": 0}, timeout=10)
+        refused = httpx.post(f"{url}/_mock/accounts/cli00003/inbound-sms", json={"from": "1", "to": "2"}, timeout=10)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=10)
+    assert allowed.status_code == 200
+    [attempt] = allowed.json()["deliveries"][0]["attempts"]
+    assert attempt["status"] is None and attempt["error"] and "loopback" not in attempt["error"]
+    assert refused.status_code == 403 and "198.51.100.1" in refused.json()["detail"]
+    assert "callback dlv-1 delivery-receipt attempt 1" in stderr
+    assert "Cli1SigningSecret" not in stderr and "Traceback" not in stderr
