@@ -101,9 +101,11 @@ def account_seed(api_key: str, spec: dict[str, Any]) -> AccountSeed:
     )
 
 
-def _signature(document: dict[str, Any] | None) -> Signature | None:
+def _signature(document: Any) -> Signature | None:
     if not document:
         return None
+    if not isinstance(document, dict):
+        raise ControlError(400, "signature is an object: {secret, method}")
     # Signature checks its own fields; its errors never hold the secret.
     return Signature(secret=document.get("secret", ""), method=document.get("method", "md5hash"))
 
