@@ -1,4 +1,4 @@
-"""What a test can do to a mock (reset, accounts, journal, faults): one implementation for every way in."""
+"""What a test can do to a mock (reset, accounts, journal, faults, callbacks): one implementation for every way in."""
 
 from __future__ import annotations
 

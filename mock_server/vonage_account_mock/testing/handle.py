@@ -1,4 +1,5 @@
-"""A test's handle on a mock: seed accounts, read the journal, plan faults — no HTTP written by the test.
+"""A test's handle on a mock: seed accounts, read the journal, plan faults, make callbacks — no HTTP written by the
+test.
 
 The same handle works on a mock in this process (direct calls, no HTTP at all) and on a mock running
 elsewhere (through its control API), so the pytest fixtures built on it behave the same either way.
