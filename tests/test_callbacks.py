@@ -363,9 +363,11 @@ def test_reset_forgets_deliveries_and_stops_their_retries(
     receiver.reset(*[500] * 20)
     vonage_mock.send_delivery_receipt()
     vonage_mock.port.reset()
+    sent = len(receiver.received)  # the wall clock may have made a retry before the reset
     assert vonage_mock.deliveries() == []
     vonage_mock.advance_deliveries(86400)
-    assert len(receiver.received) == 1
+    time.sleep(0.2)
+    assert len(receiver.received) == sent
 
 
 def test_a_seed_file_gives_an_account_a_signature(tmp_path: Path) -> None:
