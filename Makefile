@@ -8,9 +8,10 @@ export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 SPEC_DIR := openapi/vonage_account_spec
 SPEC := $(SPEC_DIR)/account.yaml
 CONTROL_SPEC := $(SPEC_DIR)/mock-control.yaml
+CALLBACKS_SPEC := $(SPEC_DIR)/callbacks.yaml
 CLIENT_CONFIG := openapi/client-config.yaml
 CLIENT_PKG := generated_client/vonage_account_client
-SPECS := $(SPEC) $(wildcard $(CONTROL_SPEC))
+SPECS := $(SPEC) $(wildcard $(CONTROL_SPEC)) $(wildcard $(CALLBACKS_SPEC))
 
 .PHONY: install generate check-generated lint lint-spec lint-python test unit contract fuzz soak mock prism bench clean
 

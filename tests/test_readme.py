@@ -9,10 +9,13 @@ the README's own activation line has to work.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shlex
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -32,8 +35,8 @@ README = ROOT / "README.md"
 VENV_BIN = Path(sys.executable).parent
 MARKER = re.compile(r"<!-- readme-test: (skip: (?P<reason>.+?)|file (?P<file>\S+)|(?P<pytest>pytest)) -->")
 FENCE = re.compile(r"^```(?P<lang>\w*)\s*$")
-# The ports the README's blocks name, and the mocks that stand for the ones the README starts in another terminal.
-PLAIN_PORT, TLS_PORT = "8080", "8443"
+# The ports the README's blocks name: the mocks the README starts in another terminal, and a webhook receiver.
+PLAIN_PORT, TLS_PORT, RECEIVER_PORT = "8080", "8443", "9000"
 
 
 @dataclass
@@ -66,6 +69,13 @@ def readme_blocks(text: str) -> list[Block]:
     return blocks
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 def start_mock(home: Path, *args: str) -> tuple[subprocess.Popen[bytes], int]:
     """`vonage-account-mock serve` on a free port in its own process, once it is ready (as a CI script would)."""
     url_file = home / f"mock-{len(list(home.glob('mock-*.url')))}.url"
@@ -94,7 +104,7 @@ def mocks(tmp_path: Path) -> Iterator[dict[str, int]]:
     plain, plain_port = start_mock(home)
     tls, tls_port = start_mock(home, "--tls")
     try:
-        yield {PLAIN_PORT: plain_port, TLS_PORT: tls_port}
+        yield {PLAIN_PORT: plain_port, TLS_PORT: tls_port, RECEIVER_PORT: free_port()}
     finally:
         for process in (plain, tls):
             process.terminate()
@@ -117,6 +127,7 @@ def script_of(blocks: list[Block], ports: dict[str, int]) -> str:
         text = block.text
         for written, actual in ports.items():
             text = text.replace(f"127.0.0.1:{written}", f"127.0.0.1:{actual}")
+            text = text.replace(f"http.server {written} ", f"http.server {actual} ")
         parts.append(f"echo {shlex.quote(f'=== README line {block.line} ({block.lang})')} >&2")
         delimiter = f"README_BLOCK_{number}"
         if block.file:
@@ -149,15 +160,26 @@ def test_every_block_of_the_readme_runs_as_written(mocks: dict[str, int], tmp_pa
     # A fresh terminal: the system's PATH, not the virtual environment's, which the README's first block activates.
     path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if Path(p).resolve() != VENV_BIN.resolve())
     environment = {"PATH": path, "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8", "TERM": "dumb"}
-    done = subprocess.run(
-        ["bash", "-c", script_of(to_run, mocks)],
-        cwd=work,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    # Its own session, output to files: a block's background process (a receiver, a mock) left behind by a failure
+    # must neither hold the test's pipes open nor outlive it.
+    out, err = tmp_path / "stdout", tmp_path / "stderr"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        shell = subprocess.Popen(
+            ["bash", "-c", script_of(to_run, mocks)],
+            cwd=work,
+            env=environment,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+        )
+        try:
+            returncode = shell.wait(timeout=240)
+        except subprocess.TimeoutExpired:
+            returncode = -1
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(shell.pid, signal.SIGKILL)
+    done = subprocess.CompletedProcess(shell.args, returncode, out.read_text(), err.read_text())
     where = [line for line in done.stderr.splitlines() if line.startswith("=== README line")]
     assert done.returncode == 0, (
         f"{where[-1] if where else 'before the first block'} failed with exit {done.returncode}:\n"

@@ -1,8 +1,9 @@
 """A stateful, spec-driven mock of the Vonage Account API.
 
 The parts, bottom up: `state` (accounts and the API's rules), `layers` (the ASGI layers and the express lane),
-`full_path` (connexion, built on first need), `control` (the control API), the app factory `app` that stacks them,
-then `serving` (servers, TLS, the CLI, Prism) and `testing` (the pytest plugin, the test handle, clients).
+`callbacks` (inbound SMS and delivery receipts sent to the accounts' webhooks), `control` (the control API),
+`full_path` (connexion, built on first need), the app factory `app` that stacks them, then `serving` (servers, TLS,
+the CLI, Prism) and `testing` (the pytest plugin, the test handle, clients).
 The specs themselves live in `vonage_account_spec`.
 """
 

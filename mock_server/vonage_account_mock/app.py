@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from vonage_account_mock.callbacks.delivery import CallbackDispatcher, DeliveryPolicy
 from vonage_account_mock.control.http import ControlGate, HealthCheck
 from vonage_account_mock.control.operations import CONTROL_PREFIX, MockControl
 from vonage_account_mock.layers.express import ExpressLaneMiddleware, build_operations
@@ -112,13 +113,18 @@ class AccountMockApp:
             self._warm_up_after_answer = False
             self.full_path.warm_up()
 
+    def close(self) -> None:
+        """Stop sending callbacks (the worker thread starts again on the next one)."""
+        self.control.callbacks.close()
+
     async def _lifespan(self, receive: Receive, send: Send) -> None:
-        # Nothing to start or stop: state lives in the backend, and the full path is built on first need.
+        # Nothing to start: state lives in the backend, the full path and the callback worker start on first need.
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                await asyncio.to_thread(self.close)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -138,6 +144,7 @@ def create_app(
     journal_size: int = MAX_ENTRIES,
     deterministic_seed: int | None = None,
     express: bool = True,
+    callback_policy: DeliveryPolicy | None = None,
 ) -> AccountMockApp:
     """Build the mock.
 
@@ -145,7 +152,8 @@ def create_app(
     every reset returns to; `control=False` removes the control API, `control_token` guards it (without one, it
     answers loopback Host names and `allowed_hosts` only);
     `deterministic_seed` makes secret ids and timestamps reproducible; `express=False` sends every request
-    down connexion's full path (the express lane answers well-formed calls faster, with the same checks).
+    down connexion's full path (the express lane answers well-formed calls faster, with the same checks);
+    `callback_policy` sets how callbacks are sent (retry schedule and time scale, timeout, bounds, allowed hosts).
     """
     if backend is None:
         backend = AccountBackend(auto_provision=not strict, max_provisioned=max_auto_accounts)
@@ -157,9 +165,17 @@ def create_app(
     spec = load_spec(spec_path())
     journal = Journal(journal_size)
     faults = FaultBook(ResponseCatalog(spec))
-    mock_control = MockControl(backend, journal, faults)
+    mock_control = MockControl(backend, journal, faults, CallbackDispatcher(callback_policy))
     handlers = AccountApiHandlers(backend)
     router = OperationRouter(spec)
+    control_paths = load_spec(control_spec_path())["paths"]
+    control_router = OperationRouter({"paths": {CONTROL_PREFIX + t: item for t, item in control_paths.items()}})
+
+    def allowed_methods(path: str) -> str | None:
+        """The `Allow` header of a 405, from whichever spec the path belongs to."""
+        if path.startswith(CONTROL_PREFIX + "/"):
+            return control_router.allowed(path)
+        return router.allowed(path)
 
     def build() -> ASGIApp:
         # Imported here: importing connexion is most of what building the full path costs.
@@ -171,7 +187,7 @@ def create_app(
             handlers=handlers,
             control=mock_control,
             validate_responses=validate_responses,
-            allowed_methods=router.allowed,
+            allowed_methods=allowed_methods,
         )
         return app
 

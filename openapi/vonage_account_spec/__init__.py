@@ -1,8 +1,9 @@
 """The OpenAPI specs of this project, shipped as package data, and the small walks over them every part shares.
 
 `account.yaml` is the Account API (the single source of truth: the client is generated from it, the mock serves it,
-the ops layer and its MCP server read it); `mock-control.yaml` is the mock's control API. This package imports
-nothing of ours, so the mock, the ops layer and the tests can all depend on it without depending on each other.
+the ops layer and its MCP server read it); `mock-control.yaml` is the mock's control API; `callbacks.yaml` the
+callbacks the mock sends, as the receiver sees them. This package imports nothing of ours, so the mock, the ops
+layer and the tests can all depend on it without depending on each other.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import yaml
 
 __all__ = [
     "OPERATION_METHODS",
+    "callbacks_spec_path",
     "control_spec_path",
     "load_spec",
     "operations",
@@ -38,6 +40,11 @@ def spec_path() -> Path:
 def control_spec_path() -> Path:
     """The mock's control API spec, `mock-control.yaml`."""
     return _spec_file("mock-control.yaml")
+
+
+def callbacks_spec_path() -> Path:
+    """The callbacks the mock sends (inbound SMS, delivery receipts), as the receiver sees them: `callbacks.yaml`."""
+    return _spec_file("callbacks.yaml")
 
 
 @functools.cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 import json
@@ -112,6 +113,35 @@ class ControlHandlers:
     async def clear_journal(self, account: str | None = None) -> Any:
         self.control.clear_journal(account)
         return Response(status_code=204)
+
+    async def send_inbound_sms(self, api_key: str, body: dict[str, Any], retries: int | None = None) -> Any:
+        return await self._send(self.control.send_inbound_sms, api_key, body, retries)
+
+    async def send_delivery_receipt(
+        self, api_key: str, body: dict[str, Any] | None = None, retries: int | None = None
+    ) -> Any:
+        return await self._send(self.control.send_delivery_receipt, api_key, body or {}, retries)
+
+    async def _send(self, trigger: Any, api_key: str, body: dict[str, Any], retries: int | None) -> Any:
+        try:
+            # The trigger waits for the first attempt, on the callbacks' own thread: not on this event loop.
+            return await asyncio.to_thread(trigger, api_key, body, retries=retries), 200, _JSON
+        except ControlError as error:
+            return _problem(error)
+
+    async def list_deliveries(self, account: str | None = None, kind: str | None = None) -> Any:
+        return {"deliveries": self.control.deliveries(account=account, kind=kind)}, 200, _JSON
+
+    async def clear_deliveries(self, account: str | None = None) -> Any:
+        self.control.clear_deliveries(account)
+        return Response(status_code=204)
+
+    async def advance_deliveries(self, body: dict[str, Any]) -> Any:
+        try:
+            result = await asyncio.to_thread(self.control.advance_deliveries, float(body["seconds"]))
+        except ControlError as error:
+            return _problem(error)
+        return result, 200, _JSON
 
     async def list_faults(self) -> Any:
         return {"plans": [plan.as_dict() for plan in self.control.list_faults()]}, 200, _JSON

@@ -1,4 +1,4 @@
-"""What a test can do to a mock (reset, accounts, journal, faults): one implementation for every way in."""
+"""What a test can do to a mock (reset, accounts, journal, faults, callbacks): one implementation for every way in."""
 
 from __future__ import annotations
 
@@ -6,15 +6,35 @@ from dataclasses import asdict
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from vonage_account_mock.callbacks.delivery import CallbackDispatcher, DeliveryQueueFull
+from vonage_account_mock.callbacks.payloads import PayloadError, delivery_receipt, inbound_sms, signed
+from vonage_account_mock.callbacks.schema import payload_problems
+from vonage_account_mock.callbacks.targets import TargetRefused
 from vonage_account_mock.layers.faults import FaultBook, FaultPlan, InvalidFaultPlan
 from vonage_account_mock.layers.journal import Journal, JournalEntry
 from vonage_account_mock.state.exceptions import new_instance_id
-from vonage_account_mock.state.models import Account, AccountBackend, AccountSeed, AutoReload, Settings
+from vonage_account_mock.state.models import (
+    Account,
+    AccountBackend,
+    AccountSeed,
+    AutoReload,
+    Settings,
+    Signature,
+    utc_now,
+)
 
 CONTROL_PREFIX = "/_mock"
 TOKEN_HEADER = "x-mock-control-token"
 _DOCS = "https://github.com/vonage-account-mock/vonage-account-mock"
-_TITLES = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed"}
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    503: "Service Unavailable",
+}
 
 
 class ControlError(Exception):
@@ -51,6 +71,10 @@ def describe_account(account: Account, subaccounts: list[str]) -> dict[str, Any]
             for s in account.senders.values()
         ],
         "subaccounts": subaccounts,
+        # A credential: only its method, and that one is set.
+        "signature": None
+        if account.signature is None
+        else {"method": account.signature.method, "secret": "[redacted]"},
     }
 
 
@@ -75,17 +99,33 @@ def account_seed(api_key: str, spec: dict[str, Any]) -> AccountSeed:
         ),
         settings=Settings(**{k: v for k, v in (spec.get("settings") or {}).items() if v is not None}),
         primary=spec.get("primary"),
+        signature=_signature(spec.get("signature")),
     )
+
+
+def _signature(document: Any) -> Signature | None:
+    if not document:
+        return None
+    if not isinstance(document, dict):
+        raise ControlError(400, "signature is an object: {secret, method}")
+    # Signature checks its own fields; its errors never hold the secret.
+    return Signature(secret=document.get("secret", ""), method=document.get("method", "md5hash"))
+
+
+CALLBACK_URL_SETTING = {"inbound-sms": "moCallBackUrl", "delivery-receipt": "drCallBackUrl"}
 
 
 class MockControl:
     """What a test can do to a mock: one implementation, used in-process and behind the control API."""
 
-    def __init__(self, backend: AccountBackend, journal: Journal, faults: FaultBook) -> None:
+    def __init__(
+        self, backend: AccountBackend, journal: Journal, faults: FaultBook, callbacks: CallbackDispatcher | None = None
+    ) -> None:
         self.backend = backend
         self.journal = journal
         self.faults = faults
         self.journal.make_deterministic(backend.deterministic_seed is not None)
+        self.callbacks = callbacks or CallbackDispatcher()
 
     def reset(self, *, deterministic_seed: int | bool | None = False) -> None:
         """Back to the baseline, with an empty journal and no fault plans.
@@ -99,12 +139,14 @@ class MockControl:
         self.backend.reset()
         self.journal.clear()
         self.faults.clear()
+        self.callbacks.clear()
 
     def reset_account(self, api_key: str) -> None:
         """One account (and its sub-accounts) back to the baseline, with its journal entries and plans."""
         self.backend.reset_account(api_key)
         self.journal.clear(api_key)
         self.faults.clear(api_key)
+        self.callbacks.clear(api_key)
 
     def put_account(self, api_key: str, spec: dict[str, Any]) -> dict[str, Any]:
         """Create or replace an account."""
@@ -179,3 +221,66 @@ class MockControl:
     def clear_faults(self, account: str | None = None) -> None:
         """Remove every plan (or one account's)."""
         self.faults.clear(account)
+
+    # -- callbacks ----------------------------------------------------------------------------
+
+    def send_inbound_sms(self, api_key: str, fields: dict[str, Any], *, retries: int | None = None) -> dict[str, Any]:
+        """Deliver the inbound SMS the service would send for `fields` to the account's `moCallBackUrl`."""
+        return self._send_callback(api_key, "inbound-sms", fields, retries)
+
+    def send_delivery_receipt(
+        self, api_key: str, fields: dict[str, Any], *, retries: int | None = None
+    ) -> dict[str, Any]:
+        """Deliver the delivery receipt the service would send for `fields` to the account's `drCallBackUrl`."""
+        return self._send_callback(api_key, "delivery-receipt", fields, retries)
+
+    def _send_callback(self, api_key: str, kind: str, fields: dict[str, Any], retries: int | None) -> dict[str, Any]:
+        try:
+            url, forward_method, signature = self.backend.callback_target(api_key, kind)
+        except KeyError:
+            raise ControlError(404, f"No account '{api_key}'") from None
+        if not url:
+            raise ControlError(
+                409, f"Account '{api_key}' has no {CALLBACK_URL_SETTING[kind]}: set it with POST /account/settings"
+            )
+        try:
+            if kind == "inbound-sms":
+                payloads = inbound_sms(fields, now=utc_now())
+            else:
+                payloads = [delivery_receipt(fields, api_key=api_key, now=utc_now())]
+        except PayloadError as error:
+            raise ControlError(400, str(error)) from None
+        payloads = [signed(payload, signature) for payload in payloads]
+        for payload in payloads:
+            problems = payload_problems(kind, payload)
+            if problems:
+                raise ControlError(400, f"the {kind} callback would not match callbacks.yaml: {'; '.join(problems)}")
+        try:
+            deliveries = self.callbacks.deliver(
+                account=api_key, kind=kind, url=url, forward_method=forward_method, payloads=payloads, retries=retries
+            )
+        except TargetRefused as error:
+            raise ControlError(403, str(error)) from None
+        except DeliveryQueueFull as error:
+            raise ControlError(503, str(error)) from None
+        except TimeoutError:
+            raise ControlError(503, "the callback worker did not answer in time") from None
+        return {"delivered": all(d["state"] == "delivered" for d in deliveries), "deliveries": deliveries}
+
+    def deliveries(self, *, account: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+        """Every callback kept (of one account, of one kind), oldest first, with its attempts."""
+        return self.callbacks.deliveries(account, kind)
+
+    def clear_deliveries(self, account: str | None = None) -> None:
+        """Forget callbacks (all, or one account's) and stop their retries."""
+        self.callbacks.clear(account)
+
+    def advance_deliveries(self, seconds: float) -> dict[str, Any]:
+        """Step the callbacks' clock forward by `seconds` of the service's time; the retries made meanwhile."""
+        if not 0 <= seconds <= 7 * 86400:
+            raise ControlError(400, "seconds must be 0 to 604800")
+        try:
+            return {"attempts": self.callbacks.advance(seconds)}
+        except TimeoutError:
+            # The clock has moved; the attempts still due are being made (slow receivers each take the timeout).
+            raise ControlError(503, "the retries due take longer than a minute to make; they go on meanwhile") from None

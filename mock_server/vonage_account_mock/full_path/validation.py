@@ -135,12 +135,23 @@ class NamingJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
         return await super().wrap_receive(receive, scope=scope)
 
     async def _parse(self, stream: Any, scope: Any) -> Any:
+        seen = bytearray()
+
+        async def noted() -> Any:
+            async for chunk in stream:
+                seen.extend(chunk)
+                yield chunk
+
         try:
-            return await super()._parse(stream, scope)
+            parsed = await super()._parse(noted(), scope)
         except (UnicodeDecodeError, LookupError):
             raise InvalidInput({BODY: "Is not valid text in its declared charset."}) from None
         except BadRequestProblem:
             raise InvalidInput({BODY: "Is not valid JSON."}) from None
+        if parsed is None and seen.strip():
+            # A JSON `null` is a body, and no schema of ours allows it; connexion would take it for no body at all.
+            raise InvalidInput({BODY: "Must not be null."})
+        return parsed
 
     def _validate(self, body: Any) -> dict[str, Any] | None:
         if body is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import ipaddress
+import json
 import logging
 import os
 import signal
@@ -15,8 +16,11 @@ from types import FrameType
 from typing import Any
 
 import click
+import httpx
 
 from vonage_account_mock.app import create_app
+from vonage_account_mock.callbacks.delivery import DEFAULT_TIME_SCALE, DeliveryPolicy
+from vonage_account_mock.callbacks.targets import AllowList
 from vonage_account_mock.layers.limits import DEFAULT_SHAPE, ShapeLimits
 from vonage_account_mock.serving.protocol import ConnectionLimits
 from vonage_account_mock.serving.server import bind, serve_forever
@@ -208,6 +212,34 @@ def main() -> None:
     type=click.IntRange(1),
     help="Accounts made on first use that are kept (the least recently used goes first).",
 )
+@click.option(
+    "--callback-allow-host",
+    "callback_allow_hosts",
+    multiple=True,
+    metavar="NAME|ADDRESS|NETWORK",
+    help="A webhook host the mock may call back besides loopback addresses (repeatable; e.g. 10.0.0.0/8).",
+)
+@click.option(
+    "--callback-timeout",
+    default=DeliveryPolicy.timeout,
+    show_default=True,
+    type=click.FloatRange(0.1, 60),
+    help="Seconds one callback attempt may take before it counts as failed and is retried.",
+)
+@click.option(
+    "--callback-hour",
+    default=round(DEFAULT_TIME_SCALE * 3600, 3),
+    show_default=True,
+    type=click.FloatRange(0.001, 3600),
+    help="Wall seconds an hour of the service's retry schedule takes (3600: the real pace, about 24 hours).",
+)
+@click.option(
+    "--callback-max-pending",
+    default=DeliveryPolicy.max_pending,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Callbacks pending at once (being sent or awaiting a retry); a trigger beyond it is refused (503).",
+)
 def serve(
     host: str,
     port: int,
@@ -233,6 +265,10 @@ def serve(
     max_json_depth: int,
     max_integer_digits: int,
     max_auto_accounts: int,
+    callback_allow_hosts: tuple[str, ...],
+    callback_timeout: float,
+    callback_hour: float,
+    callback_max_pending: int,
 ) -> None:
     """Serve the mock until Ctrl-C (or SIGTERM).
 
@@ -261,6 +297,12 @@ def serve(
             shape_limits=ShapeLimits(max_query_parameters, max_form_fields, max_json_depth, max_integer_digits),
             max_auto_accounts=max_auto_accounts,
             deterministic_seed=deterministic,
+            callback_policy=DeliveryPolicy(
+                time_scale=callback_hour / 3600,
+                timeout=callback_timeout,
+                max_pending=callback_max_pending,
+                allow=AllowList.parse(callback_allow_hosts),
+            ),
         )
     except (SeedError, ValueError) as error:
         raise BadFile(f"cannot seed accounts: {error}; fix the seed file and start again") from None
@@ -394,3 +436,143 @@ def ca(tls_dir: Path | None, forget: bool) -> None:
         click.echo(f"no CA yet at {directory}: `vonage-account-mock serve --tls` makes one")
         return
     click.echo(str(bundle))
+
+
+# -- triggering callbacks on a running mock -----------------------------------------------------------------------
+
+NOT_DELIVERED = 3
+"""Exit status when the mock sent the callback but the receiver did not accept it (retries go on)."""
+
+
+@main.group()
+def send() -> None:
+    """Make a running mock send a callback to an account's webhook (exit 0 delivered, 1 refused, 3 not accepted)."""
+
+
+def _mock_options(command: Any) -> Any:
+    command = click.option(
+        "--url",
+        envvar="VONAGE_ACCOUNT_MOCK_URL",
+        default="http://127.0.0.1:8080",
+        show_default=True,
+        help="The running mock ($VONAGE_ACCOUNT_MOCK_URL).",
+    )(command)
+    command = click.option(
+        "--control-token",
+        envvar="VONAGE_ACCOUNT_MOCK_CONTROL_TOKEN",
+        help="The mock's control token, if it has one ($VONAGE_ACCOUNT_MOCK_CONTROL_TOKEN).",
+    )(command)
+    command = click.option("--api-key", default="abcd1234", show_default=True, help="The account.")(command)
+    command = click.option(
+        "--retries", type=click.IntRange(0, 100), help="At most this many retries (default: the full schedule)."
+    )(command)
+    return click.option("--json", "as_json", is_flag=True, help="Print the mock's whole answer as JSON.")(command)
+
+
+def _trigger(
+    url: str, token: str | None, api_key: str, path: str, body: dict[str, Any], retries: int | None, as_json: bool
+) -> None:
+    headers = {"X-Mock-Control-Token": token} if token else {}
+    params = {} if retries is None else {"retries": retries}
+    target = f"{url.rstrip('/')}/_mock/accounts/{api_key}/{path}"
+    try:
+        with httpx.Client(headers=headers, timeout=120, trust_env=False) as http:
+            response = http.post(target, json=body, params=params)
+    except httpx.HTTPError as error:
+        raise click.ClickException(f"cannot reach the mock at {url}: {error or type(error).__name__}") from None
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    if response.status_code == 200 and not (isinstance(answer, dict) and "deliveries" in answer):
+        raise click.ClickException(f"{url} did not answer as a vonage-account-mock does: is it one?")
+    if response.status_code != 200 or not isinstance(answer, dict):
+        detail = answer.get("detail") if isinstance(answer, dict) else None
+        raise click.ClickException(f"the mock refused ({response.status_code}): {detail or response.reason_phrase}")
+    if as_json:
+        click.echo(json.dumps(answer, indent=2))
+    else:
+        for delivery in answer["deliveries"]:
+            attempt = delivery["attempts"][-1] if delivery["attempts"] else {}
+            outcome = attempt.get("status") or attempt.get("error") or "not sent"
+            request = delivery["request"]
+            retry = delivery["next_attempt_in_s"]
+            later = f", retry in {retry:g} s of service time" if retry is not None else ""
+            click.echo(
+                f"{delivery['id']} {request['method']} {request['url']} -> {outcome} ({delivery['state']}{later})"
+            )
+    if not answer["delivered"]:
+        sys.exit(NOT_DELIVERED)
+
+
+@send.command("inbound-sms")
+@_mock_options
+@click.option("--from", "sender", required=True, help="The sender's number (becomes msisdn).")
+@click.option("--to", required=True, help="The account's number it was sent to.")
+@click.option("--text", help="The message; split into parts when longer than one SMS.")
+@click.option("--type", "kind", type=click.Choice(["text", "unicode", "binary"]), help="Default: from the text.")
+@click.option("--keyword", help="Default: the first word, upper-cased.")
+@click.option("--message-id", help="16 upper-case hex characters (default: a new one).")
+def send_inbound_sms(
+    url: str,
+    control_token: str | None,
+    api_key: str,
+    retries: int | None,
+    as_json: bool,
+    sender: str,
+    to: str,
+    text: str | None,
+    kind: str | None,
+    keyword: str | None,
+    message_id: str | None,
+) -> None:
+    """Send an inbound SMS to the account's moCallBackUrl."""
+    body = {"from": sender, "to": to, "text": text, "type": kind, "keyword": keyword, "message_id": message_id}
+    _trigger(url, control_token, api_key, "inbound-sms", _present(body), retries, as_json)
+
+
+@send.command("delivery-receipt")
+@_mock_options
+@click.option("--message-id", help="16 upper-case hex characters (default: a new one).")
+@click.option("--msisdn", help="The number the message was sent to.")
+@click.option("--to", help="The sender id it was sent from.")
+@click.option(
+    "--status",
+    type=click.Choice(["delivered", "expired", "failed", "rejected", "accepted", "buffered", "unknown"]),
+    help="Default: delivered.",
+)
+@click.option("--err-code", help="Default: 0 when delivered.")
+@click.option("--price", help="e.g. 0.03330000")
+@click.option("--network-code", help="MCCMNC, e.g. 23410")
+@click.option("--client-ref", help="Only sent when given.")
+def send_delivery_receipt(
+    url: str,
+    control_token: str | None,
+    api_key: str,
+    retries: int | None,
+    as_json: bool,
+    message_id: str | None,
+    msisdn: str | None,
+    to: str | None,
+    status: str | None,
+    err_code: str | None,
+    price: str | None,
+    network_code: str | None,
+    client_ref: str | None,
+) -> None:
+    """Send a delivery receipt to the account's drCallBackUrl."""
+    body = {
+        "message_id": message_id,
+        "msisdn": msisdn,
+        "to": to,
+        "status": status,
+        "err_code": err_code,
+        "price": price,
+        "network_code": network_code,
+        "client_ref": client_ref,
+    }
+    _trigger(url, control_token, api_key, "delivery-receipts", _present(body), retries, as_json)
+
+
+def _present(fields: dict[str, str | None]) -> dict[str, str]:
+    return {name: value for name, value in fields.items() if value is not None}

@@ -122,6 +122,10 @@ class ThreadedMockServer:
         self._loop.close()
         self._server = self._thread = self._loop = None
         self.port = None
+        # The mock's callback worker, if it started one (lifespan is off, so the app is not told otherwise).
+        close = getattr(self.app, "close", None)
+        if callable(close):
+            close()
 
     def __enter__(self) -> ThreadedMockServer:
         return self.start()

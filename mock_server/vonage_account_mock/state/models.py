@@ -105,6 +105,25 @@ class Settings:
     max_calls_per_second: int = DEFAULT_RATE_LIMIT
 
 
+SIGNATURE_METHODS = ("md5hash", "md5", "sha1", "sha256", "sha512")
+"""How callbacks are signed: `md5hash` is a plain MD5 digest with the secret appended, the others HMACs."""
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The account's signature secret and method, with which the service signs its callbacks (a credential)."""
+
+    secret: str = field(repr=False)
+    method: str = "md5hash"
+
+    def __post_init__(self) -> None:
+        # Checked here so no way in (control API, seed file, code) can store one the signer cannot use.
+        if self.method not in SIGNATURE_METHODS:
+            raise ValueError(f"a signature method is one of {', '.join(SIGNATURE_METHODS)}")
+        if not storable_secret(self.secret):
+            raise ValueError(f"a signature secret is 1 to {STORED_SECRET_MAX_LENGTH} printable ASCII characters")
+
+
 @dataclass(frozen=True)
 class EmailSender:
     """An email sender registered for Verify V2."""
@@ -127,6 +146,7 @@ class Account:
     senders: dict[str, EmailSender] = field(default_factory=dict)
     primary: str | None = None
     """The api_key of the primary account, for a sub-account."""
+    signature: Signature | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +167,7 @@ class AccountSeed:
     auto_reload: AutoReload = field(default_factory=AutoReload)
     settings: Settings = field(default_factory=Settings)
     primary: str | None = None
+    signature: Signature | None = None
 
 
 @dataclass(frozen=True)
@@ -273,6 +294,7 @@ class AccountBackend:
                 auto_reload=replace(seed.auto_reload),
                 settings=replace(seed.settings),
                 primary=seed.primary,
+                signature=seed.signature,
             )
             self._accounts[seed.api_key] = account
             self._provisioned.pop(seed.api_key, None)
@@ -435,6 +457,14 @@ class AccountBackend:
             if change.http_forward_method is not None:
                 settings.http_forward_method = change.http_forward_method or None
             return replace(settings)
+
+    def callback_target(self, api_key: str, kind: str) -> tuple[str | None, str | None, Signature | None]:
+        """Where the account's `kind` ("inbound-sms" or "delivery-receipt") callbacks go: URL, method, signature."""
+        with self._lock:
+            account = self._accounts[api_key]
+            settings = account.settings
+            url = settings.mo_callback_url if kind == "inbound-sms" else settings.dr_callback_url
+            return url, settings.http_forward_method, account.signature
 
     def register_sender(self, api_key: str, sender: EmailSender) -> EmailSender:
         """Register (or re-register) an email sender, keyed by its address."""

@@ -16,14 +16,16 @@ import yaml
 
 from vonage_account_mock.state.models import (
     MAX_API_KEY_LENGTH,
+    SIGNATURE_METHODS,
     STORED_SECRET_MAX_LENGTH,
     AccountSeed,
     AutoReload,
     Settings,
+    Signature,
     storable_secret,
 )
 
-_ACCOUNT_KEYS = {"api_key", "secrets", "balance", "auto_reload", "settings", "subaccounts"}
+_ACCOUNT_KEYS = {"api_key", "secrets", "balance", "auto_reload", "settings", "subaccounts", "signature"}
 _SETTINGS_KEYS = {
     "mo_callback_url",
     "dr_callback_url",
@@ -64,6 +66,21 @@ def _settings(document: Mapping[str, Any], where: str) -> Settings:
         elif value is not None and not isinstance(value, str):
             raise SeedError(f"{where}.{name}: expected a URL string")
     return Settings(**document)
+
+
+def _signature(document: Any, where: str) -> Signature | None:
+    """The account's callback signature secret and method; errors never show the secret."""
+    if document is None:
+        return None
+    document = _mapping(document, where)
+    if set(document) - {"secret", "method"}:
+        raise SeedError(f"{where}: unknown fields {sorted(set(document) - {'secret', 'method'})}")
+    if not storable_secret(document.get("secret")):
+        raise SeedError(f"{where}.secret: expected 1 to {STORED_SECRET_MAX_LENGTH} printable ASCII characters")
+    method = document.get("method", "md5hash")
+    if method not in SIGNATURE_METHODS:
+        raise SeedError(f"{where}.method: expected one of {', '.join(SIGNATURE_METHODS)}")
+    return Signature(secret=document["secret"], method=method)
 
 
 def _mapping(value: Any, where: str) -> Mapping[str, Any]:
@@ -129,6 +146,7 @@ def account_seeds(
                 ),
                 settings=_settings(settings_doc, f"{here}.settings"),
                 primary=primary,
+                signature=_signature(entry.get("signature"), f"{here}.signature"),
             )
         )
         seeds.extend(

@@ -1,4 +1,5 @@
-"""A test's handle on a mock: seed accounts, read the journal, plan faults — no HTTP written by the test.
+"""A test's handle on a mock: seed accounts, read the journal, plan faults, make callbacks — no HTTP written by the
+test.
 
 The same handle works on a mock in this process (direct calls, no HTTP at all) and on a mock running
 elsewhere (through its control API), so the pytest fixtures built on it behave the same either way.
@@ -35,6 +36,9 @@ class ControlPort(Protocol):
     def add_fault(self, spec: dict[str, Any]) -> dict[str, Any]: ...
     def list_faults(self) -> list[dict[str, Any]]: ...
     def remove_fault(self, plan_id: str) -> None: ...
+    def send_callback(self, api_key: str, kind: str, fields: dict[str, Any], retries: int | None) -> dict[str, Any]: ...
+    def deliveries(self, **filters: Any) -> list[dict[str, Any]]: ...
+    def advance_deliveries(self, seconds: float) -> dict[str, Any]: ...
 
 
 class LocalControl:
@@ -69,6 +73,17 @@ class LocalControl:
 
     def remove_fault(self, plan_id: str) -> None:
         self._control.remove_fault(plan_id)
+
+    def send_callback(self, api_key: str, kind: str, fields: dict[str, Any], retries: int | None) -> dict[str, Any]:
+        if kind == "inbound-sms":
+            return self._control.send_inbound_sms(api_key, fields, retries=retries)
+        return self._control.send_delivery_receipt(api_key, fields, retries=retries)
+
+    def deliveries(self, **filters: Any) -> list[dict[str, Any]]:
+        return self._control.deliveries(**filters)
+
+    def advance_deliveries(self, seconds: float) -> dict[str, Any]:
+        return self._control.advance_deliveries(seconds)
 
 
 class HttpControl:
@@ -117,6 +132,21 @@ class HttpControl:
     def remove_fault(self, plan_id: str) -> None:
         self._call("DELETE", f"/faults/{plan_id}")
 
+    def send_callback(self, api_key: str, kind: str, fields: dict[str, Any], retries: int | None) -> dict[str, Any]:
+        path = "inbound-sms" if kind == "inbound-sms" else "delivery-receipts"
+        params = {} if retries is None else {"retries": retries}
+        document: dict[str, Any] = self._call("POST", f"/accounts/{api_key}/{path}", json=fields, params=params).json()
+        return document
+
+    def deliveries(self, **filters: Any) -> list[dict[str, Any]]:
+        params = {name: value for name, value in filters.items() if value is not None}
+        found: list[dict[str, Any]] = self._call("GET", "/deliveries", params=params).json()["deliveries"]
+        return found
+
+    def advance_deliveries(self, seconds: float) -> dict[str, Any]:
+        document: dict[str, Any] = self._call("POST", "/deliveries/advance", json={"seconds": seconds}).json()
+        return document
+
 
 @dataclass(frozen=True)
 class SeededAccount:
@@ -147,6 +177,7 @@ class VonageMock:
     _accounts: list[str] = field(default_factory=list)
     _plans: list[str] = field(default_factory=list)
     _clients: list[Any] = field(default_factory=list)
+    _routes: list[str] = field(default_factory=list)
 
     @classmethod
     def shared_tenant(cls, port: ControlPort, url: str, **kwargs: Any) -> VonageMock:
@@ -178,6 +209,9 @@ class VonageMock:
             else:
                 client.get_httpx_client().close()
         self._clients.clear()
+        for base_url in self._routes:
+            self.app.control.callbacks.remove_route(base_url)
+        self._routes.clear()
         if self.shared:
             for plan_id in self._plans:
                 try:
@@ -198,8 +232,12 @@ class VonageMock:
         auto_reload: dict[str, Any] | None = None,
         settings: dict[str, Any] | None = None,
         primary: str | None = None,
+        signature: dict[str, str] | None = None,
     ) -> SeededAccount:
-        """Create (or replace) an account with known secrets; returns its key and first secret."""
+        """Create (or replace) an account with known secrets; returns its key and first secret.
+
+        `signature` (`{"secret": ..., "method": "sha256"}`) makes the account's callbacks signed.
+        """
         key = api_key or self.default_api_key
         spec: dict[str, Any] = {"secrets": list(secrets), "balance": str(Decimal(str(balance)))}
         if auto_reload is not None:
@@ -211,6 +249,8 @@ class VonageMock:
             spec["settings"] = settings
         if primary is not None:
             spec["primary"] = primary
+        if signature is not None:
+            spec["signature"] = signature
         self.port.put_account(key, spec)
         if key not in self._accounts:
             self._accounts.append(key)
@@ -283,6 +323,54 @@ class VonageMock:
     def unfired_faults(self) -> list[dict[str, Any]]:
         """Plans that never fired: usually a sign the code under test took another path."""
         return [plan for plan in self.faults() if plan["fired"] == 0]
+
+    # -- callbacks ----------------------------------------------------------------------------
+
+    def send_inbound_sms(
+        self,
+        text: str | None = None,
+        *,
+        from_: str = "447700900001",
+        to: str = "447700900000",
+        api_key: str | None = None,
+        retries: int | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Send the inbound SMS the service would send to the account's `moCallBackUrl`; what happened (each part's
+        request and first attempt). Other fields (`type`, `message_id`, `keyword`, ...) go as given."""
+        body: dict[str, Any] = {"from": from_, "to": to, **fields}
+        if text is not None:
+            body["text"] = text
+        return self.port.send_callback(api_key or self.default_api_key, "inbound-sms", body, retries)
+
+    def send_delivery_receipt(
+        self, *, api_key: str | None = None, retries: int | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """Send the delivery receipt the service would send to the account's `drCallBackUrl` (fields such as
+        `message_id`, `status`, `err_code`, `client_ref`); what happened."""
+        return self.port.send_callback(api_key or self.default_api_key, "delivery-receipt", fields, retries)
+
+    def deliveries(self, kind: str | None = None, *, account: str | None = None) -> list[dict[str, Any]]:
+        """Callbacks sent, oldest first, each with its request and attempts (on a shared mock: this test's only)."""
+        found = self.port.deliveries(account=account, kind=kind)
+        if self.shared and account is None:
+            mine = {*self._accounts, self.default_api_key}
+            found = [delivery for delivery in found if delivery["account"] in mine]
+        return found
+
+    def advance_deliveries(self, seconds: float) -> int:
+        """Step the callbacks' clock forward by `seconds` of the service's time (retries due meanwhile are made, in
+        order, before this returns); how many attempts were made."""
+        return int(self.port.advance_deliveries(seconds)["attempts"])
+
+    def deliver_to_app(self, app: Any, base_url: str = "http://webhooks.invalid") -> str:
+        """Send callbacks for `base_url` straight into `app` (ASGI or WSGI) in this process, with no port; returns
+        `base_url`, to build the webhook URLs from. Only for a mock in this process (a remote one needs a URL)."""
+        if self.app is None or self.shared:
+            raise RuntimeError("deliver_to_app needs a mock in this process; give a remote mock a real URL")
+        self.app.control.callbacks.route_to_app(base_url, app)
+        self._routes.append(base_url)
+        return base_url.rstrip("/")
 
     # -- clients ------------------------------------------------------------------------------
 

@@ -1,0 +1,477 @@
+"""Sending callbacks off the request path: a worker thread with its own event loop, retries on a compressed copy of
+the service's schedule, bounds on pending work, and a record of every attempt.
+
+Time is the service's: the retry schedule is written in the real service's seconds and `time_scale` maps it to
+wall time (an hour of the service's time is five seconds by default), and `advance()` steps it forward at once, so
+a test can watch the whole 24 hours of retries without waiting for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import inspect
+import itertools
+import json
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import httpx
+
+from vonage_account_mock.callbacks.targets import AllowList, Target, TargetRefused, resolve_target
+
+log = logging.getLogger("vonage_account_mock.callbacks")
+
+T = TypeVar("T")
+
+FORWARD_METHODS = ("GET_QUERY_PARAMS", "POST_QUERY_PARAMS", "POST_JSON")
+DEFAULT_FORWARD_METHOD = "POST_QUERY_PARAMS"
+"""No source says what the service does when `httpForwardMethod` is unset; the newest spec's example, and the one
+captured callback in our references, are a form POST."""
+USER_AGENT = "Nexmo/MessagingHUB/v1.0"
+FORM = "application/x-www-form-urlencoded; charset=UTF-8"
+JSON_TYPE = "application/json"
+SERVICE_RETRY_DELAYS: tuple[float, ...] = (60, 300, 900, 1800, 3600, 7200, 14400, 28800, 28800)
+"""Seconds before each retry, in the service's time: quick at first, then backing off, about 24 hours in all (the
+service keeps retrying an inbound message for 24 hours)."""
+DEFAULT_TIME_SCALE = 5 / 3600
+"""Wall seconds per service second: an hour of retries takes five seconds, the whole day two minutes."""
+
+
+class DeliveryQueueFull(Exception):
+    """Too many callbacks are still pending (being sent or waiting for a retry)."""
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """How callbacks are sent: the retry schedule, its time scale, per-attempt timeout and the bounds."""
+
+    retry_delays: tuple[float, ...] = SERVICE_RETRY_DELAYS
+    time_scale: float = DEFAULT_TIME_SCALE
+    timeout: float = 5.0
+    """Wall seconds one attempt may take (connecting, sending, reading the answer)."""
+    max_pending: int = 100
+    """Callbacks not yet delivered or given up on; a trigger beyond it is refused."""
+    max_concurrent: int = 8
+    """Attempts in flight at once."""
+    max_records: int = 1000
+    """Finished deliveries kept for `deliveries()`; the oldest go first."""
+    allow: AllowList = field(default_factory=AllowList)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try at sending a callback."""
+
+    number: int
+    at: float
+    status: int | None
+    error: str | None
+    duration_ms: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """The attempt as the control API shows it."""
+        return {
+            "number": self.number,
+            "at": _iso(self.at),
+            "status": self.status,
+            "error": self.error,
+            "duration_ms": self.duration_ms,
+        }
+
+
+@dataclass
+class Delivery:
+    """One callback: what is sent where, and every attempt so far."""
+
+    id: str
+    account: str
+    kind: str
+    url: str
+    forward_method: str
+    http_method: str
+    content_type: str | None
+    fields: dict[str, str]
+    max_attempts: int
+    created_at: float
+    state: str = "pending"
+    attempts: list[Attempt] = field(default_factory=list)
+    next_due: float | None = None
+    """When the next attempt is due, in service time."""
+
+    def as_dict(self, service_now: float) -> dict[str, Any]:
+        """The delivery as the control API shows it."""
+        headers = {"User-Agent": USER_AGENT}
+        if self.content_type:
+            headers["Content-Type"] = self.content_type
+        return {
+            "id": self.id,
+            "account": self.account,
+            "kind": self.kind,
+            "state": self.state,
+            "request": {
+                "method": self.http_method,
+                "url": self.url,
+                "forward_method": self.forward_method,
+                "headers": headers,
+                "fields": dict(self.fields),
+            },
+            "attempts": [attempt.as_dict() for attempt in self.attempts],
+            "max_attempts": self.max_attempts,
+            "next_attempt_in_s": None if self.next_due is None else round(max(0.0, self.next_due - service_now), 3),
+            "created_at": _iso(self.created_at),
+        }
+
+
+def _iso(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class WsgiTransport(httpx.AsyncBaseTransport):
+    """A WSGI app behind an async transport: each request runs in a worker thread, off the delivery loop."""
+
+    def __init__(self, app: Any) -> None:
+        self._sync = httpx.WSGITransport(app=app)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        sync_request = httpx.Request(request.method, request.url, headers=request.headers, content=body)
+        response = await asyncio.to_thread(self._sync.handle_request, sync_request)
+        content = await asyncio.to_thread(response.read)
+        return httpx.Response(response.status_code, headers=response.headers, content=content, request=request)
+
+
+def app_transport(app: Any) -> httpx.AsyncBaseTransport:
+    """An async transport calling an ASGI app (an `async` callable) or a WSGI app (any other callable) directly."""
+    if inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(type(app).__call__):
+        return httpx.ASGITransport(app=app)
+    return WsgiTransport(app)
+
+
+def _origin(url: str) -> str:
+    parsed = httpx.URL(url)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    return f"{parsed.scheme}://{parsed.host.lower()}:{port}"
+
+
+class CallbackDispatcher:
+    """Sends callbacks on a worker thread of its own, so that no answer of the mock ever waits for a receiver.
+
+    Thread-safe: `deliver`, `advance`, `deliveries` and `clear` may be called from any thread but the worker's.
+    """
+
+    def __init__(self, policy: DeliveryPolicy | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.policy = policy or DeliveryPolicy()
+        self._clock = clock
+        self._started_at = clock()
+        self._skipped = 0.0
+        """Service seconds skipped by advance()."""
+        self._lock = threading.Lock()
+        self._records: OrderedDict[str, Delivery] = OrderedDict()
+        self._due: list[tuple[float, int, str]] = []
+        self._ids = itertools.count(1)
+        self._routes: dict[str, httpx.AsyncClient] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._wake: asyncio.Event | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._semaphore: asyncio.Semaphore | None = None
+        self._client: httpx.AsyncClient | None = None
+
+    # -- time ---------------------------------------------------------------------------------
+
+    def service_now(self) -> float:
+        """The service's time, in seconds since the dispatcher began (wall time scaled, plus what was skipped)."""
+        return (self._clock() - self._started_at) / self.policy.time_scale + self._skipped
+
+    def advance(self, seconds: float, timeout: float = 60.0) -> int:
+        """Step the service's time forward, making every attempt due meanwhile (retries of retries included), in
+        order; returns how many attempts were made."""
+        return self._run(self._advance(seconds), timeout)
+
+    # -- routes to apps in this process ---------------------------------------------------------
+
+    def route_to_app(self, base_url: str, app: Any) -> None:
+        """Send callbacks whose URL starts with `base_url`'s origin straight into `app` (ASGI or WSGI), no port."""
+        with self._lock:
+            self._routes[_origin(base_url)] = httpx.AsyncClient(transport=app_transport(app))
+
+    def remove_route(self, base_url: str) -> None:
+        """Forget a route to an app."""
+        with self._lock:
+            self._routes.pop(_origin(base_url), None)
+
+    # -- delivering -----------------------------------------------------------------------------
+
+    def deliver(
+        self,
+        *,
+        account: str,
+        kind: str,
+        url: str,
+        forward_method: str | None,
+        payloads: list[dict[str, str]],
+        retries: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Send `payloads` (the parts of one callback) to `url` and wait for each one's first attempt; retries go on
+        in the background. Raises TargetRefused or DeliveryQueueFull before anything is sent."""
+        method = forward_method or DEFAULT_FORWARD_METHOD
+        allowed = len(self.policy.retry_delays) if retries is None else min(retries, len(self.policy.retry_delays))
+        # Each part waits its attempt in turn, so the wait is bounded by the parts times the attempt timeout.
+        timeout = (self.policy.timeout + 5) * (len(payloads) + 1)
+        return self._run(self._deliver(account, kind, url, method, payloads, allowed + 1), timeout)
+
+    def deliveries(self, account: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+        """Every delivery kept (of one account, of one kind), oldest first, with its attempts."""
+        now = self.service_now()
+        with self._lock:
+            return [
+                record.as_dict(now)
+                for record in self._records.values()
+                if (account is None or record.account == account) and (kind is None or record.kind == kind)
+            ]
+
+    def clear(self, account: str | None = None) -> None:
+        """Forget deliveries (all, or one account's), and stop their retries."""
+        with self._lock:
+            doomed = [key for key, record in self._records.items() if account is None or record.account == account]
+            for key in doomed:
+                del self._records[key]
+            gone = set(doomed)
+            self._due = [entry for entry in self._due if entry[2] not in gone]
+            heapq.heapify(self._due)
+
+    def pending(self) -> int:
+        """Callbacks not yet delivered or given up on."""
+        with self._lock:
+            return sum(1 for record in self._records.values() if record.state == "pending")
+
+    def close(self) -> None:
+        """Stop the worker (pending retries are dropped)."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        if not loop.is_closed():
+            try:
+                asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(10)
+            except Exception:  # pragma: no cover - best effort at exit
+                log.debug("closing the callback clients failed", exc_info=True)
+            loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        self._loop = self._thread = None
+
+    # -- the worker -----------------------------------------------------------------------------
+
+    def _run(self, coroutine: Coroutine[Any, Any, T], timeout: float) -> T:
+        loop = self._ensure_worker()
+        if threading.current_thread() is self._thread:  # pragma: no cover - a misuse, not a path
+            coroutine.close()
+            raise RuntimeError("the callback worker cannot wait for itself")
+        future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, loop)
+        return future.result(timeout)
+
+    def _ensure_worker(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                started = threading.Event()
+                thread = threading.Thread(
+                    target=self._work, args=(loop, started), name="vonage-account-mock-callbacks", daemon=True
+                )
+                thread.start()
+                started.wait(10)
+                self._loop, self._thread = loop, thread
+            return self._loop
+
+    def _work(self, loop: asyncio.AbstractEventLoop, started: threading.Event) -> None:
+        asyncio.set_event_loop(loop)
+        self._wake = asyncio.Event()
+        self._semaphore = asyncio.Semaphore(self.policy.max_concurrent)
+        timer = loop.create_task(self._timer())
+        started.set()
+        try:
+            loop.run_forever()
+        finally:
+            timer.cancel()
+            loop.run_until_complete(asyncio.gather(timer, *self._in_flight, return_exceptions=True))
+            loop.close()
+
+    async def _shutdown(self) -> None:
+        for task in list(self._in_flight):
+            task.cancel()
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def _timer(self) -> None:
+        """Starts every attempt as it falls due."""
+        assert self._wake is not None
+        while True:
+            now = self.service_now()
+            for delivery_id in self._pop_due(now):
+                self._spawn(delivery_id)
+            with self._lock:
+                wait = (self._due[0][0] - now) * self.policy.time_scale if self._due else None
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+            except TimeoutError:
+                pass
+
+    def _pop_due(self, until: float, *, limit: int | None = None) -> list[str]:
+        found: list[str] = []
+        with self._lock:
+            while self._due and self._due[0][0] <= until and (limit is None or len(found) < limit):
+                found.append(heapq.heappop(self._due)[2])
+        return found
+
+    def _spawn(self, delivery_id: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._attempt(delivery_id))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    async def _advance(self, seconds: float) -> int:
+        target = self.service_now() + seconds
+        made = 0
+        while True:
+            if self._in_flight:
+                await asyncio.gather(*list(self._in_flight), return_exceptions=True)
+            with self._lock:
+                due = self._due[0][0] if self._due and self._due[0][0] <= target else None
+            if due is None:
+                break
+            # Jump to the moment the attempt falls due, so the retry it may schedule starts from there.
+            self._skipped += max(0.0, due - self.service_now())
+            for delivery_id in self._pop_due(due, limit=1):
+                await self._attempt(delivery_id)
+                made += 1
+        self._skipped += max(0.0, target - self.service_now())
+        if self._wake is not None:
+            self._wake.set()
+        return made
+
+    async def _deliver(
+        self, account: str, kind: str, url: str, method: str, payloads: list[dict[str, str]], max_attempts: int
+    ) -> list[dict[str, Any]]:
+        with self._lock:
+            routed = _origin(url) in self._routes
+            pending = sum(1 for record in self._records.values() if record.state == "pending")
+        if pending + len(payloads) > self.policy.max_pending:
+            raise DeliveryQueueFull(
+                f"{pending} callbacks are still pending (at most {self.policy.max_pending}): a receiver is slow or "
+                "failing; wait for their retries to end, or reset"
+            )
+        if not routed:
+            await resolve_target(url, self.policy.allow)
+        http_method = "GET" if method == "GET_QUERY_PARAMS" else "POST"
+        content_type = {"GET_QUERY_PARAMS": None, "POST_QUERY_PARAMS": FORM, "POST_JSON": JSON_TYPE}[method]
+        records = []
+        with self._lock:
+            for payload in payloads:
+                record = Delivery(
+                    id=f"dlv-{next(self._ids)}",
+                    account=account,
+                    kind=kind,
+                    url=url,
+                    forward_method=method,
+                    http_method=http_method,
+                    content_type=content_type,
+                    fields=payload,
+                    max_attempts=max_attempts,
+                    created_at=time.time(),
+                )
+                self._records[record.id] = record
+                records.append(record)
+            self._forget_oldest()
+        for record in records:
+            await self._attempt(record.id)
+        now = self.service_now()
+        with self._lock:
+            return [record.as_dict(now) for record in records]
+
+    def _forget_oldest(self) -> None:
+        excess = len(self._records) - self.policy.max_records
+        if excess <= 0:
+            return
+        for key in [key for key, record in self._records.items() if record.state != "pending"][:excess]:
+            del self._records[key]
+
+    async def _attempt(self, delivery_id: str) -> None:
+        with self._lock:
+            record = self._records.get(delivery_id)
+            if record is None or record.state != "pending":
+                return
+            record.next_due = None
+            number = len(record.attempts) + 1
+        assert self._semaphore is not None
+        async with self._semaphore:
+            started, at = time.perf_counter(), time.time()
+            status: int | None = None
+            error: str | None = None
+            try:
+                status = await self._send(record)
+            except TargetRefused as refused:
+                error = str(refused)
+            except (TimeoutError, httpx.TimeoutException):
+                error = f"no answer within {self.policy.timeout:g} s"
+            except httpx.HTTPError as failure:
+                error = f"{type(failure).__name__}: {failure}" if str(failure) else type(failure).__name__
+            duration = round((time.perf_counter() - started) * 1000, 3)
+        delivered = status in (200, 204)
+        with self._lock:
+            if self._records.get(delivery_id) is not record:
+                return
+            record.attempts.append(Attempt(number, at, status, error, duration))
+            if delivered:
+                record.state = "delivered"
+            elif number < record.max_attempts:
+                record.next_due = self.service_now() + self.policy.retry_delays[number - 1]
+                heapq.heappush(self._due, (record.next_due, number, record.id))
+            else:
+                record.state = "failed"
+        if record.next_due is not None and self._wake is not None:
+            self._wake.set()
+        log.info(
+            "callback %s %s attempt %d: %s", record.id, record.kind, number, status if status is not None else error
+        )
+
+    async def _send(self, record: Delivery) -> int:
+        with self._lock:
+            routed = self._routes.get(_origin(record.url))
+        if routed is not None:
+            client = routed
+            target = Target(httpx.URL(record.url))
+        else:
+            if self._client is None:
+                # Redirects are not followed: a receiver could otherwise send the mock anywhere.
+                self._client = httpx.AsyncClient(timeout=self.policy.timeout, follow_redirects=False, trust_env=False)
+            client = self._client
+            # Checked again at every attempt: the name may resolve elsewhere by now.
+            target = await resolve_target(record.url, self.policy.allow)
+        headers = {"User-Agent": USER_AGENT}
+        if target.host_header:
+            headers["Host"] = target.host_header
+        if record.http_method == "GET":
+            request = client.build_request("GET", target.url, params=target.url.params.merge(record.fields))
+        else:
+            if record.content_type == FORM:
+                body = urlencode(record.fields).encode()
+            else:
+                body = json.dumps(record.fields).encode()
+            headers["Content-Type"] = record.content_type or JSON_TYPE
+            request = client.build_request("POST", target.url, content=body)
+        request.headers.update(headers)
+        # The whole attempt, answer included, within the timeout: a receiver trickling bytes cannot hold it.
+        # Only the status matters: the body is not read, so a receiver cannot make the mock hold a large one.
+        async with asyncio.timeout(self.policy.timeout):
+            response = await client.send(request, stream=True)
+            await response.aclose()
+        return response.status_code

@@ -1,0 +1,85 @@
+"""Which URLs the mock may call back: loopback ones by default, others only when explicitly allowed.
+
+A shared mock must not become a way to make requests into a private network, so a host name is resolved and every
+address it resolves to must be loopback (or allowed); a plain-http call then goes to the address that was checked,
+so a name that resolves differently a moment later (DNS rebinding) cannot redirect it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import httpx
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class TargetRefused(Exception):
+    """A callback URL the mock will not call (the message says why and what would allow it)."""
+
+
+@dataclass(frozen=True)
+class AllowList:
+    """Host names and networks (`10.0.0.0/8`, `192.0.2.7`) the mock may call besides loopback addresses."""
+
+    names: frozenset[str] = frozenset()
+    networks: tuple[Network, ...] = ()
+
+    @classmethod
+    def parse(cls, entries: Iterable[str]) -> AllowList:
+        """An allow-list from `--callback-allow-host` values: names, addresses or networks."""
+        names: set[str] = set()
+        networks: list[Network] = []
+        for entry in entries:
+            try:
+                networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+            except ValueError:
+                names.add(entry.strip().lower().rstrip("."))
+        return cls(frozenset(names), tuple(networks))
+
+    def allows_address(self, address: str) -> bool:
+        """Whether an address is loopback or inside an allowed network."""
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        return ip.is_loopback or any(ip in network for network in self.networks)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where to send: the URL to request and the Host header it needs (when the URL names a checked address)."""
+
+    url: httpx.URL
+    host_header: str | None = None
+
+
+async def resolve_target(url: str, allow: AllowList) -> Target:
+    """The checked target of a callback URL, or TargetRefused."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        raise TargetRefused("the callback URL is not a valid URL") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise TargetRefused("the callback URL must be an http or https URL with a host")
+    host = parsed.host.lower().rstrip(".")
+    if host in allow.names:
+        return Target(parsed)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise TargetRefused(f"the callback host {host!r} does not resolve") from None
+    addresses = [str(info[4][0]) for info in infos]
+    refused = sorted({a for a in addresses if not allow.allows_address(a)})
+    if not addresses or refused:
+        raise TargetRefused(
+            f"the callback host {host!r} resolves to {', '.join(refused) or 'nothing'}: the mock calls loopback "
+            "addresses only, unless started with --callback-allow-host NAME|ADDRESS|NETWORK"
+        )
+    if parsed.scheme == "https":
+        # Certificate checks tie an https call to its name; the name must stay in the URL for them.
+        return Target(parsed)
+    host_header = parsed.netloc.decode("ascii").rsplit("@", 1)[-1]
+    return Target(parsed.copy_with(host=addresses[0].split("%", 1)[0]), host_header=host_header)

@@ -1,0 +1,409 @@
+"""The mock calls back: inbound SMS and delivery receipts sent to the webhooks the Account API set, as the service
+sends them, retried, signed, bounded and kept to loopback receivers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from vonage_account_client.api.balance import get_balance
+from vonage_account_client.api.configuration import update_settings
+from vonage_account_client.models import SettingsRequest
+from vonage_http_client.auth import Auth
+
+from tests.callback_receiver import Receiver
+from vonage_account_mock import create_app
+from vonage_account_mock.callbacks.delivery import DeliveryPolicy
+from vonage_account_mock.callbacks.schema import payload_problems
+from vonage_account_mock.callbacks.targets import AllowList, resolve_target
+from vonage_account_mock.control.operations import ControlError
+from vonage_account_mock.serving.server import ThreadedMockServer
+from vonage_account_mock.testing import VonageMock
+from vonage_account_mock.testing.clients import in_process_http
+
+PROJECT = "https://github.com/vonage-account-mock/vonage-account-mock"
+INBOUND_FIELDS = {"msisdn", "to", "messageId", "text", "type", "keyword", "message-timestamp"}
+CONCAT_FIELDS = {"concat", "concat-ref", "concat-total", "concat-part"}
+DLR_FIELDS = {
+    "msisdn",
+    "to",
+    "network-code",
+    "messageId",
+    "price",
+    "status",
+    "scts",
+    "err-code",
+    "api-key",
+    "message-timestamp",
+}
+SIGNATURE_SECRET = "Callback1SigningSecret"
+CONTENT_TYPES = {
+    "GET_QUERY_PARAMS": None,
+    "POST_QUERY_PARAMS": "application/x-www-form-urlencoded; charset=UTF-8",
+    "POST_JSON": "application/json",
+}
+
+
+@pytest.fixture(scope="module")
+def receiver_server() -> Iterator[tuple[Receiver, str]]:
+    receiver = Receiver()
+    with ThreadedMockServer(receiver) as server:
+        yield receiver, server.url
+
+
+@pytest.fixture
+def receiver(receiver_server: tuple[Receiver, str]) -> Receiver:
+    receiver_server[0].reset()
+    return receiver_server[0]
+
+
+@pytest.fixture
+def hooks(receiver_server: tuple[Receiver, str]) -> str:
+    return receiver_server[1]
+
+
+def set_webhooks(mock: VonageMock, hooks: str, method: str | None) -> None:
+    """Point the default account's webhooks at the receiver through the Account API, as a consumer would."""
+    account = mock.seed_account()
+    client = mock.client(account.api_key, account.api_secret)
+    body = SettingsRequest(mo_call_back_url=f"{hooks}/inbound-sms", dr_call_back_url=f"{hooks}/delivery-receipt")
+    if method is not None:
+        body.http_forward_method = method  # type: ignore[assignment]
+    assert update_settings.sync_detailed(client=client, body=body).status_code == 200
+
+
+@pytest.mark.parametrize("method", ["GET_QUERY_PARAMS", "POST_QUERY_PARAMS", "POST_JSON"])
+@pytest.mark.parametrize(
+    ("text", "kind", "parts"),
+    [("Join the club", "text", 1), ("€uro " * 40, "text", 2), ("Привет, как дела? " * 5, "unicode", 2)],
+    ids=["short", "long", "unicode"],
+)
+def test_an_inbound_sms_reaches_the_handler_with_exactly_the_documented_fields(
+    vonage_mock: VonageMock, receiver: Receiver, hooks: str, method: str, text: str, kind: str, parts: int
+) -> None:
+    set_webhooks(vonage_mock, hooks, method)
+
+    answer = vonage_mock.send_inbound_sms(text, from_="447700900001", to="447700900000")
+
+    assert answer["delivered"] is True
+    assert len(receiver.received) == len(answer["deliveries"]) == parts
+    for number, (seen, delivery) in enumerate(zip(receiver.received, answer["deliveries"], strict=True), start=1):
+        assert seen.method == ("GET" if method == "GET_QUERY_PARAMS" else "POST")
+        assert seen.path == "/inbound-sms"
+        assert seen.headers.get("content-type") == CONTENT_TYPES[method]
+        assert seen.headers["user-agent"] == "Nexmo/MessagingHUB/v1.0"
+        fields = seen.fields
+        assert fields == delivery["request"]["fields"]
+        assert set(fields) == INBOUND_FIELDS | (CONCAT_FIELDS if parts > 1 else set())
+        assert all(isinstance(value, str) for value in fields.values())
+        assert payload_problems("inbound-sms", fields) == []
+        assert fields["msisdn"] == "447700900001" and fields["to"] == "447700900000" and fields["type"] == kind
+        assert fields["keyword"] == fields["text"].split()[0].upper()
+        time.strptime(fields["message-timestamp"], "%Y-%m-%d %H:%M:%S")
+        if parts > 1:
+            assert (fields["concat"], fields["concat-total"], fields["concat-part"]) == (
+                "true",
+                str(parts),
+                str(number),
+            )
+        assert delivery["attempts"][0]["status"] == 204 and delivery["state"] == "delivered"
+    assert "".join(seen.fields["text"] for seen in receiver.received) == text
+
+
+@pytest.mark.parametrize("method", ["GET_QUERY_PARAMS", "POST_QUERY_PARAMS", "POST_JSON"])
+def test_a_delivery_receipt_reaches_the_handler_with_exactly_the_documented_fields(
+    vonage_mock: VonageMock, receiver: Receiver, hooks: str, method: str
+) -> None:
+    set_webhooks(vonage_mock, hooks, method)
+
+    answer = vonage_mock.send_delivery_receipt(message_id="0C0000002EEBDA56", to="Acme", client_ref="order-42")
+
+    [seen] = receiver.received
+    assert answer["delivered"] is True and seen.path == "/delivery-receipt"
+    assert seen.headers.get("content-type") == CONTENT_TYPES[method]
+    assert set(seen.fields) == DLR_FIELDS | {"client-ref"}
+    assert seen.fields["messageId"] == "0C0000002EEBDA56" and seen.fields["to"] == "Acme"
+    assert seen.fields["status"] == "delivered" and seen.fields["err-code"] == "0"
+    assert seen.fields["api-key"] == vonage_mock.default_api_key and seen.fields["client-ref"] == "order-42"
+    assert len(seen.fields["scts"]) == 10 and payload_problems("delivery-receipt", seen.fields) == []
+
+
+def test_without_a_forward_method_callbacks_are_form_posts(
+    vonage_mock: VonageMock, receiver: Receiver, hooks: str
+) -> None:
+    set_webhooks(vonage_mock, hooks, None)
+    vonage_mock.send_delivery_receipt()
+    [seen] = receiver.received
+    assert seen.method == "POST" and seen.headers["content-type"].startswith("application/x-www-form-urlencoded")
+    assert "client-ref" not in seen.fields
+
+
+def test_a_failing_handler_is_retried_and_every_attempt_is_visible(
+    vonage_mock: VonageMock, receiver: Receiver, hooks: str
+) -> None:
+    set_webhooks(vonage_mock, hooks, "POST_JSON")
+    receiver.reset(500, 503)
+
+    answer = vonage_mock.send_inbound_sms("hello")
+    [first] = answer["deliveries"]
+    assert answer["delivered"] is False and first["state"] == "pending"
+    assert first["attempts"][0]["status"] == 500 and first["next_attempt_in_s"] is not None
+
+    vonage_mock.advance_deliveries(3600)
+
+    [delivery] = vonage_mock.deliveries("inbound-sms")
+    assert [attempt["status"] for attempt in delivery["attempts"]] == [500, 503, 204]
+    assert delivery["state"] == "delivered" and delivery["next_attempt_in_s"] is None
+    assert [seen.fields["messageId"] for seen in receiver.received] == [first["request"]["fields"]["messageId"]] * 3
+
+
+def test_a_handler_that_never_accepts_is_given_up_on_after_the_retries_asked_for(
+    vonage_mock: VonageMock, receiver: Receiver, hooks: str
+) -> None:
+    set_webhooks(vonage_mock, hooks, "GET_QUERY_PARAMS")
+    receiver.reset(*[500] * 20)
+
+    vonage_mock.send_delivery_receipt(retries=2)
+    vonage_mock.advance_deliveries(86400)
+    assert vonage_mock.send_delivery_receipt(retries=0)["deliveries"][0]["state"] == "failed"
+
+    gave_up, no_retries = vonage_mock.deliveries("delivery-receipt")
+    assert [a["status"] for a in gave_up["attempts"]] == [500, 500, 500] and gave_up["state"] == "failed"
+    assert len(no_retries["attempts"]) == 1 and len(receiver.received) == 4
+
+
+def test_the_whole_schedule_spans_about_a_day_of_service_time(
+    vonage_mock: VonageMock, receiver: Receiver, hooks: str
+) -> None:
+    set_webhooks(vonage_mock, hooks, "POST_QUERY_PARAMS")
+    receiver.reset(*[500] * 20)
+    vonage_mock.send_delivery_receipt()
+
+    vonage_mock.advance_deliveries(3600)
+    # The first hour holds retries after 1, 5, 15 and 30 minutes (the wall clock may have made some already).
+    [within_an_hour] = vonage_mock.deliveries()
+    assert len(within_an_hour["attempts"]) >= 5 and within_an_hour["state"] == "pending"
+    vonage_mock.advance_deliveries(86400)
+    [delivery] = vonage_mock.deliveries()
+    assert delivery["state"] == "failed" and len(delivery["attempts"]) == delivery["max_attempts"] == 10
+
+
+@pytest.mark.parametrize("method", ["md5", "sha1", "sha256", "sha512"])
+def test_signed_callbacks_verify_with_the_official_sdk(
+    vonage_mock: VonageMock, receiver: Receiver, hooks: str, method: str
+) -> None:
+    vonage_mock.seed_account(
+        signature={"secret": SIGNATURE_SECRET, "method": method},
+        settings={
+            "mo_callback_url": f"{hooks}/in",
+            "dr_callback_url": f"{hooks}/dr",
+            "http_forward_method": "POST_JSON",
+        },
+    )
+    vonage_mock.send_inbound_sms("pay = 5 & more " * 12)  # two parts, with the characters the SDKs replace
+    vonage_mock.send_delivery_receipt(client_ref="a=b&c")
+
+    sdk = Auth(api_key=vonage_mock.default_api_key, signature_secret=SIGNATURE_SECRET, signature_method=method)
+    assert len(receiver.received) == 3
+    for seen in receiver.received:
+        fields = seen.fields
+        assert {"timestamp", "nonce", "sig"} <= set(fields)
+        assert sdk.check_signature(dict(fields))
+        assert not Auth(
+            api_key=vonage_mock.default_api_key, signature_secret="Wrong1secret", signature_method=method
+        ).check_signature(dict(fields))
+
+
+def test_a_non_loopback_target_is_refused_and_nothing_is_sent(vonage_mock: VonageMock) -> None:
+    vonage_mock.seed_account(settings={"mo_callback_url": "http://10.1.2.3/webhooks/inbound"})
+    with vonage_mock.http() as http:
+        response = http.post(
+            f"/_mock/accounts/{vonage_mock.default_api_key}/inbound-sms", json={"from": "1", "to": "2"}
+        )
+    assert response.status_code == 403
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == f"{PROJECT}#forbidden"
+    assert "loopback" in response.json()["detail"] and "--callback-allow-host" in response.json()["detail"]
+    assert vonage_mock.deliveries() == []
+
+
+def test_an_allowed_network_is_called() -> None:
+    policy = DeliveryPolicy(allow=AllowList.parse(["192.0.2.0/24"]), timeout=0.3, retry_delays=())
+    app = create_app(callback_policy=policy)
+    try:
+        app.control.put_account(
+            "abcd1234", {"secrets": ["Initial1secret"], "settings": {"dr_callback_url": "http://192.0.2.1/dr"}}
+        )
+        answer = app.control.send_delivery_receipt("abcd1234", {})
+    finally:
+        app.close()
+    [delivery] = answer["deliveries"]
+    assert delivery["state"] == "failed" and delivery["attempts"][0]["error"]
+    assert "loopback" not in delivery["attempts"][0]["error"]
+
+
+def test_a_loopback_name_is_called_at_the_address_checked_with_its_host_header_kept(
+    vonage_mock: VonageMock, receiver: Receiver, hooks: str
+) -> None:
+    port = httpx.URL(hooks).port
+    vonage_mock.seed_account(settings={"dr_callback_url": f"http://localhost:{port}/dr?tenant=7"})
+    assert vonage_mock.send_delivery_receipt()["delivered"]
+    [seen] = receiver.received
+    assert seen.headers["host"] == f"localhost:{port}"
+    assert seen.path == "/dr" and seen.query == {"tenant": "7"}
+
+
+def test_no_webhook_url_is_a_409_problem(vonage_mock: VonageMock) -> None:
+    vonage_mock.seed_account()
+    with vonage_mock.http() as http:
+        response = http.post(f"/_mock/accounts/{vonage_mock.default_api_key}/delivery-receipts", json={})
+        unknown = http.post("/_mock/accounts/nobody99/inbound-sms", json={"from": "1", "to": "2"})
+    assert response.status_code == 409 and response.json()["type"] == f"{PROJECT}#conflict"
+    assert "drCallBackUrl" in response.json()["detail"]
+    assert unknown.status_code == 404
+
+
+def test_a_trigger_without_its_required_fields_is_a_400(vonage_mock: VonageMock, hooks: str) -> None:
+    vonage_mock.seed_account(settings={"mo_callback_url": f"{hooks}/in"})
+    with vonage_mock.http() as http:
+        response = http.post(f"/_mock/accounts/{vonage_mock.default_api_key}/inbound-sms", json={"text": "hi"})
+    assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_slow_receiver_cannot_pile_up_work() -> None:
+    receiver = Receiver()
+    receiver.reset(*[500] * 50)
+    policy = DeliveryPolicy(max_pending=2, time_scale=1.0)  # the real pace: nothing retries during the test
+    app = create_app(callback_policy=policy)
+    app.control.callbacks.route_to_app("http://hooks.invalid", receiver)
+    app.control.put_account(
+        "abcd1234", {"secrets": ["Initial1secret"], "settings": {"dr_callback_url": "http://hooks.invalid/dr"}}
+    )
+    try:
+        with in_process_http(app) as http:
+            statuses = [http.post("/_mock/accounts/abcd1234/delivery-receipts").status_code for _ in range(3)]
+            refused = http.post("/_mock/accounts/abcd1234/delivery-receipts")
+    finally:
+        app.close()
+    assert statuses == [200, 200, 503]
+    assert refused.json()["title"] == "Service Unavailable" and "pending" in refused.json()["detail"]
+    assert len(receiver.received) == 2
+
+
+def test_an_attempt_that_takes_too_long_fails_and_is_retried() -> None:
+    receiver = Receiver()
+    receiver.reset(delay=2.0)
+    app = create_app(callback_policy=DeliveryPolicy(timeout=0.2, time_scale=1.0))
+    app.control.callbacks.route_to_app("http://hooks.invalid", receiver)
+    app.control.put_account(
+        "abcd1234", {"secrets": ["Initial1secret"], "settings": {"dr_callback_url": "http://hooks.invalid/dr"}}
+    )
+    try:
+        started = time.perf_counter()
+        [delivery] = app.control.send_delivery_receipt("abcd1234", {})["deliveries"]
+        elapsed = time.perf_counter() - started
+    finally:
+        app.close()
+    assert elapsed < 1.5
+    assert delivery["attempts"][0]["error"] == "no answer within 0.2 s" and delivery["state"] == "pending"
+
+
+def test_delivery_never_holds_up_the_account_api(vonage_mock: VonageMock, receiver: Receiver, hooks: str) -> None:
+    set_webhooks(vonage_mock, hooks, "POST_JSON")
+    receiver.reset(delay=1.0)
+    client = vonage_mock.client()
+    trigger = threading.Thread(target=vonage_mock.send_inbound_sms, args=("slow",))
+    trigger.start()
+    try:
+        while not receiver.received:
+            time.sleep(0.01)
+        started = time.perf_counter()
+        assert get_balance.sync_detailed(client=client).status_code == 200
+        assert time.perf_counter() - started < 0.5
+    finally:
+        trigger.join(10)
+
+
+def test_the_signature_secret_is_never_shown_logged_or_journaled(
+    vonage_mock: VonageMock, receiver: Receiver, hooks: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    vonage_mock.seed_account(
+        signature={"secret": SIGNATURE_SECRET, "method": "sha256"}, settings={"mo_callback_url": f"{hooks}/in"}
+    )
+    answer = vonage_mock.send_inbound_sms("hello")
+    with vonage_mock.http() as http:
+        shown = [
+            json.dumps(answer),
+            http.get(f"/_mock/accounts/{vonage_mock.default_api_key}").text,
+            http.get("/_mock/deliveries").text,
+            http.get("/_mock/journal").text,
+            http.put(
+                "/_mock/accounts/other001",
+                json={"secrets": ["X"], "signature": {"secret": SIGNATURE_SECRET, "method": "crc"}},
+            ).text,
+        ]
+    assert vonage_mock.account()["signature"] == {"method": "sha256", "secret": "[redacted]"}
+    for text in [*shown, caplog.text]:
+        assert SIGNATURE_SECRET not in text
+
+
+def test_reset_forgets_deliveries_and_stops_their_retries(
+    vonage_mock: VonageMock, receiver: Receiver, hooks: str
+) -> None:
+    set_webhooks(vonage_mock, hooks, "POST_JSON")
+    receiver.reset(*[500] * 20)
+    vonage_mock.send_delivery_receipt()
+    vonage_mock.port.reset()
+    sent = len(receiver.received)  # the wall clock may have made a retry before the reset
+    assert vonage_mock.deliveries() == []
+    vonage_mock.advance_deliveries(86400)
+    time.sleep(0.2)
+    assert len(receiver.received) == sent
+
+
+def test_a_seed_file_gives_an_account_a_signature(tmp_path: Path) -> None:
+    from vonage_account_mock.state.seed import SeedError, load_seed_file
+
+    entry = "accounts:\n  - api_key: abcd1234\n    secrets: [Initial1secret]\n"
+    good = tmp_path / "good.yaml"
+    good.write_text(f"{entry}    signature: {{secret: {SIGNATURE_SECRET}, method: sha512}}\n")
+    [seed] = load_seed_file(good)
+    assert seed.signature is not None and seed.signature.method == "sha512"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"{entry}    signature: {{secret: {SIGNATURE_SECRET}, method: crc32}}\n")
+    with pytest.raises(SeedError, match=r"signature\.method") as error:
+        load_seed_file(bad)
+    assert SIGNATURE_SECRET not in str(error.value)
+
+
+def test_an_http_target_is_called_at_the_address_that_was_checked() -> None:
+    target = asyncio.run(resolve_target("http://localhost:8123/hooks?a=1", AllowList()))
+    assert target.url.host in {"127.0.0.1", "::1"} and target.url.port == 8123
+    assert target.url.raw_path == b"/hooks?a=1" and target.host_header == "localhost:8123"
+    # https keeps the name: the certificate check is what ties the call to it.
+    assert asyncio.run(resolve_target("https://localhost/hooks", AllowList())).url.host == "localhost"
+
+
+def test_a_payload_outside_the_callback_spec_is_never_sent(vonage_mock_in_process: VonageMock) -> None:
+    received: list[object] = []
+
+    def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        received.append(environ)
+        start_response("204 No Content", [])
+        return []
+
+    base = vonage_mock_in_process.deliver_to_app(wsgi_app)
+    vonage_mock_in_process.seed_account(settings={"dr_callback_url": f"{base}/dr"})
+    # In-process calls skip the control spec's checks, so only the callback spec stands in the way here.
+    with pytest.raises(ControlError, match=r"callbacks\.yaml") as refused:
+        vonage_mock_in_process.send_delivery_receipt(message_id="not-hex", network_code="x")
+    assert refused.value.status == 400 and received == []
