@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vonage_account_mock.callbacks.delivery import CallbackDispatcher, DeliveryPolicy
-from vonage_account_mock.control.http import ControlGate, HealthCheck
+from vonage_account_mock.control.http import ControlGate
 from vonage_account_mock.control.operations import CONTROL_PREFIX, MockControl
 from vonage_account_mock.layers.express import ExpressLaneMiddleware, build_operations
 from vonage_account_mock.layers.faults import FaultBook, FaultMiddleware, ResponseCatalog
@@ -207,7 +207,5 @@ def create_app(
     stack = WireCompatibilityMiddleware(stack, max_body_bytes=max_body_bytes, limits=shape_limits)
     stack = JournalMiddleware(stack, journal=journal, excluded_prefixes=(CONTROL_PREFIX + "/", "/ui", "/openapi.json"))
     stack = ControlGate(stack, enabled=control, token=control_token, allowed_hosts=allowed_hosts)
-    # Readiness answers before the gate: with a token or --no-control alike, and never journaled.
-    stack = HealthCheck(stack)
     stack = CrashGuard(stack)
     return AccountMockApp(backend=backend, control=mock_control, stack=stack, full_path=full_path)
