@@ -407,3 +407,30 @@ def test_a_payload_outside_the_callback_spec_is_never_sent(vonage_mock_in_proces
     with pytest.raises(ControlError, match=r"callbacks\.yaml") as refused:
         vonage_mock_in_process.send_delivery_receipt(message_id="not-hex", network_code="x")
     assert refused.value.status == 400 and received == []
+
+
+def test_a_slow_receiver_makes_the_trigger_answer_in_bounded_time_with_parts_still_pending() -> None:
+    receiver = Receiver()
+    receiver.reset(delay=1.0)  # slower than the attempt timeout: every attempt times out
+    app = create_app(callback_policy=DeliveryPolicy(timeout=0.3, time_scale=1.0))
+    app.control.callbacks.route_to_app("http://hooks.invalid", receiver)
+    app.control.put_account(
+        "abcd1234", {"secrets": ["Initial1secret"], "settings": {"mo_callback_url": "http://hooks.invalid/mo"}}
+    )
+    try:
+        with in_process_http(app) as http:
+            answer = http.post(
+                "/_mock/accounts/abcd1234/inbound-sms", json={"from": "447700900001", "to": "4477", "text": "x" * 1530}
+            )
+            assert answer.status_code == 200, answer.text  # not a 503 a client would retry, sending it all twice
+            parts = answer.json()["deliveries"]
+            assert len(parts) == 10 and answer.json()["delivered"] is False
+            # Ten parts at 0.3 s each take 3 s: the answer came after about one attempt's timeout, before the last.
+            assert not parts[-1]["attempts"] and parts[-1]["state"] == "pending"
+            deadline = time.monotonic() + 10
+            while any(not d["attempts"] for d in app.control.deliveries(account="abcd1234")):
+                assert time.monotonic() < deadline, "the parts' first attempts did not go on in the background"
+                time.sleep(0.05)
+            assert len(app.control.deliveries(account="abcd1234")) == 10
+    finally:
+        app.close()

@@ -9,6 +9,7 @@ a test can watch the whole 24 hours of retries without waiting for them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import inspect
 import itertools
@@ -225,9 +226,16 @@ class CallbackDispatcher:
         in the background. Raises TargetRefused or DeliveryQueueFull before anything is sent."""
         method = forward_method or DEFAULT_FORWARD_METHOD
         allowed = len(self.policy.retry_delays) if retries is None else min(retries, len(self.policy.retry_delays))
-        # Each part waits its attempt in turn, so the wait is bounded by the parts times the attempt timeout.
-        timeout = (self.policy.timeout + 5) * (len(payloads) + 1)
-        return self._run(self._deliver(account, kind, url, method, payloads, allowed + 1), timeout)
+        ids = self._run(self._admit(account, kind, url, method, payloads, allowed + 1), self.policy.timeout + 5)
+        # The parts' first attempts, in order, on the worker; the trigger waits for them at most about one attempt's
+        # timeout, however many parts or however slow the receiver: what has not happened by then goes on in the
+        # background and the answer shows it pending (never an error for callbacks that are being sent).
+        first_attempts = asyncio.run_coroutine_threadsafe(self._first_attempts(ids), self._ensure_worker())
+        with contextlib.suppress(TimeoutError):
+            first_attempts.result(self.policy.timeout + 2)
+        now = self.service_now()
+        with self._lock:
+            return [self._records[i].as_dict(now) for i in ids if i in self._records]
 
     def deliveries(self, account: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
         """Every delivery kept (of one account, of one kind), oldest first, with its attempts."""
@@ -358,23 +366,29 @@ class CallbackDispatcher:
             self._wake.set()
         return made
 
-    async def _deliver(
+    async def _admit(
         self, account: str, kind: str, url: str, method: str, payloads: list[dict[str, str]], max_attempts: int
-    ) -> list[dict[str, Any]]:
+    ) -> list[str]:
+        """Check the target, then record the parts as pending (ids returned), or refuse them all."""
         with self._lock:
             routed = _origin(url) in self._routes
-            pending = sum(1 for record in self._records.values() if record.state == "pending")
-        if pending + len(payloads) > self.policy.max_pending:
-            raise DeliveryQueueFull(
-                f"{pending} callbacks are still pending (at most {self.policy.max_pending}): a receiver is slow or "
-                "failing; wait for their retries to end, or reset"
-            )
         if not routed:
-            await resolve_target(url, self.policy.allow)
+            try:
+                async with asyncio.timeout(self.policy.timeout):
+                    await resolve_target(url, self.policy.allow)
+            except TimeoutError:
+                raise TargetRefused(f"{url} did not resolve within {self.policy.timeout:g} s") from None
         http_method = "GET" if method == "GET_QUERY_PARAMS" else "POST"
         content_type = {"GET_QUERY_PARAMS": None, "POST_QUERY_PARAMS": FORM, "POST_JSON": JSON_TYPE}[method]
         records = []
         with self._lock:
+            # Counted and recorded under one lock: triggers arriving together cannot pass the bound together.
+            pending = sum(1 for record in self._records.values() if record.state == "pending")
+            if pending + len(payloads) > self.policy.max_pending:
+                raise DeliveryQueueFull(
+                    f"{pending} callbacks are still pending (at most {self.policy.max_pending}): a receiver is slow "
+                    "or failing; wait for their retries to end, or reset"
+                )
             for payload in payloads:
                 record = Delivery(
                     id=f"dlv-{next(self._ids)}",
@@ -391,11 +405,11 @@ class CallbackDispatcher:
                 self._records[record.id] = record
                 records.append(record)
             self._forget_oldest()
-        for record in records:
-            await self._attempt(record.id)
-        now = self.service_now()
-        with self._lock:
-            return [record.as_dict(now) for record in records]
+        return [record.id for record in records]
+
+    async def _first_attempts(self, ids: list[str]) -> None:
+        for delivery_id in ids:
+            await self._attempt(delivery_id)
 
     def _forget_oldest(self) -> None:
         excess = len(self._records) - self.policy.max_records
@@ -454,8 +468,9 @@ class CallbackDispatcher:
                 # Redirects are not followed: a receiver could otherwise send the mock anywhere.
                 self._client = httpx.AsyncClient(timeout=self.policy.timeout, follow_redirects=False, trust_env=False)
             client = self._client
-            # Checked again at every attempt: the name may resolve elsewhere by now.
-            target = await resolve_target(record.url, self.policy.allow)
+            # Checked again at every attempt (the name may resolve elsewhere by now), within the attempt's timeout.
+            async with asyncio.timeout(self.policy.timeout):
+                target = await resolve_target(record.url, self.policy.allow)
         headers = {"User-Agent": USER_AGENT}
         if target.host_header:
             headers["Host"] = target.host_header

@@ -264,7 +264,7 @@ class MockControl:
         except DeliveryQueueFull as error:
             raise ControlError(503, str(error)) from None
         except TimeoutError:
-            raise ControlError(503, "the callback worker did not answer in time") from None
+            raise ControlError(503, "the callback worker did not answer in time: nothing was sent") from None
         return {"delivered": all(d["state"] == "delivered" for d in deliveries), "deliveries": deliveries}
 
     def deliveries(self, *, account: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
