@@ -71,6 +71,8 @@ CASES: dict[str, tuple[list[str], dict[str, str], int, tuple[str, ...]]] = {
     "a floor that is not a number": (["preflight", "--floor", "abc"], {}, 2, ("'abc' is not an amount", "50 or 0.10")),
     "a margin that is not a number": (["preflight", "--floor", "1", "--margin", "x"], {}, 2, ("--margin", "--help")),
     "a negative floor": (["top-up", "--trx", "t", "--floor", "-5"], {}, 2, ("non-negative",)),
+    "a floor beyond any balance": (["preflight", "--floor", "1e999999"], {}, 2, ("out of range",)),
+    "an unknown secret id": (["secrets", "revoke", "nosuchid"], {}, 4, ("secrets list",)),
     "messages without a country": (["preflight", "--floor", "1", "--messages", "10"], {}, 2, ("needs --country",)),
     "an unknown command": (["balanse"], {}, 2, ("balanse", "--help")),
     "no credentials at all": (["balance"], {"VONAGE_API_KEY": "", "VONAGE_API_SECRET": ""}, 2, ("VONAGE_API_KEY",)),
@@ -167,3 +169,10 @@ def test_version_names_the_package(tmp_path: Path) -> None:
 
     done = subprocess.run([SCRIPT, "--version"], capture_output=True, text=True, timeout=30, check=False)
     assert done.returncode == 0 and done.stdout.strip() == f"vonage-account, version {version('vonage-account-mock')}"
+
+
+def test_json_errors_whatever_the_order_of_the_group_options(server: ThreadedMockServer, tmp_path: Path) -> None:
+    # An option's value before --json once hid it: the error came out as plain text.
+    run = vonage_account(server, "--rest-url", server.url, "--json", "preflight", "--floor", "abc", cwd=tmp_path)
+    assert run.code == 2 and run.stderr == ""
+    assert json.loads(run.stdout)["error"]["type"] == "usage-error"

@@ -194,6 +194,7 @@ def test_every_block_of_the_readme_runs_as_written(mocks: dict[str, int], tmp_pa
     assert "get_balance" in done.stdout, "the MCP search found the balance operation"
     assert re.search(r"^OK: balance 120\.00 EUR covers", done.stdout, re.M), "pre-flight passes on the seeded credit"
     assert "topped up: 120.00 -> 145.00 EUR" in done.stdout, "top-up works on the account the README seeds"
+    assert re.search(r"dlv-1 GET http://127\.0\.0\.1:\d+/ -> 200 \(delivered\)$", done.stdout, re.M), "callbacks"
     # The data blocks are what their readers accept.
     assert [seed.api_key for seed in load_seed_file(work / "accounts.yaml")] == ["abcd1234", "sub00001"]
     assert load_policy(work / "mcp-policy.yaml", TOOL_NAMES).deny == frozenset({"register_sender"})

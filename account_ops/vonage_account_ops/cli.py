@@ -36,6 +36,7 @@ from vonage_account_ops.errors import (
     AuthenticationFailed,
     AutoReloadNotEnabled,
     LastSecret,
+    NotFound,
     RateLimited,
     SecretLimitReached,
     TopUpFailed,
@@ -54,6 +55,7 @@ _ADVICE: dict[type[AccountError], str] = {
     TopUpFailed: "check that --trx is the account's auto-reload reference",
     SecretLimitReached: "a key keeps at most two secrets: revoke one (`secrets list`, `secrets revoke ID`) first",
     LastSecret: "a key keeps at least one secret: `secrets rotate` replaces it safely",
+    NotFound: "check it: `vonage-account secrets list` shows the secret ids, `vonage-account pricing` the countries",
     RateLimited: "wait a moment and run it again",
     TransientFailure: "the service or the network failed: run it again shortly",
 }
@@ -173,7 +175,10 @@ class DecimalAmount(click.ParamType):  # type: ignore[type-arg]  # generic only 
             amount = Decimal("NaN")
         if not amount.is_finite() or amount < 0:
             self.fail(f"{value!r} is not an amount: give a non-negative decimal such as 50 or 0.10", param, ctx)
-        return amount
+        if amount and not -8 <= amount.adjusted() <= 9:
+            self.fail(f"{value!r} is out of range: give an amount between 0.00000001 and 999999999", param, ctx)
+        # Plain digits from here on (1E+2 reads as 100 in every message).
+        return Decimal(format(amount, "f"))
 
 
 AMOUNT = DecimalAmount()
@@ -191,8 +196,7 @@ class CommandLine(click.Group):
         **extra: Any,
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
-        # --json is the group's option, so it comes before the subcommand; a usage error can strike before it is read.
-        as_json = "--json" in argv[: next((i for i, a in enumerate(argv) if not a.startswith("-")), len(argv))]
+        as_json = self._asks_for_json(argv)
         try:
             result = super().main(argv, prog_name or _PROG, complete_var, standalone_mode=False, **extra)
         except Failure as failure:
@@ -208,6 +212,15 @@ class CommandLine(click.Group):
         if not standalone_mode:
             return result
         sys.exit(result if isinstance(result, int) else 0)
+
+    def _asks_for_json(self, argv: list[str]) -> bool:
+        """Whether the group's --json is given: read by click's own parser (no callbacks, no errors), since a usage
+        error can strike before the group's options are handed over, and an option's value may come first."""
+        try:
+            context = self.make_context(_PROG, list(argv), resilient_parsing=True)
+        except (click.ClickException, click.exceptions.Exit):
+            return False
+        return bool(context.params.get("as_json"))
 
 
 def _plain(value: Any) -> Any:
