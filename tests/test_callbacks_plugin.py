@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -128,6 +129,25 @@ def test_send_reports_a_refusal_on_one_line_and_exits_1(remote_mock: tuple[Threa
     assert unreachable.exit_code == 1 and "cannot reach the mock" in unreachable.output
 
 
+def test_send_failures_name_the_field_say_what_to_do_and_honour_json(
+    remote_mock: tuple[ThreadedMockServer, Receiver, str],
+) -> None:
+    server, _, hooks = remote_mock
+    server.app.control.put_account("cli00003", {"secrets": ["Cli1secret"], "settings": {"dr_callback_url": hooks}})
+    send = ["send", "delivery-receipt", "--url", server.url]
+    invalid = CliRunner().invoke(main, [*send, "--api-key", "cli00003", "--message-id", "not-hex"])
+    unknown = CliRunner().invoke(main, [*send, "--api-key", "nobody01"])
+    as_json = CliRunner().invoke(main, [*send, "--api-key", "nobody01", "--json"])
+    not_a_url = CliRunner().invoke(main, ["send", "delivery-receipt", "--url", "http://[::1"])
+
+    for result in (invalid, unknown, as_json, not_a_url):
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert len(invalid.output.splitlines()) == 1 and "message_id" in invalid.output, invalid.output
+    assert "once its key calls the Account API" in unknown.output
+    assert json.loads(as_json.output)["error"]["title"] == "Not Found"
+    assert not_a_url.output.startswith("error: --url 'http://[::1' is not a URL")
+
+
 def test_the_cli_server_calls_an_allowed_network_and_refuses_others_without_logging_the_secret() -> None:
     from tests.test_cli import _wait_ready, serving
 
@@ -149,3 +169,11 @@ def test_the_cli_server_calls_an_allowed_network_and_refuses_others_without_logg
     assert refused.status_code == 403 and "198.51.100.1" in refused.json()["detail"]
     assert "callback dlv-1 delivery-receipt attempt 1" in stderr
     assert "Cli1SigningSecret" not in stderr and "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("entry", ["10.0.0.0/33", "10.0.0.1/8", "999.1.1.1", "not a host"])
+def test_a_mistyped_callback_allow_host_stops_the_start(entry: str) -> None:
+    # Each of these once became a host name that never matched (or a wider network than written), silently.
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--callback-allow-host", entry])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert result.output.startswith("error: Invalid value for '--callback-allow-host'") and entry in result.output

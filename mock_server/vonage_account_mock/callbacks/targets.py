@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +17,9 @@ from dataclasses import dataclass
 import httpx
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+_DOTTED = re.compile(r"[0-9.]+")
+_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?"
+_HOST_NAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*\.?")
 
 
 class TargetRefused(Exception):
@@ -34,11 +38,18 @@ class AllowList:
         """An allow-list from `--callback-allow-host` values: names, addresses or networks."""
         names: set[str] = set()
         networks: list[Network] = []
-        for entry in entries:
+        for raw in entries:
+            entry = raw.strip()
             try:
-                networks.append(ipaddress.ip_network(entry.strip(), strict=False))
-            except ValueError:
-                names.add(entry.strip().lower().rstrip("."))
+                # Strict: `10.0.0.1/8` (host bits set) is a typo for an address or a network, not a licence for both.
+                networks.append(ipaddress.ip_network(entry, strict=True))
+            except ValueError as error:
+                if "/" in entry or ":" in entry or _DOTTED.fullmatch(entry):
+                    # It looks like an address or a network: taking it as a host name would never match anything.
+                    raise ValueError(f"--callback-allow-host {entry!r}: {error}") from None
+                if not _HOST_NAME.fullmatch(entry):
+                    raise ValueError(f"--callback-allow-host {entry!r}: not a host name, address or network") from None
+                names.add(entry.lower().rstrip("."))
         return cls(frozenset(names), tuple(networks))
 
     def allows_address(self, address: str) -> bool:

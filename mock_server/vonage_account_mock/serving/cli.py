@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
+from urllib.parse import quote
 
 import click
 import httpx
@@ -84,7 +85,10 @@ class OneLineErrors(click.Group):
             click.echo(f"error: {error.format_message()} (see '{command} --help')", err=True)
             sys.exit(error.exit_code)
         except click.ClickException as error:
-            click.echo(f"error: {error.format_message()}", err=True)
+            if getattr(error, "as_json", False):
+                error.show()  # the command's --json asked for the error as a JSON document on stdout
+            else:
+                click.echo(f"error: {error.format_message()}", err=True)
             sys.exit(error.exit_code)
         except click.Abort:
             click.echo("Aborted.", err=True)
@@ -287,6 +291,11 @@ def serve(
     if url_file is not None:
         _check_url_file_folder(url_file)
     try:
+        callback_allow = AllowList.parse(callback_allow_hosts)
+    except ValueError as error:
+        detail = str(error).removeprefix("--callback-allow-host ")
+        raise click.BadParameter(detail, param_hint="'--callback-allow-host'") from None
+    try:
         seeds = load_seed_file(seed_file) if seed_file else []
         app = create_app(
             strict=strict,
@@ -301,7 +310,7 @@ def serve(
                 time_scale=callback_hour / 3600,
                 timeout=callback_timeout,
                 max_pending=callback_max_pending,
-                allow=AllowList.parse(callback_allow_hosts),
+                allow=callback_allow,
             ),
         )
     except (SeedError, ValueError) as error:
@@ -469,26 +478,59 @@ def _mock_options(command: Any) -> Any:
     return click.option("--json", "as_json", is_flag=True, help="Print the mock's whole answer as JSON.")(command)
 
 
+class _SendFailed(click.ClickException):
+    """A trigger the mock refused or could not take: one line, or the problem document with --json."""
+
+    def __init__(self, message: str, as_json: bool, problem: Any = None) -> None:
+        super().__init__(message)
+        self.as_json = as_json
+        self.problem = problem
+
+    def show(self, file: Any = None) -> None:
+        document = self.problem if isinstance(self.problem, dict) else {"title": "Send failed", "detail": self.message}
+        click.echo(json.dumps({"error": document, "exit_code": self.exit_code}))
+
+
+def _refusal(status: int, answer: Any, reason: str, api_key: str) -> str:
+    """What the mock's problem document says, fields included, and what to do about a missing account."""
+    problem = answer if isinstance(answer, dict) else {}
+    detail = str(problem.get("detail") or reason)
+    fields = problem.get("invalid_parameters") or []
+    named = (
+        [f"{f.get('name')}: {f.get('reason')}" for f in fields if isinstance(f, dict)]
+        if isinstance(fields, list)
+        else []
+    )
+    if named:
+        detail += " (" + "; ".join(named) + ")"
+    if status == 404 and "account" in detail.lower():
+        detail += f": an account exists once seeded or once its key calls the Account API (e.g. {api_key}'s balance)"
+    return f"the mock refused ({status}): {detail}"
+
+
 def _trigger(
     url: str, token: str | None, api_key: str, path: str, body: dict[str, Any], retries: int | None, as_json: bool
 ) -> None:
     headers = {"X-Mock-Control-Token": token} if token else {}
     params = {} if retries is None else {"retries": retries}
-    target = f"{url.rstrip('/')}/_mock/accounts/{api_key}/{path}"
+    target = f"{url.rstrip('/')}/_mock/accounts/{quote(api_key, safe='')}/{path}"
     try:
-        with httpx.Client(headers=headers, timeout=120, trust_env=False) as http:
+        # Above the mock's own bound on the wait (about one attempt's timeout, at most a minute).
+        with httpx.Client(headers=headers, timeout=90, trust_env=False) as http:
             response = http.post(target, json=body, params=params)
+    except httpx.InvalidURL:
+        raise _SendFailed(f"--url {url!r} is not a URL: give the mock's, e.g. http://127.0.0.1:8080", as_json) from None
     except httpx.HTTPError as error:
-        raise click.ClickException(f"cannot reach the mock at {url}: {error or type(error).__name__}") from None
+        reason = str(error) or type(error).__name__
+        raise _SendFailed(f"cannot reach the mock at {url} ({reason}): is it running? (--url)", as_json) from None
     try:
         answer = response.json()
     except ValueError:
         answer = None
     if response.status_code == 200 and not (isinstance(answer, dict) and "deliveries" in answer):
-        raise click.ClickException(f"{url} did not answer as a vonage-account-mock does: is it one?")
+        raise _SendFailed(f"{url} did not answer as a vonage-account-mock does: is it one? (--url)", as_json)
     if response.status_code != 200 or not isinstance(answer, dict):
-        detail = answer.get("detail") if isinstance(answer, dict) else None
-        raise click.ClickException(f"the mock refused ({response.status_code}): {detail or response.reason_phrase}")
+        raise _SendFailed(_refusal(response.status_code, answer, response.reason_phrase, api_key), as_json, answer)
     if as_json:
         click.echo(json.dumps(answer, indent=2))
     else:
