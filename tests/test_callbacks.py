@@ -389,8 +389,35 @@ def test_an_http_target_is_called_at_the_address_that_was_checked() -> None:
     target = asyncio.run(resolve_target("http://localhost:8123/hooks?a=1", AllowList()))
     assert target.url.host in {"127.0.0.1", "::1"} and target.url.port == 8123
     assert target.url.raw_path == b"/hooks?a=1" and target.host_header == "localhost:8123"
-    # https keeps the name: the certificate check is what ties the call to it.
-    assert asyncio.run(resolve_target("https://localhost/hooks", AllowList())).url.host == "localhost"
+    # https too: the address checked, with the name kept for the certificate check (as the TLS server name).
+    secure = asyncio.run(resolve_target("https://localhost/hooks", AllowList()))
+    assert secure.url.host in {"127.0.0.1", "::1"} and secure.sni_hostname == "localhost"
+
+
+def test_an_https_receiver_with_a_local_ca_is_called_at_the_checked_address_by_its_name(tmp_path: Path) -> None:
+    import trustme
+
+    from vonage_account_mock.serving.tls import TlsFiles
+
+    ca = trustme.CA()
+    issued = ca.issue_cert("localhost")
+    ca_file, chain, key = tmp_path / "ca.pem", tmp_path / "chain.pem", tmp_path / "key.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    issued.private_key_pem.write_to_path(str(key))
+    chain.write_bytes(b"".join(blob.bytes() for blob in issued.cert_chain_pems))
+    receiver = Receiver()
+    app = create_app(callback_policy=DeliveryPolicy(timeout=2, retry_delays=(), ca_bundle=str(ca_file)))
+    with ThreadedMockServer(receiver, tls=TlsFiles(ca_bundle=ca_file, certfile=chain, keyfile=key)) as hooks:
+        port = hooks.url.rsplit(":", 1)[1]
+        app.control.put_account(
+            "abcd1234", {"secrets": ["Initial1secret"], "settings": {"dr_callback_url": f"https://localhost:{port}/dr"}}
+        )
+        try:
+            [delivery] = app.control.send_delivery_receipt("abcd1234", {})["deliveries"]
+        finally:
+            app.close()
+    assert delivery["state"] == "delivered", delivery["attempts"]
+    assert [r.headers["host"] for r in receiver.received] == [f"localhost:{port}"]
 
 
 def test_a_payload_outside_the_callback_spec_is_never_sent(vonage_mock_in_process: VonageMock) -> None:

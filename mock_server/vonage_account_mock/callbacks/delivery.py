@@ -15,6 +15,7 @@ import inspect
 import itertools
 import json
 import logging
+import ssl
 import threading
 import time
 from collections import OrderedDict
@@ -66,6 +67,8 @@ class DeliveryPolicy:
     max_records: int = 1000
     """Finished deliveries kept for `deliveries()`; the oldest go first."""
     allow: AllowList = field(default_factory=AllowList)
+    ca_bundle: str | None = None
+    """A CA file to trust for https receivers (a local CA's), besides the system's."""
 
 
 @dataclass(frozen=True)
@@ -466,7 +469,13 @@ class CallbackDispatcher:
         else:
             if self._client is None:
                 # Redirects are not followed: a receiver could otherwise send the mock anywhere.
-                self._client = httpx.AsyncClient(timeout=self.policy.timeout, follow_redirects=False, trust_env=False)
+                verify: ssl.SSLContext | bool = True
+                if self.policy.ca_bundle:
+                    verify = ssl.create_default_context()
+                    verify.load_verify_locations(cafile=self.policy.ca_bundle)
+                self._client = httpx.AsyncClient(
+                    timeout=self.policy.timeout, follow_redirects=False, trust_env=False, verify=verify
+                )
             client = self._client
             # Checked again at every attempt (the name may resolve elsewhere by now), within the attempt's timeout.
             async with asyncio.timeout(self.policy.timeout):
@@ -484,6 +493,8 @@ class CallbackDispatcher:
             headers["Content-Type"] = record.content_type or JSON_TYPE
             request = client.build_request("POST", target.url, content=body)
         request.headers.update(headers)
+        if target.sni_hostname:
+            request.extensions["sni_hostname"] = target.sni_hostname
         # The whole attempt, answer included, within the timeout: a receiver trickling bytes cannot hold it.
         # Only the status matters: the body is not read, so a receiver cannot make the mock hold a large one.
         async with asyncio.timeout(self.policy.timeout):

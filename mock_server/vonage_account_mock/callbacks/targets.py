@@ -2,7 +2,8 @@
 
 A shared mock must not become a way to make requests into a private network, so a host name is resolved and every
 address it resolves to must be loopback (or allowed); a plain-http call then goes to the address that was checked,
-so a name that resolves differently a moment later (DNS rebinding) cannot redirect it.
+so a name that resolves differently a moment later (DNS rebinding) cannot redirect it (https calls too: the
+certificate is checked against the name, sent as the TLS server name).
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ class Target:
 
     url: httpx.URL
     host_header: str | None = None
+    sni_hostname: str | None = None
+    """For https to a checked address: the name the certificate is checked against (and the TLS server name)."""
 
 
 async def resolve_target(url: str, allow: AllowList) -> Target:
@@ -89,8 +92,8 @@ async def resolve_target(url: str, allow: AllowList) -> Target:
             f"the callback host {host!r} resolves to {', '.join(refused) or 'nothing'}: the mock calls loopback "
             "addresses only, unless started with --callback-allow-host NAME|ADDRESS|NETWORK"
         )
-    if parsed.scheme == "https":
-        # Certificate checks tie an https call to its name; the name must stay in the URL for them.
-        return Target(parsed)
     host_header = parsed.netloc.decode("ascii").rsplit("@", 1)[-1]
-    return Target(parsed.copy_with(host=addresses[0].split("%", 1)[0]), host_header=host_header)
+    pinned = parsed.copy_with(host=addresses[0].split("%", 1)[0])
+    # The call goes to the address checked, never to a second lookup a rebinding name could answer differently; an
+    # https call still checks the certificate against the name, given as the TLS server name.
+    return Target(pinned, host_header=host_header, sni_hostname=host if parsed.scheme == "https" else None)

@@ -224,6 +224,11 @@ def main() -> None:
     help="A webhook host the mock may call back besides loopback addresses (repeatable; e.g. 10.0.0.0/8).",
 )
 @click.option(
+    "--callback-ca-bundle",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A CA file to trust for https webhooks (e.g. a local CA's), besides the system's.",
+)
+@click.option(
     "--callback-timeout",
     default=DeliveryPolicy.timeout,
     show_default=True,
@@ -270,6 +275,7 @@ def serve(
     max_integer_digits: int,
     max_auto_accounts: int,
     callback_allow_hosts: tuple[str, ...],
+    callback_ca_bundle: Path | None,
     callback_timeout: float,
     callback_hour: float,
     callback_max_pending: int,
@@ -311,6 +317,7 @@ def serve(
                 timeout=callback_timeout,
                 max_pending=callback_max_pending,
                 allow=callback_allow,
+                ca_bundle=str(callback_ca_bundle) if callback_ca_bundle else None,
             ),
         )
     except (SeedError, ValueError) as error:
