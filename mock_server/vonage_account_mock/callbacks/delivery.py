@@ -209,9 +209,12 @@ class CallbackDispatcher:
             self._routes[_origin(base_url)] = httpx.AsyncClient(transport=app_transport(app))
 
     def remove_route(self, base_url: str) -> None:
-        """Forget a route to an app."""
+        """Forget a route to an app (its client is closed on the worker, where it was used)."""
         with self._lock:
-            self._routes.pop(_origin(base_url), None)
+            client = self._routes.pop(_origin(base_url), None)
+            loop = self._loop
+        if client is not None and loop is not None and not loop.is_closed():
+            asyncio.run_coroutine_threadsafe(client.aclose(), loop)
 
     # -- delivering -----------------------------------------------------------------------------
 

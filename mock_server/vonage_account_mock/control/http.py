@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import ipaddress
 import json
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from typing import Any
 
@@ -23,6 +25,7 @@ def _problem(error: ControlError) -> tuple[dict[str, Any], int, dict[str, str]]:
 
 
 _JSON = {"Content-Type": "application/json"}
+_TRIGGERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="vonage-account-mock-trigger")
 
 HEALTH_PATH = CONTROL_PREFIX + "/health"
 
@@ -111,8 +114,10 @@ class ControlHandlers:
 
     async def _send(self, trigger: Any, api_key: str, body: dict[str, Any], retries: int | None) -> Any:
         try:
-            # The trigger waits for the first attempt, on the callbacks' own thread: not on this event loop.
-            return await asyncio.to_thread(trigger, api_key, body, retries=retries), 200, _JSON
+            # The trigger waits (a bounded while) for the first attempts, on threads of its own: not on this event
+            # loop, nor in the default pool that the rest of the control API and name lookups share.
+            call = functools.partial(trigger, api_key, body, retries=retries)
+            return await asyncio.get_running_loop().run_in_executor(_TRIGGERS, call), 200, _JSON
         except ControlError as error:
             return _problem(error)
 
