@@ -461,3 +461,29 @@ def test_a_slow_receiver_makes_the_trigger_answer_in_bounded_time_with_parts_sti
             assert len(app.control.deliveries(account="abcd1234")) == 10
     finally:
         app.close()
+
+
+def _callbacks_after_reset(seed: int | None) -> list[dict[str, Any]]:
+    """What a receiver gets for one long signed inbound SMS and one receipt, after a reset with `seed`."""
+    receiver = Receiver()
+    app = create_app(callback_policy=DeliveryPolicy(retry_delays=()))
+    app.control.callbacks.route_to_app("http://hooks.invalid", receiver)
+    app.control.reset(deterministic_seed=seed)
+    settings = {"mo_callback_url": "http://hooks.invalid/mo", "dr_callback_url": "http://hooks.invalid/dr"}
+    signature = {"secret": SIGNATURE_SECRET, "method": "sha256"}
+    app.control.put_account("abcd1234", {"secrets": ["Initial1secret"], "settings": settings, "signature": signature})
+    try:
+        app.control.send_inbound_sms("abcd1234", {"from": "447700900001", "to": "4477", "text": "word " * 60})
+        app.control.send_delivery_receipt("abcd1234", {})
+    finally:
+        app.close()
+    return [received.fields for received in receiver.received]
+
+
+def test_deterministic_mode_makes_the_callbacks_reproducible() -> None:
+    first, again, other = _callbacks_after_reset(7), _callbacks_after_reset(7), _callbacks_after_reset(8)
+    assert len(first) == 3 and first == again  # ids, concat-ref, timestamps, nonces and signatures alike
+    assert first[0]["message-timestamp"].startswith("2024-01-01")
+    assert [p["messageId"] for p in other] != [p["messageId"] for p in first]
+    real = _callbacks_after_reset(None)
+    assert [p["nonce"] for p in real] != [p["nonce"] for p in _callbacks_after_reset(None)]

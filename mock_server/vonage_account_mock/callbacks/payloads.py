@@ -78,9 +78,9 @@ def keyword_of(text: str) -> str:
     return words[0].upper() if words else ""
 
 
-def new_message_id() -> str:
-    """A message id shaped like the service's: 16 upper-case hex characters."""
-    return secrets.token_hex(8).upper()
+def new_message_id(rng: random.Random | None = None) -> str:
+    """A message id shaped like the service's: 16 upper-case hex characters (from `rng` in deterministic mode)."""
+    return f"{rng.getrandbits(64):016X}" if rng is not None else secrets.token_hex(8).upper()
 
 
 def callback_timestamp(moment: datetime) -> str:
@@ -114,7 +114,7 @@ def _required(fields: Mapping[str, Any], name: str) -> str:
     return value
 
 
-def inbound_sms(fields: Mapping[str, Any], *, now: datetime) -> list[dict[str, str]]:
+def inbound_sms(fields: Mapping[str, Any], *, now: datetime, rng: random.Random | None = None) -> list[dict[str, str]]:
     """The inbound-SMS callbacks for a trigger's snake_case fields: one, or one per part of a long message.
 
     `from` becomes `msisdn`; `type` is `unicode` when the text needs it; `keyword` is each part's first word
@@ -128,7 +128,7 @@ def inbound_sms(fields: Mapping[str, Any], *, now: datetime) -> list[dict[str, s
         else now
     )
     stamp = callback_timestamp(moment)
-    first_id = _text(fields, "message_id") or new_message_id()
+    first_id = _text(fields, "message_id") or new_message_id(rng)
     kind = _text(fields, "type")
     if kind == "binary":
         data = _text(fields, "data") or (_text(fields, "text") or "").encode("utf-8").hex()
@@ -143,13 +143,13 @@ def inbound_sms(fields: Mapping[str, Any], *, now: datetime) -> list[dict[str, s
     kind = kind or ("unicode" if needs_unicode(text) else "text")
     parts = split_message(text, kind)
     keyword = _text(fields, "keyword")
-    concat_ref = str(random.randint(1, 255))
+    concat_ref = str((rng or random).randint(1, 255))
     payloads = []
     for number, part in enumerate(parts, start=1):
         payload = {
             "msisdn": sender,
             "to": to,
-            "messageId": first_id if number == 1 else new_message_id(),
+            "messageId": first_id if number == 1 else new_message_id(rng),
             "text": part,
             "type": kind,
             "keyword": keyword if keyword is not None else keyword_of(part),
@@ -166,7 +166,9 @@ def inbound_sms(fields: Mapping[str, Any], *, now: datetime) -> list[dict[str, s
     return payloads
 
 
-def delivery_receipt(fields: Mapping[str, Any], *, api_key: str, now: datetime) -> dict[str, str]:
+def delivery_receipt(
+    fields: Mapping[str, Any], *, api_key: str, now: datetime, rng: random.Random | None = None
+) -> dict[str, str]:
     """The delivery-receipt callback for a trigger's snake_case fields, the rest filled in as the service would."""
     status = _text(fields, "status", "delivered") or "delivered"
     if status not in DELIVERY_STATUSES:
@@ -181,7 +183,7 @@ def delivery_receipt(fields: Mapping[str, Any], *, api_key: str, now: datetime) 
         "msisdn": _text(fields, "msisdn", "447700900000") or "447700900000",
         "to": _text(fields, "to", "Vonage") or "Vonage",
         "network-code": _text(fields, "network_code", "23410") or "23410",
-        "messageId": _text(fields, "message_id") or new_message_id(),
+        "messageId": _text(fields, "message_id") or new_message_id(rng),
         "price": _text(fields, "price", "0.03330000") or "0.03330000",
         "status": status,
         "scts": _text(fields, "scts") or moment.strftime(SCTS_FORMAT),
@@ -211,7 +213,7 @@ def sign(params: Mapping[str, str], signature: Signature) -> str:
     return hmac.new(signature.secret.encode("utf-8"), base.encode("utf-8"), signature.method).hexdigest()
 
 
-def signed(payload: Mapping[str, str], signature: Signature | None) -> dict[str, str]:
+def signed(payload: Mapping[str, str], signature: Signature | None, rng: random.Random | None = None) -> dict[str, str]:
     """`payload` with `timestamp` (the Unix time of its `message-timestamp`), `nonce` and `sig` added when the
     account signs its callbacks."""
     result = dict(payload)
@@ -219,6 +221,6 @@ def signed(payload: Mapping[str, str], signature: Signature | None) -> dict[str,
         return result
     moment = parse_callback_timestamp(result["message-timestamp"], "message-timestamp")
     result["timestamp"] = str(int(moment.timestamp()))
-    result["nonce"] = secrets.token_hex(8)
+    result["nonce"] = f"{rng.getrandbits(64):016x}" if rng is not None else secrets.token_hex(8)
     result["sig"] = sign(result, signature)
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import asdict
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -50,6 +51,11 @@ class ControlError(Exception):
         title = _TITLES.get(self.status, "Error")
         fragment = title.lower().replace(" ", "-")
         return {"type": f"{_DOCS}#{fragment}", "title": title, "detail": self.detail, "instance": new_instance_id()}
+
+
+def _callback_rng(seed: int | None) -> random.Random | None:
+    """The callbacks' own random source in deterministic mode (apart from the ids', so adding one leaves the other)."""
+    return None if seed is None else random.Random(f"callbacks:{seed}")
 
 
 def describe_account(account: Account, subaccounts: list[str]) -> dict[str, Any]:
@@ -126,6 +132,7 @@ class MockControl:
         self.faults = faults
         self.journal.make_deterministic(backend.deterministic_seed is not None)
         self.callbacks = callbacks or CallbackDispatcher()
+        self._callback_rng = _callback_rng(backend.deterministic_seed)
 
     def reset(self, *, deterministic_seed: int | bool | None = False) -> None:
         """Back to the baseline, with an empty journal and no fault plans.
@@ -136,6 +143,7 @@ class MockControl:
         if deterministic_seed is not False:
             self.backend.make_deterministic(None if deterministic_seed is None else int(deterministic_seed))
             self.journal.make_deterministic(self.backend.deterministic_seed is not None)
+        self._callback_rng = _callback_rng(self.backend.deterministic_seed)
         self.backend.reset()
         self.journal.clear()
         self.faults.clear()
@@ -243,14 +251,17 @@ class MockControl:
             raise ControlError(
                 409, f"Account '{api_key}' has no {CALLBACK_URL_SETTING[kind]}: set it with POST /account/settings"
             )
+        # In deterministic mode the message ids, concatenation reference, nonces and timestamps follow the seed.
+        rng = self._callback_rng
+        now = self.backend.now() if rng is not None else utc_now()
         try:
             if kind == "inbound-sms":
-                payloads = inbound_sms(fields, now=utc_now())
+                payloads = inbound_sms(fields, now=now, rng=rng)
             else:
-                payloads = [delivery_receipt(fields, api_key=api_key, now=utc_now())]
+                payloads = [delivery_receipt(fields, api_key=api_key, now=now, rng=rng)]
         except PayloadError as error:
             raise ControlError(400, str(error)) from None
-        payloads = [signed(payload, signature) for payload in payloads]
+        payloads = [signed(payload, signature, rng) for payload in payloads]
         for payload in payloads:
             problems = payload_problems(kind, payload)
             if problems:

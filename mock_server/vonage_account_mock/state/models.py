@@ -228,6 +228,11 @@ class AccountBackend:
         with self._lock:
             yield
 
+    def now(self) -> datetime:
+        """The backend's clock: the wall clock, or in deterministic mode the next of its synthetic seconds."""
+        with self._lock:
+            return self._clock()
+
     def make_deterministic(self, seed: int | None) -> None:
         """With a seed, secret ids and timestamps repeat identically after every reset; None undoes it."""
         with self._lock:
