@@ -20,6 +20,8 @@ FAILURE = "vonage_mock.failure"
 """Context key holding why a request was refused (field name to reason), for the journal."""
 FAULT = "vonage_mock.fault"
 """Context key holding the id of the fault plan that answered."""
+REQUEST_BODY = "vonage_mock.request_body"
+"""Context key holding the request body as it arrived, once the wire layer has read it (the journal keeps it)."""
 PARSED_JSON = "vonage_mock.parsed_json"
 """Context key holding `(raw body, parsed document)` once the express lane has read a JSON body, so the journal
 need not parse it again."""

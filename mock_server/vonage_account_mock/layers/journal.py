@@ -23,6 +23,7 @@ from vonage_account_mock.layers.context import (
     FAILURE,
     FAULT,
     PARSED_JSON,
+    REQUEST_BODY,
     request_context,
     routed_operation,
 )
@@ -126,7 +127,9 @@ class Journal:
     """A bounded, thread-safe log of Account API requests, oldest first."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=max_entries)
+        # Kept as the fields of each entry: an entry object is made only when one is read (most never are), since a
+        # frozen dataclass costs microseconds to build on every request's way out.
+        self._entries: deque[dict[str, Any]] = deque(maxlen=max_entries)
         self._lock = threading.Lock()
         self._seq = 0
         self.deterministic = False
@@ -137,16 +140,15 @@ class Journal:
         with self._lock:
             self.deterministic = deterministic
 
-    def record(self, **fields: Any) -> JournalEntry:
+    def record(self, **fields: Any) -> None:
         """Append an entry made of `fields` and the next sequence number (the oldest falls out when full)."""
         with self._lock:
             self._seq += 1
+            fields["seq"] = self._seq
             if self.deterministic:
                 fields["at"] = _DETERMINISTIC_START + self._seq - 1
                 fields["duration_ms"] = 0.0
-            entry = JournalEntry(seq=self._seq, **fields)
-            self._entries.append(entry)
-        return entry
+            self._entries.append(fields)
 
     def entries(
         self,
@@ -159,13 +161,13 @@ class Journal:
         """Matching entries, oldest first; `limit` keeps the newest ones."""
         with self._lock:
             found = [
-                entry
-                for entry in self._entries
-                if (operation_id is None or entry.operation_id == operation_id)
-                and (account is None or entry.account == account or _path_account(entry.path) == account)
-                and (status is None or entry.status == status)
+                fields
+                for fields in self._entries
+                if (operation_id is None or fields["operation_id"] == operation_id)
+                and (account is None or fields["account"] == account or _path_account(fields["path"]) == account)
+                and (status is None or fields["status"] == status)
             ]
-        return found[-limit:] if limit else found
+        return [JournalEntry(**fields) for fields in (found[-limit:] if limit else found)]
 
     def clear(self, account: str | None = None) -> None:
         """Forget every entry (numbering starts again at 1), or only those of one account."""
@@ -174,7 +176,7 @@ class Journal:
                 self._entries.clear()
                 self._seq = 0
                 return
-            kept = [e for e in self._entries if e.account != account and _path_account(e.path) != account]
+            kept = [f for f in self._entries if f["account"] != account and _path_account(f["path"]) != account]
             self._entries.clear()
             self._entries.extend(kept)
 
@@ -221,17 +223,6 @@ class JournalMiddleware:
         context = request_context(scope)
         started = time.perf_counter()
         status = 0
-        captured: list[bytes] = []
-        captured_size = 0
-
-        async def receive_and_capture() -> Message:
-            nonlocal captured_size
-            message = await receive()
-            chunk = message.get("body", b"")
-            if chunk and captured_size <= MAX_BODY_CAPTURE:
-                captured.append(chunk)
-                captured_size += len(chunk)
-            return message
 
         async def send_and_note(message: Message) -> None:
             nonlocal status
@@ -241,12 +232,13 @@ class JournalMiddleware:
 
         arrived = time.time()
         try:
-            await self.app(scope, receive_and_capture, send_and_note)
+            await self.app(scope, receive, send_and_note)
         finally:
             duration_ms = round((time.perf_counter() - started) * 1000, 3)
             query: bytes = scope.get("query_string", b"")
-            body = b"".join(captured)
-            entry = self.journal.record(
+            # The body as the wire layer read it (the one reader of every body): no wrapper on `receive` for it.
+            body: bytes = context.get(REQUEST_BODY, b"")
+            self.journal.record(
                 at=arrived,
                 operation_id=routed_operation(scope),
                 method=scope["method"],
@@ -263,9 +255,9 @@ class JournalMiddleware:
             if log.isEnabledFor(logging.INFO):
                 log.info(
                     "%s %s %s %s %.1fms",
-                    entry.method,
-                    entry.path,
-                    entry.operation_id or "-",
+                    scope["method"],
+                    _short(scope["path"]),
+                    routed_operation(scope) or "-",
                     status or "-",
                     duration_ms,  # the real one, even when the journal's are deterministic
                 )

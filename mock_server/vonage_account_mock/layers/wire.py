@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vonage_account_mock.layers.asgi import BodyTooLarge, read_body, replay, send_response
-from vonage_account_mock.layers.context import LEGACY_FORM_CREDENTIALS
+from vonage_account_mock.layers.context import LEGACY_FORM_CREDENTIALS, REQUEST_BODY, request_context
 from vonage_account_mock.layers.limits import (
     DEFAULT_SHAPE,
     ShapeLimits,
@@ -81,6 +81,8 @@ class WireCompatibilityMiddleware:
         except BodyTooLarge:
             await _too_large(send, self.max_body_bytes)
             return
+        # As it arrived, before any check or rewrite below: what the journal shows.
+        request_context(scope)[REQUEST_BODY] = body
         if body:
             try:
                 _check_body(scope, body, self.limits)
