@@ -137,13 +137,13 @@ def _api_failure(error: AccountError, source: CredentialSource | None) -> Failur
 
 
 @contextmanager
-def _errors_as_exit_codes(ctx: Context | None = None) -> Iterator[None]:
+def _errors_as_exit_codes(ctx: Context) -> Iterator[None]:
     """Turn the jobs' typed errors into failures: one line, a documented exit code, never a traceback."""
     try:
         yield
     except AccountError as error:
         try:
-            source = ctx.source() if ctx is not None else None
+            source: CredentialSource | None = ctx.source()
         except CredentialsMissing:
             source = None
         raise _api_failure(error, source) from None

@@ -204,7 +204,9 @@ class StoreCommandFailed(Exception):
 
 def store_command(command: str, *, timeout: float = 120.0) -> Callable[[Credentials], None]:
     """An `after_store` hook running a user's command with the new secret on its standard input."""
-    finish = "the credentials file holds the new secret and the old one stays active until `secrets rotate` runs again"
+    finish = (
+        "the credentials file already holds the new secret; the old one stays active until `secrets rotate` runs again"
+    )
 
     def run(creds: Credentials) -> None:
         environment = {**os.environ, "VONAGE_API_KEY": creds.api_key}
@@ -217,7 +219,7 @@ def store_command(command: str, *, timeout: float = 120.0) -> Callable[[Credenti
         except OSError as error:
             raise StoreCommandFailed(f"it cannot run ({error.strerror}); {finish}") from None
         if done.returncode != 0:
-            raise StoreCommandFailed(f"it exited with status {done.returncode}; fix it, then {finish}")
+            raise StoreCommandFailed(f"it exited with status {done.returncode} (fix it); {finish}")
 
     return run
 

@@ -228,17 +228,17 @@ class CallbackDispatcher:
         payloads: list[dict[str, str]],
         retries: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Send `payloads` (the parts of one callback) to `url` and wait for each one's first attempt; retries go on
-        in the background. Raises TargetRefused or DeliveryQueueFull before anything is sent."""
+        """Send `payloads` (the parts of one callback) to `url`, waiting a bounded while for their first attempts;
+        the rest, and the retries, go on in the background. Raises TargetRefused or DeliveryQueueFull before anything
+        is sent."""
         method = forward_method or DEFAULT_FORWARD_METHOD
         allowed = len(self.policy.retry_delays) if retries is None else min(retries, len(self.policy.retry_delays))
         ids = self._run(self._admit(account, kind, url, method, payloads, allowed + 1), self.policy.timeout + 5)
         # The parts' first attempts, in order, on the worker; the trigger waits for them at most about one attempt's
         # timeout, however many parts or however slow the receiver: what has not happened by then goes on in the
         # background and the answer shows it pending (never an error for callbacks that are being sent).
-        first_attempts = asyncio.run_coroutine_threadsafe(self._first_attempts(ids), self._ensure_worker())
         with contextlib.suppress(TimeoutError):
-            first_attempts.result(self.policy.timeout + 2)
+            self._run(self._first_attempts(ids), self.policy.timeout + 2)
         now = self.service_now()
         with self._lock:
             return [self._records[i].as_dict(now) for i in ids if i in self._records]

@@ -21,7 +21,6 @@ from vonage_account_mock.state.models import (
     AutoReload,
     Settings,
     Signature,
-    utc_now,
 )
 
 CONTROL_PREFIX = "/_mock"
@@ -253,7 +252,7 @@ class MockControl:
             )
         # In deterministic mode the message ids, concatenation reference, nonces and timestamps follow the seed.
         rng = self._callback_rng
-        now = self.backend.now() if rng is not None else utc_now()
+        now = self.backend.now()
         try:
             if kind == "inbound-sms":
                 payloads = inbound_sms(fields, now=now, rng=rng)
