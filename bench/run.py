@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import itertools
 import json
 import os
 import platform
@@ -181,20 +182,39 @@ def _wrk(
             amount, unit = float(match.group(1)), match.group(2)
             latencies[f"p{percentile}_ms"] = amount / 1000 if unit == "us" else amount * 1000 if unit == "s" else amount
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return {"rps": rps, **latencies, "non_2xx": float(errors.group(1)) if errors else 0.0}
+    requests = float(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    return {"rps": rps, **latencies, "requests": requests, "non_2xx": float(errors.group(1)) if errors else 0.0}
+
+
+_PAIR_RUNS = itertools.count(1)
 
 
 def _provision_pair_keys(url: str) -> dict[str, str]:
-    pair_env = {f"BENCH_PAIR_AUTH_benchpair{n}": _basic(f"benchpair{n}", SECRET) for n in (1, 2)}
-    for n in (1, 2):  # the mock creates the pair keys on first use
-        httpx.get(
-            f"{url}/account/get-balance",
-            headers={"Authorization": f"Basic {pair_env[f'BENCH_PAIR_AUTH_benchpair{n}']}"},
-        )
-    return pair_env
+    """Fresh keys for one pairs run (one per thread), each with its one secret; the variables pair.lua reads."""
+    run = next(_PAIR_RUNS)
+    keys = [f"benchpair{run}x{n}" for n in range(1, THREADS + 1)]
+    env = {"BENCH_PAIR_KEYS": ",".join(keys)}
+    for key in keys:  # the mock creates a key, with the secret it was first called with, on first use
+        env[f"BENCH_PAIR_AUTH_{key}"] = _basic(key, SECRET)
+        httpx.get(f"{url}/account/get-balance", headers={"Authorization": f"Basic {env[f'BENCH_PAIR_AUTH_{key}']}"})
+    return env
+
+
+class UnexpectedAnswers(RuntimeError):
+    """A scenario was answered with statuses other than the ones it measures: its figure would be of something else."""
 
 
 def _scenario(url: str, name: str, seconds: int = SECONDS) -> dict[str, float]:
+    """One wrk run of a scenario, checked to have been answered as the scenario means."""
+    figures = _run_scenario(url, name, seconds)
+    # wrk counts the answers outside 2xx/3xx: the 401 scenario must have only those, the others none of them.
+    wrong = figures["requests"] - figures["non_2xx"] if name == "rejected_401" else figures["non_2xx"]
+    if wrong:
+        raise UnexpectedAnswers(f"{url}: {wrong:.0f} of {figures['requests']:.0f} {name} answers were of another kind")
+    return figures
+
+
+def _run_scenario(url: str, name: str, seconds: int) -> dict[str, float]:
     """One wrk run of a scenario; the same connections and threads for every target."""
     if name == "get_balance":
         return _wrk(

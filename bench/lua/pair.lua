@@ -1,9 +1,15 @@
 -- Create a secret, then revoke it, in turn: one connection per thread, so each thread's pairs are sequential.
+-- Each thread has a key of its own (BENCH_PAIR_KEYS, comma-separated, fresh for every run: a run that ends between a
+-- create and its revoke leaves a second secret behind, and a stateful mock would refuse the next run's creates).
 local counter = 0
 
 function setup(thread)
   counter = counter + 1
-  thread:set("key", "benchpair" .. counter)
+  local keys = {}
+  for key in string.gmatch(os.getenv("BENCH_PAIR_KEYS") or "", "[^,]+") do
+    table.insert(keys, key)
+  end
+  thread:set("key", keys[counter] or ("benchpair" .. counter))
 end
 
 function init(args)
@@ -24,8 +30,5 @@ function response(status, headers, body)
     pending = string.match(body, '"id": ?"([^"]+)"')
   else
     pending = nil
-  end
-  if status >= 400 then
-    errors = (errors or 0) + 1
   end
 end
