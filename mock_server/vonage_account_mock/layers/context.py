@@ -25,6 +25,9 @@ REQUEST_BODY = "vonage_mock.request_body"
 PARSED_JSON = "vonage_mock.parsed_json"
 """Context key holding `(raw body, parsed document)` once the express lane has read a JSON body, so the journal
 need not parse it again."""
+RESPONSE_STATUS = "vonage_mock.response_status"
+"""Context key holding the status of the answer once it has started (noted by the outermost CrashGuard, so the
+journal and the guards further in need no wrapper of their own around `send`)."""
 DROP_CONNECTION = "vonage_mock.drop_connection"
 """Extensions key: a callable the mock's server puts there to close the request's connection at once (a fault's
 `drop`); absent in-process, where there is no connection."""

@@ -10,12 +10,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vonage_account_mock.layers.context import (
     AUTH_SCHEME,
@@ -24,6 +24,7 @@ from vonage_account_mock.layers.context import (
     FAULT,
     PARSED_JSON,
     REQUEST_BODY,
+    RESPONSE_STATUS,
     request_context,
     routed_operation,
 )
@@ -104,13 +105,14 @@ def redact_body(raw: bytes, content_type: str, parsed: tuple[bytes, Any] | None 
         return None
     if len(raw) > MAX_BODY_CAPTURE:
         return f"[{len(raw)} bytes, not kept]"
+    if parsed is not None and parsed[0] == raw:
+        # Parsed once already, by the express lane, which reads only JSON content types, and only UTF-8.
+        return _redact_document(parsed[1])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return f"[{len(raw)} bytes, not UTF-8]"
     if "json" in content_type:
-        if parsed is not None and parsed[0] == raw:
-            return _redact_document(parsed[1])  # parsed once already, by the express lane
         if nested_deeper_than(raw, MAX_JSON_DEPTH):
             return f"[JSON nested deeper than {MAX_JSON_DEPTH} levels, not kept]"
         try:
@@ -123,13 +125,17 @@ def redact_body(raw: bytes, content_type: str, parsed: tuple[bytes, Any] | None 
     return "[body not kept]"
 
 
+_FIELDS = tuple(field.name for field in fields(JournalEntry))
+_OPERATION, _PATH, _STATUS, _ACCOUNT = (_FIELDS.index(name) for name in ("operation_id", "path", "status", "account"))
+
+
 class Journal:
     """A bounded, thread-safe log of Account API requests, oldest first."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        # Kept as the fields of each entry: an entry object is made only when one is read (most never are), since a
-        # frozen dataclass costs microseconds to build on every request's way out.
-        self._entries: deque[dict[str, Any]] = deque(maxlen=max_entries)
+        # Kept as tuples of the entry's fields: an entry object is made only when one is read (most never are), since
+        # a frozen dataclass costs microseconds to build on every request's way out.
+        self._entries: deque[tuple[Any, ...]] = deque(maxlen=max_entries)
         self._lock = threading.Lock()
         self._seq = 0
         self.deterministic = False
@@ -140,15 +146,43 @@ class Journal:
         with self._lock:
             self.deterministic = deterministic
 
-    def record(self, **fields: Any) -> None:
-        """Append an entry made of `fields` and the next sequence number (the oldest falls out when full)."""
+    def record(
+        self,
+        at: float,
+        operation_id: str | None,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        body: Any,
+        status: int,
+        auth_scheme: str | None,
+        account: str | None,
+        duration_ms: float,
+        failure: Any,
+        fault: str | None,
+    ) -> None:
+        """Append an entry (the next sequence number is its own; the oldest entry falls out when full)."""
         with self._lock:
             self._seq += 1
-            fields["seq"] = self._seq
             if self.deterministic:
-                fields["at"] = _DETERMINISTIC_START + self._seq - 1
-                fields["duration_ms"] = 0.0
-            self._entries.append(fields)
+                at, duration_ms = _DETERMINISTIC_START + self._seq - 1, 0.0
+            self._entries.append(
+                (
+                    self._seq,
+                    at,
+                    operation_id,
+                    method,
+                    path,
+                    query,
+                    body,
+                    status,
+                    auth_scheme,
+                    account,
+                    duration_ms,
+                    failure,
+                    fault,
+                )
+            )
 
     def entries(
         self,
@@ -161,13 +195,13 @@ class Journal:
         """Matching entries, oldest first; `limit` keeps the newest ones."""
         with self._lock:
             found = [
-                fields
-                for fields in self._entries
-                if (operation_id is None or fields["operation_id"] == operation_id)
-                and (account is None or fields["account"] == account or _path_account(fields["path"]) == account)
-                and (status is None or fields["status"] == status)
+                entry
+                for entry in self._entries
+                if (operation_id is None or entry[_OPERATION] == operation_id)
+                and (account is None or _about(entry, account))
+                and (status is None or entry[_STATUS] == status)
             ]
-        return [JournalEntry(**fields) for fields in (found[-limit:] if limit else found)]
+        return [JournalEntry(*entry) for entry in (found[-limit:] if limit else found)]
 
     def clear(self, account: str | None = None) -> None:
         """Forget every entry (numbering starts again at 1), or only those of one account."""
@@ -176,9 +210,13 @@ class Journal:
                 self._entries.clear()
                 self._seq = 0
                 return
-            kept = [f for f in self._entries if f["account"] != account and _path_account(f["path"]) != account]
+            kept = [entry for entry in self._entries if not _about(entry, account)]
             self._entries.clear()
             self._entries.extend(kept)
+
+
+def _about(entry: tuple[Any, ...], account: str) -> bool:
+    return bool(entry[_ACCOUNT] == account or _path_account(entry[_PATH]) == account)
 
 
 def _path_account(path: str) -> str | None:
@@ -203,6 +241,9 @@ def claimed_account(scope: Scope) -> str | None:
     return None
 
 
+_JSON = "application/json"  # what a body the express lane parsed was sent as (it reads only JSON types)
+
+
 def _content_type(scope: Scope) -> str:
     return next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-type"), "")
 
@@ -219,45 +260,45 @@ class JournalMiddleware:
         if scope["type"] != "http" or scope["path"].startswith(self.excluded_prefixes):
             await self.app(scope, receive, send)
             return
-        # Shared with every shallow copy of the scope further in, so what they learn comes back here.
+        # Shared with every shallow copy of the scope further in, so what they learn comes back here; the status of
+        # the answer among it (noted by the outermost CrashGuard).
         context = request_context(scope)
-        started = time.perf_counter()
-        status = 0
-
-        async def send_and_note(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
         arrived = time.time()
+        started = time.perf_counter()
         try:
-            await self.app(scope, receive, send_and_note)
+            await self.app(scope, receive, send)
         finally:
-            duration_ms = round((time.perf_counter() - started) * 1000, 3)
-            query: bytes = scope.get("query_string", b"")
-            # The body as the wire layer read it (the one reader of every body): no wrapper on `receive` for it.
-            body: bytes = context.get(REQUEST_BODY, b"")
-            self.journal.record(
-                at=arrived,
-                operation_id=routed_operation(scope),
-                method=scope["method"],
-                path=_short(scope["path"]),
-                query=_redact_pairs(parse_qsl(query.decode("latin-1"), keep_blank_values=True)) if query else {},
-                body=redact_body(body, _content_type(scope), context.get(PARSED_JSON)) if body else None,
-                status=status,
-                auth_scheme=context.get(AUTH_SCHEME),
-                account=_short_or_none(context.get(CALLER) or claimed_account(scope)),
-                duration_ms=duration_ms,
-                failure=context.get(FAILURE),
-                fault=context.get(FAULT),
+            self._record(scope, context, arrived, round((time.perf_counter() - started) * 1000, 3))
+
+    def _record(self, scope: Scope, context: dict[str, Any], arrived: float, duration_ms: float) -> None:
+        query: bytes = scope.get("query_string", b"")
+        # The body as the wire layer read it (the one reader of every body): no wrapper on `receive` for it.
+        body: bytes = context.get(REQUEST_BODY, b"")
+        parsed = context.get(PARSED_JSON)
+        status: int = context.get(RESPONSE_STATUS, 0)
+        operation_id = routed_operation(scope)
+        self.journal.record(
+            arrived,
+            operation_id,
+            scope["method"],
+            _short(scope["path"]),
+            _redact_pairs(parse_qsl(query.decode("latin-1"), keep_blank_values=True)) if query else {},
+            redact_body(body, _JSON if parsed and parsed[0] == body else _content_type(scope), parsed)
+            if body
+            else None,
+            status,
+            context.get(AUTH_SCHEME),
+            _short_or_none(context.get(CALLER) or claimed_account(scope)),
+            duration_ms,
+            context.get(FAILURE),
+            context.get(FAULT),
+        )
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "%s %s %s %s %.1fms",
+                scope["method"],
+                _short(scope["path"]),
+                operation_id or "-",
+                status or "-",
+                duration_ms,  # the real one, even when the journal's are deterministic
             )
-            if log.isEnabledFor(logging.INFO):
-                log.info(
-                    "%s %s %s %s %.1fms",
-                    scope["method"],
-                    _short(scope["path"]),
-                    routed_operation(scope) or "-",
-                    status or "-",
-                    duration_ms,  # the real one, even when the journal's are deterministic
-                )

@@ -24,11 +24,18 @@ class OperationRouter:
         by_template: dict[str, dict[str, str]] = {}
         for template, method, _, operation in operations(spec):
             by_template.setdefault(template, {})[method.upper()] = operation["operationId"]
-        self._table = [(path_pattern(template), methods) for template, methods in by_template.items()]
+        # Templates by their first segment (never a parameter in these specs), in spec order within each: a request
+        # is tried against the few that can match, not against every path of the spec.
+        self._by_segment: dict[str, list[tuple[re.Pattern[str], dict[str, str]]]] = {}
+        for template, methods in by_template.items():
+            self._by_segment.setdefault(_first_segment(template), []).append((path_pattern(template), methods))
+
+    def _candidates(self, path: str) -> list[tuple[re.Pattern[str], dict[str, str]]]:
+        return self._by_segment.get(_first_segment(path), [])
 
     def match(self, method: str, path: str) -> tuple[str, dict[str, str]] | None:
         """The operationId and path parameters of a request, or None when no operation has that method and path."""
-        for pattern, methods in self._table:
+        for pattern, methods in self._candidates(path):
             found = pattern.match(path)
             if found:
                 operation_id = methods.get(method)
@@ -37,10 +44,14 @@ class OperationRouter:
 
     def allowed(self, path: str) -> str | None:
         """The `Allow` header value for a path the spec has (HEAD goes with GET), or None."""
-        for pattern, methods in self._table:
+        for pattern, methods in self._candidates(path):
             if pattern.match(path):
                 return ", ".join(sorted(set(methods) | ({"HEAD"} if "GET" in methods else set())))
         return None
+
+
+def _first_segment(path: str) -> str:
+    return path.split("/", 2)[1] if path.startswith("/") else ""
 
 
 class RoutingMiddleware:
