@@ -202,10 +202,9 @@ def create_app(
     # Faults apply once the operation is known, before credentials are checked.
     stack = FaultMiddleware(stack, book=faults)
     stack = RoutingMiddleware(stack, router=router)
-    # A bug in a handler answers a 500 problem document that the journal still records.
-    stack = CrashGuard(stack)
     stack = WireCompatibilityMiddleware(stack, max_body_bytes=max_body_bytes, limits=shape_limits)
     stack = JournalMiddleware(stack, journal=journal, excluded_prefixes=(CONTROL_PREFIX + "/", "/ui", "/openapi.json"))
     stack = ControlGate(stack, enabled=control, token=control_token, allowed_hosts=allowed_hosts)
+    # A bug anywhere inside answers a 500 problem document (which the journal records as such).
     stack = CrashGuard(stack)
     return AccountMockApp(backend=backend, control=mock_control, stack=stack, full_path=full_path)

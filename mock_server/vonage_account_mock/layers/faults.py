@@ -8,6 +8,7 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Awaitable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -165,13 +166,16 @@ class FaultMiddleware:
         self.app = app
         self.book = book
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         operation_id = routed_operation(scope)
-        # Most requests meet no plan at all: skip working out who is calling.
+        # Most requests meet no plan at all: skip working out who is calling, and hand on the next layer's awaitable
+        # (no coroutine frame of this layer's own).
         plan = self.book.take(operation_id, claimed_account(scope)) if operation_id and self.book.active else None
         if plan is None:
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
+        return self._apply(plan, scope, receive, send)
+
+    async def _apply(self, plan: FaultPlan, scope: Scope, receive: Receive, send: Send) -> None:
         request_context(scope)[FAULT] = plan.id
         if plan.delay_ms:
             await asyncio.sleep(plan.delay_ms / 1000)

@@ -265,17 +265,21 @@ class JournalMiddleware:
         context = request_context(scope)
         arrived = time.time()
         started = time.perf_counter()
+        crashed = False
         try:
             await self.app(scope, receive, send)
+        except Exception:
+            crashed = True  # a bug further in: the CrashGuard outside answers it with a 500, as recorded here
+            raise
         finally:
-            self._record(scope, context, arrived, round((time.perf_counter() - started) * 1000, 3))
+            self._record(scope, context, arrived, round((time.perf_counter() - started) * 1000, 3), crashed)
 
-    def _record(self, scope: Scope, context: dict[str, Any], arrived: float, duration_ms: float) -> None:
+    def _record(self, scope: Scope, context: dict[str, Any], arrived: float, duration_ms: float, crashed: bool) -> None:
         query: bytes = scope.get("query_string", b"")
         # The body as the wire layer read it (the one reader of every body): no wrapper on `receive` for it.
         body: bytes = context.get(REQUEST_BODY, b"")
         parsed = context.get(PARSED_JSON)
-        status: int = context.get(RESPONSE_STATUS, 0)
+        status: int = context.get(RESPONSE_STATUS, 500 if crashed else 0)
         operation_id = routed_operation(scope)
         self.journal.record(
             arrived,

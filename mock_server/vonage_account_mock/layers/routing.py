@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -61,10 +62,11 @@ class RoutingMiddleware:
         self.app = app
         self.router = router
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # A plain method handing on the next layer's awaitable: a layer that only looks adds no coroutine frame.
         if scope["type"] == "http":
             matched = self.router.match(scope["method"], scope["path"])
             if matched is not None:
                 scope.setdefault("extensions", {})[OPERATION] = matched[0]
                 scope["path_params"] = matched[1]
-        await self.app(scope, receive, send)
+        return self.app(scope, receive, send)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -60,22 +61,22 @@ class WireCompatibilityMiddleware:
         self.max_body_bytes = max_body_bytes
         self.limits = limits
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # A plain method: a request without a body gets the next layer's awaitable, with no frame of this layer's.
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body_bytes:
-            await _too_large(send, self.max_body_bytes)
-            return
+            return _too_large(send, self.max_body_bytes)
         try:
             check_query(scope.get("query_string", b""), self.limits)
         except ShapeRefused as refused:
-            await _refuse_shape(scope, send, refused)
-            return
+            return _refuse_shape(scope, send, refused)
         if scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
+        return self._with_body(scope, receive, send)
+
+    async def _with_body(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             body = await read_body(receive, self.max_body_bytes)
         except BodyTooLarge:
