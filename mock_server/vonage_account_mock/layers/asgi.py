@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from starlette.types import Message, Receive, Send
+from starlette.types import Message, Receive, Scope, Send
+
+
+def header(scope: Scope, name: bytes, default: bytes = b"") -> bytes:
+    """The value of the first header called `name` (lower case), or `default`.
+
+    A loop rather than `next()` over a generator: a generator left unfinished is closed by raising GeneratorExit in
+    it, an exception made on every request that reads a header.
+    """
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    for key, value in headers:
+        if key == name:
+            return value
+    return default
 
 
 class BodyTooLarge(Exception):

@@ -20,10 +20,11 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import jsonschema_rs
+import orjson
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from vonage_account_mock.layers.asgi import read_body, replay, send_response
+from vonage_account_mock.layers.asgi import header, read_body, replay, send_response
 from vonage_account_mock.layers.context import (
     AUTH_SCHEME,
     CALLER,
@@ -147,21 +148,20 @@ class ExpressLaneMiddleware:
         if operation is None:
             await self.app(scope, receive, send)
             return
-        consumed: list[bytes] = []
+        # The wire layer has read the body already: this only takes it from its replay.
+        body = await read_body(receive) if operation.body_kind is not None else None
         try:
-            kwargs = await self._arguments(operation, scope, receive, consumed)
+            kwargs = self._arguments(operation, scope, body)
         except _Refused:
             await self._refuse(scope, send)
             return
         except _Fallback:
-            # The full path needs the body this lane may already have read.
-            await self.app(scope, replay(consumed[0]) if consumed else receive, send)
+            # The full path needs the body this lane has read.
+            await self.app(scope, receive if body is None else replay(body), send)
             return
-        await self._answer(operation, await operation.handler(**kwargs), send)
+        await send_response(send, *self._answer(operation, await operation.handler(**kwargs)))
 
-    async def _arguments(
-        self, operation: _Operation, scope: Scope, receive: Receive, consumed: list[bytes]
-    ) -> dict[str, Any]:
+    def _arguments(self, operation: _Operation, scope: Scope, body: bytes | None) -> dict[str, Any]:
         kwargs: dict[str, Any] = {}
         raw_query: bytes = scope.get("query_string", b"")
         query = parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else []
@@ -176,16 +176,15 @@ class ExpressLaneMiddleware:
         path_values = scope.get("path_params", {})
         for param in operation.path:
             _check(param, path_values.get(param.name), kwargs)
-        if operation.body_kind is not None:
-            consumed.append(await read_body(receive))
-            document = _parse_body(operation, scope, consumed[0])
+        if body is not None:
+            document = _parse_body(operation, scope, body)
             if document is not None:
                 kwargs["body"] = document
         return kwargs
 
     def _authenticate(self, operation: _Operation, scope: Scope, query: dict[str, str]) -> str:
         context = request_context(scope)
-        authorization = next((v for k, v in scope["headers"] if k == b"authorization"), None)
+        authorization = header(scope, b"authorization")
         pair = operation.query_pair and "api_key" in query and "api_secret" in query
         try:
             if authorization:
@@ -211,21 +210,33 @@ class ExpressLaneMiddleware:
     async def _refuse(self, scope: Scope, send: Send) -> None:
         error = unauthorized(scope["path"])
         request_context(scope)[FAILURE] = {"credentials": "missing or wrong"}
-        await send_response(send, error.status, json.dumps(error.body()).encode(), error.media_type)
+        await send_response(send, error.status, dump_json(error.body()), error.media_type)
 
-    async def _answer(self, operation: _Operation, result: Any, send: Send) -> None:
+    def _answer(self, operation: _Operation, result: Any) -> tuple[int, bytes, str | None]:
+        """The status, body and media type of a handler's result, checked against the spec."""
         if isinstance(result, Response):
             status, media_type, payload = result.status_code, None, b""
             document: Any = None
         else:
             document, status, headers = result if len(result) == 3 else (*result, {})
             media_type = headers.get("Content-Type", "application/json")
-            payload = json.dumps(document).encode()
+            payload = dump_json(document)
         if self.validate_responses:
             problem = _nonconformity(operation, status, media_type, document)
             if problem:
-                status, media_type, payload = _nonconforming(problem)
-        await send_response(send, status, payload, media_type)
+                return _nonconforming(problem)
+        return status, payload, media_type
+
+
+def dump_json(document: Any) -> bytes:
+    """A document as JSON, by orjson (a tenth of the stdlib's time on these small answers).
+
+    What orjson refuses (an integer beyond 64 bits) goes to the stdlib, which writes any JSON value.
+    """
+    try:
+        return orjson.dumps(document)
+    except orjson.JSONEncodeError:
+        return json.dumps(document).encode()
 
 
 def _check(param: _Param, value: str | None, kwargs: dict[str, Any]) -> None:
@@ -239,7 +250,7 @@ def _check(param: _Param, value: str | None, kwargs: dict[str, Any]) -> None:
 
 
 def _parse_body(operation: _Operation, scope: Scope, body: bytes) -> Any:
-    content_type = next((v for k, v in scope["headers"] if k == b"content-type"), b"").split(b";")[0].strip().lower()
+    content_type = header(scope, b"content-type").split(b";")[0].strip().lower()
     if not body:
         if operation.body_required:
             raise _Fallback()
@@ -283,7 +294,7 @@ def _nonconformity(operation: _Operation, status: int, media_type: str | None, d
     return None
 
 
-def _nonconforming(detail: str) -> tuple[int, str, bytes]:
+def _nonconforming(detail: str) -> tuple[int, bytes, str]:
     # What the full path answers when a handler's answer breaks the spec: a bug in the mock, said plainly.
     document = generic_problem("internal-error", "Response does not conform to the spec", detail)
-    return 500, "application/problem+json", json.dumps(document).encode()
+    return 500, json.dumps(document).encode(), "application/problem+json"

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from vonage_account_mock.layers.asgi import header
 from vonage_account_mock.layers.context import (
     AUTH_SCHEME,
     CALLER,
@@ -245,7 +246,7 @@ _JSON = "application/json"  # what a body the express lane parsed was sent as (i
 
 
 def _content_type(scope: Scope) -> str:
-    return next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-type"), "")
+    return header(scope, b"content-type").decode("latin-1")
 
 
 class JournalMiddleware:

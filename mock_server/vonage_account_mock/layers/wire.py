@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from vonage_account_mock.layers.asgi import BodyTooLarge, read_body, replay, send_response
+from vonage_account_mock.layers.asgi import BodyTooLarge, header, read_body, replay, send_response
 from vonage_account_mock.layers.context import LEGACY_FORM_CREDENTIALS, REQUEST_BODY, request_context
 from vonage_account_mock.layers.limits import (
     DEFAULT_SHAPE,
@@ -100,7 +100,7 @@ class WireCompatibilityMiddleware:
 
 
 def _check_body(scope: Scope, body: bytes, limits: ShapeLimits) -> None:
-    content_type = next((v for k, v in scope["headers"] if k == b"content-type"), b"").lower()
+    content_type = header(scope, b"content-type").lower()
     if b"json" in content_type or body[:1] in (b"{", b"["):
         check_json(body, limits)
     if b"form" in content_type or scope["path"] in FORM_POSTS:
