@@ -37,11 +37,18 @@ LEGACY_FORM_CREDENTIALS = "vonage_mock.form_credentials"
 
 def request_context(scope: Scope) -> dict[str, Any]:
     """connexion's request context, created when missing; shared by every shallow copy of the scope."""
-    context: dict[str, Any] = scope.setdefault("extensions", {}).setdefault("connexion_context", {})
+    # Looked up before created: `setdefault(..., {})` would make two throwaway dicts on each of a request's calls.
+    extensions: dict[str, Any] | None = scope.get("extensions")
+    if extensions is None:
+        extensions = scope["extensions"] = {}
+    context: dict[str, Any] | None = extensions.get("connexion_context")
+    if context is None:
+        context = extensions["connexion_context"] = {}
     return context
 
 
 def routed_operation(scope: Scope) -> str | None:
     """The Account API operation the router matched, if any."""
-    found: str | None = scope.get("extensions", {}).get(OPERATION)
+    extensions = scope.get("extensions")
+    found: str | None = extensions.get(OPERATION) if extensions is not None else None
     return found

@@ -10,6 +10,7 @@ import random
 import re
 import secrets as _random
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -72,6 +73,23 @@ def utc_now() -> datetime:
 def format_timestamp(moment: datetime) -> str:
     """`YYYY-MM-DDTHH:MM:SSZ`, the only form the service uses."""
     return moment.astimezone(UTC).isoformat(timespec="seconds")[:19] + "Z"
+
+
+class _WallClockText:
+    """`format_timestamp(utc_now())`, formatted once a second: secrets can be created thousands of times a second."""
+
+    def __init__(self) -> None:
+        self._last: tuple[int, str] = (-1, "")
+
+    def __call__(self) -> str:
+        second = int(time.time())
+        last = self._last  # one tuple, replaced whole: threads read a consistent pair
+        if last[0] != second:
+            last = self._last = (second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second)))
+        return last[1]
+
+
+wall_clock_text = _WallClockText()
 
 
 def uuid4_text(bits: int) -> str:
@@ -350,7 +368,8 @@ class AccountBackend:
         return hashlib.sha256(self._salt + secret.encode("utf-8")).digest()
 
     def _store(self, secret: str) -> StoredSecret:
-        return StoredSecret(id=self._new_id(), created_at=format_timestamp(self._clock()), digest=self._digest(secret))
+        created_at = wall_clock_text() if self._clock is utc_now else format_timestamp(self._clock())
+        return StoredSecret(id=self._new_id(), created_at=created_at, digest=self._digest(secret))
 
     def authenticate(self, api_key: str, secret: str) -> str:
         """The api_key that the pair authenticates, provisioning an unknown key when allowed.
