@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from vonage_account_mock import AccountSeed, AutoReload, create_app
+from vonage_account_mock.layers.express import dump_json
 from vonage_account_mock.testing.clients import in_process_http
 
 KEY, SECRET = "lane0001", "Lane1secretX"
@@ -147,3 +148,8 @@ def test_the_express_lane_itself_answers_the_body_bearing_operations() -> None:
         # The control: an invalid body is passed on, and that builds the full path.
         assert http.post(f"/accounts/{KEY}/secrets", json={"secret": 5}).status_code == 400
         assert app.full_path.ready
+
+
+def test_answers_orjson_cannot_write_are_written_by_the_stdlib() -> None:
+    # orjson refuses integers beyond 64 bits; such an answer must still go out (and not as a 500).
+    assert json.loads(dump_json({"value": 2**70, "items": [1.5, "é"]})) == {"value": 2**70, "items": [1.5, "é"]}

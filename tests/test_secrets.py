@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
+import uuid
+from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from vonage_account_client.api.balance import get_balance
 from vonage_account_client.api.secret_management import create_secret, get_secret, list_secrets, revoke_secret
 from vonage_account_client.models import CreateSecretRequest, Problem, Secret, SecretList, ValidationProblem
 
 from tests.conftest import KEY, SECRET, Mock
 from vonage_account_mock import AccountSeed
+from vonage_account_mock.state.models import AccountBackend, uuid4_text
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -155,3 +160,20 @@ def test_the_query_pair_does_not_authenticate_on_the_secrets_api(mock: Mock) -> 
         response = http.get(f"/accounts/{KEY}/secrets", params={"api_key": KEY, "api_secret": SECRET})
     assert response.status_code in (400, 401)
     assert response.status_code != 200
+
+
+@given(st.integers(min_value=0, max_value=2**128 - 1))
+def test_secret_ids_are_what_uuid_makes_of_the_same_bits(bits: int) -> None:
+    # Ids are formatted by hand for speed: they must stay the RFC 4122 version-4 text the uuid module writes.
+    assert uuid4_text(bits) == str(uuid.UUID(int=bits, version=4))
+
+
+def test_created_at_is_the_wall_clock_second_in_utc() -> None:
+    backend = AccountBackend()
+    backend.authenticate(KEY, SECRET)
+    before = datetime.now(UTC).replace(microsecond=0)
+    created = backend.create_secret(KEY, KEY, "Second2secret")
+    after = datetime.now(UTC)
+    assert TIMESTAMP.match(created.created_at)
+    assert before <= datetime.strptime(created.created_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) <= after
+    assert UUID4.match(created.id)
