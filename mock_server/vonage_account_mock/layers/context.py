@@ -22,6 +22,9 @@ FAULT = "vonage_mock.fault"
 """Context key holding the id of the fault plan that answered."""
 REQUEST_BODY = "vonage_mock.request_body"
 """Context key holding the request body as it arrived, once the wire layer has read it (the journal keeps it)."""
+HANDED_ON_BODY = "vonage_mock.handed_on_body"
+"""Context key holding the body as the wire layer hands it on (after its rewrites, and the same bytes its `receive`
+replays): the express lane takes it from here instead of reading it again."""
 PARSED_JSON = "vonage_mock.parsed_json"
 """Context key holding `(raw body, parsed document)` once the express lane has read a JSON body, so the journal
 need not parse it again."""

@@ -29,6 +29,7 @@ from vonage_account_mock.layers.context import (
     AUTH_SCHEME,
     CALLER,
     FAILURE,
+    HANDED_ON_BODY,
     LEGACY_FORM_CREDENTIALS,
     PARSED_JSON,
     request_context,
@@ -148,16 +149,21 @@ class ExpressLaneMiddleware:
         if operation is None:
             await self.app(scope, receive, send)
             return
-        # The wire layer has read the body already: this only takes it from its replay.
-        body = await read_body(receive) if operation.body_kind is not None else None
+        body: bytes | None = None
+        read_here = False
+        if operation.body_kind is not None:
+            # The wire layer has read the body already; without it in front, the lane reads it itself.
+            body = request_context(scope).get(HANDED_ON_BODY)
+            if body is None:
+                body, read_here = await read_body(receive), True
         try:
             kwargs = self._arguments(operation, scope, body)
         except _Refused:
             await self._refuse(scope, send)
             return
         except _Fallback:
-            # The full path needs the body this lane has read.
-            await self.app(scope, receive if body is None else replay(body), send)
+            # The full path reads the body too: from `receive` untouched, or again from what this lane read.
+            await self.app(scope, replay(body) if read_here and body is not None else receive, send)
             return
         await send_response(send, *self._answer(operation, await operation.handler(**kwargs)))
 

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vonage_account_mock.layers.asgi import BodyTooLarge, header, read_body, replay, send_response
-from vonage_account_mock.layers.context import LEGACY_FORM_CREDENTIALS, REQUEST_BODY, request_context
+from vonage_account_mock.layers.context import HANDED_ON_BODY, LEGACY_FORM_CREDENTIALS, REQUEST_BODY, request_context
 from vonage_account_mock.layers.limits import (
     DEFAULT_SHAPE,
     ShapeLimits,
@@ -83,7 +83,8 @@ class WireCompatibilityMiddleware:
             await _too_large(send, self.max_body_bytes)
             return
         # As it arrived, before any check or rewrite below: what the journal shows.
-        request_context(scope)[REQUEST_BODY] = body
+        context = request_context(scope)
+        context[REQUEST_BODY] = body
         if body:
             try:
                 _check_body(scope, body, self.limits)
@@ -96,6 +97,7 @@ class WireCompatibilityMiddleware:
             except ShapeRefused as refused:
                 await _refuse_shape(scope, send, refused)
                 return
+        context[HANDED_ON_BODY] = body
         await self.app(scope, replay(body), send)
 
 
