@@ -13,7 +13,7 @@ CLIENT_CONFIG := openapi/client-config.yaml
 CLIENT_PKG := generated_client/vonage_account_client
 SPECS := $(SPEC) $(wildcard $(CONTROL_SPEC)) $(wildcard $(CALLBACKS_SPEC))
 
-.PHONY: install generate check-generated lint lint-spec lint-python test unit contract fuzz soak mock prism bench clean
+.PHONY: install generate check-generated lint lint-spec lint-python test unit contract fuzz soak mock prism bench bench-instructions clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -99,6 +99,12 @@ bench: install
 	python -m pip install --quiet -e '.[dev,mcp,bench]'
 	python -m bench.run
 	python -m bench.mcp
+
+# Instructions per create+revoke request, counted by valgrind: steady where req/s is not (BENCH_AGAINST=PATH compares
+# with another checkout).
+bench-instructions: install
+	command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind; }
+	python -m bench.instructions $(if $(BENCH_AGAINST),--against $(BENCH_AGAINST))
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
