@@ -102,8 +102,10 @@ def check_json(body: bytes, limits: ShapeLimits = DEFAULT_SHAPE) -> None:
     """
     if nested_deeper_than(body, limits.max_json_depth):
         raise ShapeRefused("body", f"JSON nested deeper than {limits.max_json_depth} levels")
-    if _digit_run(limits.max_integer_digits).search(body) is None:
-        return  # no integer can be too long: spare the parse (the layers further in parse the body anyway)
+    if len(body) <= limits.max_integer_digits or _digit_run(limits.max_integer_digits).search(body) is None:
+        # No integer can be too long (a body that short cannot even hold one): spare the parse, which the layers
+        # further in do anyway.
+        return
 
     def bounded_int(text: str) -> int:
         if len(text.lstrip("-")) > limits.max_integer_digits:
