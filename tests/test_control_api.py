@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from datetime import UTC, datetime
 
 import httpx
 import pytest
+from starlette.types import Message, Receive, Scope, Send
 
 from tests.conftest import KEY, SECRET, Mock
 from vonage_account_mock import AccountSeed, create_app
+from vonage_account_mock.layers.journal import Journal, JournalMiddleware
 from vonage_account_mock.testing.clients import in_process_http
 
 PROJECT = "https://github.com/vonage-account-mock/vonage-account-mock"
@@ -123,6 +126,25 @@ def test_the_journal_redacts_secrets(mock: Mock) -> None:
     assert entries[1]["query"] == {"api_key": KEY, "api_secret": "[redacted]"}
     assert entries[2]["body"] == {"secret": "[redacted]"}
     assert entries[3]["auth_scheme"] == "form"
+
+
+def test_the_journal_notes_the_status_itself_when_no_layer_outside_does() -> None:
+    # In the mock's stack the crash guard outside notes each answer's status; the journal must not depend on it.
+    async def created(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 201, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def sink(message: Message) -> None:
+        pass
+
+    async def nothing() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    journal = Journal()
+    layer = JournalMiddleware(created, journal=journal, excluded_prefixes=("/_mock/",))
+    scope: Scope = {"type": "http", "method": "GET", "path": "/account/get-balance", "query_string": b"", "headers": []}
+    asyncio.run(layer(scope, nothing, sink))
+    assert [entry.status for entry in journal.entries()] == [201]
 
 
 def test_the_journal_filters_and_clears(mock: Mock) -> None:

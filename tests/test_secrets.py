@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from datetime import UTC, datetime
@@ -177,3 +178,22 @@ def test_created_at_is_the_wall_clock_second_in_utc() -> None:
     assert TIMESTAMP.match(created.created_at)
     assert before <= datetime.strptime(created.created_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) <= after
     assert UUID4.match(created.id)
+
+
+def test_a_forked_process_makes_secret_ids_of_its_own() -> None:
+    # Ids come from a generator seeded once per process: without a reseed at fork, a child's ids repeat its parent's.
+    def next_id() -> str:
+        backend = AccountBackend()
+        backend.authenticate(KEY, SECRET)
+        return backend.create_secret(KEY, KEY, "Second2secret").id
+
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        os.write(write_end, next_id().encode())
+        os._exit(0)
+    os.close(write_end)
+    os.waitpid(child, 0)
+    from_child = os.read(read_end, 100).decode()
+    os.close(read_end)
+    assert UUID4.match(from_child) and from_child != next_id()

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from openapi_schema_validator import OAS30Validator
 
+from vonage_account_mock.layers.routing import OperationRouter
 from vonage_account_spec import control_spec_path, resolve_refs, spec_path
 
 SPEC: dict[str, Any] = yaml.safe_load(spec_path().read_text(encoding="utf-8"))
@@ -116,3 +117,10 @@ def test_secret_complexity_pattern_matches_the_rules() -> None:
         assert validator.is_valid(good), good
     for bad in ["Abcdef1", "abcdefg1", "ABCDEFG1", "Abcdefgh", "Zz9" + "x" * 23]:
         assert not validator.is_valid(bad), bad
+
+
+def test_a_path_starting_with_a_parameter_is_refused_by_the_router_not_left_unmatched() -> None:
+    # The router files paths by their first segment; a template starting with a parameter would never match.
+    paths = {"/{tenant}/balance": {"get": {"operationId": "tenant_balance", "responses": {"200": {"description": ""}}}}}
+    with pytest.raises(ValueError, match="first segment is a parameter"):
+        OperationRouter({"paths": paths})

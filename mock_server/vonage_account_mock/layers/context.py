@@ -6,9 +6,10 @@ handlers and error handlers can read it too; `request_context()` returns that di
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
-from starlette.types import Scope
+from starlette.types import Message, Scope, Send
 
 OPERATION = "vonage_mock.operation"
 """Extensions key: the operationId the router matched (absent when the request is no Account API operation)."""
@@ -29,8 +30,8 @@ PARSED_JSON = "vonage_mock.parsed_json"
 """Context key holding `(raw body, parsed document)` once the express lane has read a JSON body, so the journal
 need not parse it again."""
 RESPONSE_STATUS = "vonage_mock.response_status"
-"""Context key holding the status of the answer once it has started (noted by the outermost CrashGuard, so the
-journal and the guards further in need no wrapper of their own around `send`)."""
+"""Context key holding the status of the answer once it has started (see `noting_status`)."""
+_NOTING = "vonage_mock.noting_status"
 DROP_CONNECTION = "vonage_mock.drop_connection"
 """Extensions key: a callable the mock's server puts there to close the request's connection at once (a fault's
 `drop`); absent in-process, where there is no connection."""
@@ -55,3 +56,22 @@ def routed_operation(scope: Scope) -> str | None:
     extensions = scope.get("extensions")
     found: str | None = extensions.get(OPERATION) if extensions is not None else None
     return found
+
+
+def noting_status(context: dict[str, Any], send: Send) -> Send:
+    """`send`, noting the answer's status in the request context (`RESPONSE_STATUS`) as it starts.
+
+    Once per request: the outermost layer that asks wraps `send`, and every layer further in that asks (the journal,
+    which reads the status) gets its `send` back as it is. The wrapper is a plain function handing on `send`'s
+    awaitable, so noting adds no coroutine frame to each message.
+    """
+    if _NOTING in context:
+        return send
+    context[_NOTING] = True
+
+    def send_and_note(message: Message) -> Awaitable[None]:
+        if message["type"] == "http.response.start":
+            context[RESPONSE_STATUS] = message["status"]
+        return send(message)
+
+    return send_and_note

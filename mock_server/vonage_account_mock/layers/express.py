@@ -69,6 +69,8 @@ class _Operation:
     path: tuple[_Param, ...]
     query_pair: bool
     body_kind: str | None
+    body_media: bytes
+    """The one media type the spec declares for the body: any other goes to the full path (which answers 415)."""
     body_required: bool
     body_validator: Any
     responses: dict[tuple[int, str | None], Any]
@@ -100,11 +102,11 @@ def build_operations(spec: dict[str, Any], handlers: AccountApiHandlers) -> dict
                 _Param(param["name"], _argument(param["name"]), bool(param.get("required")), validator)
             )
         query_pair = any("apiKeyQuery" in requirement for requirement in definition.get("security", []))
-        body_kind, body_required, body_validator = None, False, None
+        body_kind, body_media, body_required, body_validator = None, b"", False, None
         if "requestBody" in definition:
             content = definition["requestBody"]["content"]
             media = next(iter(content))
-            body_kind = "json" if "json" in media else "form"
+            body_kind, body_media = ("json" if "json" in media else "form"), media.encode()
             body_required = bool(definition["requestBody"].get("required"))
             body_validator = _validator(content[media]["schema"])
         responses: dict[tuple[int, str | None], Any] = {}
@@ -124,6 +126,7 @@ def build_operations(spec: dict[str, Any], handlers: AccountApiHandlers) -> dict
             tuple(by_location["path"]),
             query_pair,
             body_kind,
+            body_media,
             body_required,
             body_validator,
             responses,
@@ -261,15 +264,13 @@ def _parse_body(operation: _Operation, scope: Scope, body: bytes) -> Any:
         if operation.body_required:
             raise _Fallback()
         return None
+    if content_type != operation.body_media:
+        raise _Fallback()
     try:
         if operation.body_kind == "json":
-            if not (content_type == b"application/json" or content_type.endswith(b"+json")):
-                raise _Fallback()
             document = json.loads(body.decode("utf-8"))
             request_context(scope)[PARSED_JSON] = (body, document)
         else:
-            if content_type != b"application/x-www-form-urlencoded":
-                raise _Fallback()
             fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
             document = dict(fields)
             if len(document) != len(fields):

@@ -26,6 +26,7 @@ from vonage_account_mock.layers.context import (
     PARSED_JSON,
     REQUEST_BODY,
     RESPONSE_STATUS,
+    noting_status,
     request_context,
     routed_operation,
 )
@@ -262,8 +263,9 @@ class JournalMiddleware:
             await self.app(scope, receive, send)
             return
         # Shared with every shallow copy of the scope further in, so what they learn comes back here; the status of
-        # the answer among it (noted by the outermost CrashGuard).
+        # the answer among it, noted by the outermost layer that wraps `send` for it (the CrashGuard, or else here).
         context = request_context(scope)
+        send = noting_status(context, send)
         arrived = time.time()
         started = time.perf_counter()
         crashed = False

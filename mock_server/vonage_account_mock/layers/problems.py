@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable
 from typing import Any, Literal
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vonage_account_mock.layers.asgi import send_response
-from vonage_account_mock.layers.context import RESPONSE_STATUS, request_context
+from vonage_account_mock.layers.context import RESPONSE_STATUS, noting_status, request_context
 from vonage_account_mock.state.exceptions import (
     PROBLEM_JSON,
     AccountApiError,
@@ -74,8 +73,8 @@ def internal_error() -> dict[str, Any]:
 class CrashGuard:
     """A bug further in answers a 500 problem document and is logged: never a traceback on the wire.
 
-    The outermost guard also notes the status of every answer in the request context (`RESPONSE_STATUS`), where the
-    journal and the guards further in read it: one wrapper around `send` per request instead of one per layer.
+    It notes the status of the answer in the request context (`noting_status`): being outermost, its wrapper around
+    `send` is the request's one, and the journal further in reads the status there.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -86,28 +85,13 @@ class CrashGuard:
             await self.app(scope, receive, send)
             return
         context = request_context(scope)
-        if _NOTING not in context:
-            context[_NOTING] = True
-            send = _noting_status(send, context)
+        send = noting_status(context, send)
         try:
             await self.app(scope, receive, send)
         except Exception:
             log.exception("unexpected error on %s %s", scope["method"], scope["path"])
             if RESPONSE_STATUS not in context:
                 await send_response(send, 500, json.dumps(internal_error()).encode(), PROBLEM_JSON)
-
-
-_NOTING = "vonage_mock.noting_status"
-
-
-def _noting_status(send: Send, context: dict[str, Any]) -> Send:
-    # A plain function handing on `send`'s awaitable: noting the status adds no coroutine frame to each message.
-    def send_and_note(message: Message) -> Awaitable[None]:
-        if message["type"] == "http.response.start":
-            context[RESPONSE_STATUS] = message["status"]
-        return send(message)
-
-    return send_and_note
 
 
 log = logging.getLogger("vonage_account_mock")

@@ -29,7 +29,10 @@ class OperationRouter:
         # is tried against the few that can match, not against every path of the spec.
         self._by_segment: dict[str, list[tuple[re.Pattern[str], dict[str, str]]]] = {}
         for template, methods in by_template.items():
-            self._by_segment.setdefault(_first_segment(template), []).append((path_pattern(template), methods))
+            segment = _first_segment(template)
+            if "{" in segment:
+                raise ValueError(f"{template}: a path whose first segment is a parameter cannot be routed here")
+            self._by_segment.setdefault(segment, []).append((path_pattern(template), methods))
 
     def _candidates(self, path: str) -> list[tuple[re.Pattern[str], dict[str, str]]]:
         return self._by_segment.get(_first_segment(path), [])

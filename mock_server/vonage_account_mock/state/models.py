@@ -6,6 +6,7 @@ import copy
 import hashlib
 import hmac
 import itertools
+import os
 import random
 import re
 import secrets as _random
@@ -90,6 +91,13 @@ class _WallClockText:
 
 
 wall_clock_text = _WallClockText()
+
+
+_SECRET_IDS = random.Random(_random.randbits(128))
+"""Where secret ids come from: seeded once from the system's randomness, so an id costs no system call. Ids need not
+be unguessable (the service shows them to anyone with the credentials, and they are useless without); a forked
+process reseeds, so its ids do not repeat its parent's."""
+os.register_at_fork(after_in_child=lambda: _SECRET_IDS.seed(_random.randbits(128)))
 
 
 def uuid4_text(bits: int) -> str:
@@ -230,10 +238,7 @@ class AccountBackend:
     ) -> None:
         self.auto_provision = auto_provision
         self.max_provisioned = max_provisioned
-        # Secret ids are public (the service shows them): a generator seeded once from the system's randomness makes
-        # them without a system call each.
-        ids = random.Random(_random.randbits(128))
-        self._default_new_id = id_factory or (lambda: uuid4_text(ids.getrandbits(128)))
+        self._default_new_id = id_factory or (lambda: uuid4_text(_SECRET_IDS.getrandbits(128)))
         self._default_clock = clock
         self._new_id = self._default_new_id
         self._clock = clock
