@@ -4,7 +4,8 @@ Fair to every target: all three run side by side, each is warmed up with a disca
 JIT is slow in its first seconds), runs are interleaved target by target in a rotating order, the servers are pinned
 to one core and wrk to another (when there are two or more), and every target gets the same connections and
 threads. Each ratio is given with its spread over the runs (min / median / max of the per-run ratio). Cold starts
-are measured apart, on fresh processes, interleaved the same way.
+are measured apart, on fresh processes, interleaved the same way. Every pairs run has fresh keys, and a run answered
+with other statuses than its scenario measures stops the bench rather than being reported.
 
 Writes docs/bench/latest.json (with the machine, Python, Node and Prism versions), docs/bench/latest.md (the table
 the README quotes) and docs/bench/throughput.png.
