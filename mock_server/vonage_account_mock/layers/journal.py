@@ -243,7 +243,8 @@ def claimed_account(scope: Scope) -> str | None:
     return None
 
 
-_JSON = "application/json"  # what a body the express lane parsed was sent as (it reads only JSON types)
+_JSON = "application/json"
+"""What a body the express lane parsed was sent as: it parses only bodies sent as the JSON type the spec declares."""
 
 
 def _content_type(scope: Scope) -> str:
@@ -290,9 +291,7 @@ class JournalMiddleware:
             scope["method"],
             _short(scope["path"]),
             _redact_pairs(parse_qsl(query.decode("latin-1"), keep_blank_values=True)) if query else {},
-            redact_body(body, _JSON if parsed and parsed[0] == body else _content_type(scope), parsed)
-            if body
-            else None,
+            redact_body(body, _JSON if parsed else _content_type(scope), parsed) if body else None,
             status,
             context.get(AUTH_SCHEME),
             _short_or_none(context.get(CALLER) or claimed_account(scope)),

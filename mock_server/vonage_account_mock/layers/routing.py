@@ -25,8 +25,9 @@ class OperationRouter:
         by_template: dict[str, dict[str, str]] = {}
         for template, method, _, operation in operations(spec):
             by_template.setdefault(template, {})[method.upper()] = operation["operationId"]
-        # Templates by their first segment (never a parameter in these specs), in spec order within each: a request
-        # is tried against the few that can match, not against every path of the spec.
+        # Templates by their first segment, in spec order within each: a request is tried against the few that can
+        # match, not against every path of the spec. A first segment that is a parameter could match any request,
+        # so it is refused rather than filed where no request would look.
         self._by_segment: dict[str, list[tuple[re.Pattern[str], dict[str, str]]]] = {}
         for template, methods in by_template.items():
             segment = _first_segment(template)

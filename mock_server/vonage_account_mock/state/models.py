@@ -86,7 +86,7 @@ class _WallClockText:
         second = int(time.time())
         last = self._last  # one tuple, replaced whole: threads read a consistent pair
         if last[0] != second:
-            last = self._last = (second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second)))
+            last = self._last = (second, format_timestamp(datetime.fromtimestamp(second, UTC)))
         return last[1]
 
 
