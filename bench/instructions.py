@@ -23,12 +23,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.run import ROOT, _free_port
+from bench.run import ROOT, TARGETS, _free_port
 
 BASE_PAIRS = 100
 
@@ -59,19 +58,13 @@ def _instructions(pairs: int, python_path: str) -> int:
     port = _free_port()
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "cachegrind.out"
+        # The same server command `make bench` measures, under cachegrind.
         command = [
             "valgrind",
             "--tool=cachegrind",
             "--cache-sim=no",
             f"--cachegrind-out-file={out}",
-            sys.executable,
-            "-m",
-            "vonage_account_mock",
-            "serve",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
+            *TARGETS["mock"](port),
         ]
         env = {**os.environ, "PYTHONPATH": python_path}
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
