@@ -17,12 +17,13 @@ import random
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import httpx
+
+from bench.run import TARGETS, _free_port
 
 SECONDS = float(os.environ.get("SOAK_SECONDS", "60"))
 RSS_BOUND_MB = float(os.environ.get("SOAK_RSS_MB", "150"))
@@ -35,13 +36,6 @@ def _rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _raw(port: int, data: bytes, *, then_wait: float = 0.0) -> None:
@@ -58,20 +52,8 @@ def _raw(port: int, data: bytes, *, then_wait: float = 0.0) -> None:
 def main() -> int:
     port = _free_port()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "vonage_account_mock",
-            "serve",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--header-timeout",
-            "2",
-            "--body-timeout",
-            "2",
-        ],
+        # The server `make bench` measures, with short deadlines so the slow-client traffic is cut off within the soak.
+        [*TARGETS["mock"](port), "--header-timeout", "2", "--body-timeout", "2"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
