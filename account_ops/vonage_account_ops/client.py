@@ -35,13 +35,28 @@ from vonage_account_client.models.settings_request_http_forward_method import (
 from vonage_account_client.types import Response
 
 from vonage_account_ops.credentials import Credentials
-from vonage_account_ops.errors import AccountError, RateLimited, TransientFailure, error_from_response
+from vonage_account_ops.errors import AccountError, OutcomeUnknown, RateLimited, TransientFailure, error_from_response
 
 REST_URL_VARIABLE = "VONAGE_REST_URL"
 API_URL_VARIABLE = "VONAGE_API_URL"
+TIMEOUT_VARIABLE = "VONAGE_TIMEOUT"
 DEFAULT_REST_URL = "https://rest.nexmo.com"
 DEFAULT_API_URL = "https://api.nexmo.com"
+DEFAULT_TIMEOUT = 10.0
+"""Seconds to wait for a connection, and for each read of an answer."""
 _TRANSIENT = {500, 502, 503, 504}
+
+SECOND_EFFECT = {
+    "top_up": "the top-up may have been made: check the balance (and the account's payments) before trying again",
+    "create_secret": "the secret may have been created: check the secrets (list them) before trying again",
+    "register_sender": "the sender may have been registered: check the senders before trying again",
+}
+"""The operations whose repeat is a second effect (a second payment, a second secret), and what to check when one
+may have reached the service without an answer saying so. Such a request is sent again only when it cannot have been
+processed: a 429, or a connection that was never made."""
+
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""Transport failures raised before any byte of the request was written."""
 FORWARD_METHODS = tuple(sorted(SETTINGS_REQUEST_HTTP_FORWARD_METHOD_VALUES))
 """How inbound messages may be forwarded to the webhook (`httpForwardMethod`)."""
 
@@ -86,12 +101,16 @@ class AccountOps:
         api_url: str | None = None,
         max_attempts: int = 4,
         max_wait: float = 30.0,
+        timeout: float = DEFAULT_TIMEOUT,
         sleep: Callable[[float], None] = time.sleep,
         **httpx_args: Any,
     ) -> None:
         self.credentials = credentials
         self.rest_url = rest_url or os.environ.get(REST_URL_VARIABLE) or DEFAULT_REST_URL
         self.api_url = api_url or os.environ.get(API_URL_VARIABLE) or DEFAULT_API_URL
+        if not timeout > 0:
+            raise ValueError("the timeout is a positive number of seconds")
+        self.timeout = timeout
         self.max_attempts = max_attempts
         self.max_wait = max_wait
         self._sleep = sleep
@@ -107,6 +126,7 @@ class AccountOps:
             token="",
             prefix="",
             verify_ssl=verify,
+            timeout=httpx.Timeout(self.timeout),
             # An httpx.BasicAuth, not a (key, secret) tuple: the client's repr shows its httpx_args.
             httpx_args={"auth": httpx.BasicAuth(self.credentials.api_key, secret), **extra},
         )
@@ -119,6 +139,7 @@ class AccountOps:
             api_url=self.api_url,
             max_attempts=self.max_attempts,
             max_wait=self.max_wait,
+            timeout=self.timeout,
             sleep=self._sleep,
             **self._httpx_args,
         )
@@ -142,37 +163,57 @@ class AccountOps:
             raise ValueError(f"unknown host {host!r}: rest or api")
         return self._rest if host == "rest" else self._api
 
-    def send(self, request: Callable[[], Response[Any]]) -> Response[Any]:
-        """Send, retrying 429s (as Retry-After says) and transient failures (with backoff); a 2xx answer, else fail.
+    def send(self, request: Callable[[], Response[Any]], operation_id: str) -> Response[Any]:
+        """Send one operation's request; its 2xx answer, else its typed AccountError.
 
-        Every other failure raises its typed AccountError at once.
+        429s are retried as Retry-After says, and so is a connection that was never made: neither was processed. Any
+        other failure of an operation in SECOND_EFFECT (a top-up, a new secret) raises OutcomeUnknown at once, since
+        the request may have been processed; the other operations are retried on 5xx answers and transport failures.
+        A read that times out is not retried: the next one would most likely wait as long.
         """
+        repeatable = operation_id not in SECOND_EFFECT
         last: AccountError | None = None
         for attempt in range(self.max_attempts):
             try:
                 response = request()
             except httpx.TransportError as error:
                 # The message names the failure's kind, never the credentials.
-                last = TransientFailure(0, "Network failure", type(error).__name__)
-                self._sleep(self._backoff(attempt, None))
-                continue
+                last = self._transport_failure(error)
+                if isinstance(error, _NOT_SENT) or (repeatable and not isinstance(error, httpx.TimeoutException)):
+                    self._sleep(self._backoff(attempt, None))
+                    continue
+                raise self._unknown(operation_id, last) if not repeatable else last from None
             status = int(response.status_code)
             if 200 <= status < 300:
                 return response
             retry_after = _retry_after(response.headers.get("retry-after"))
             last = error_from_response(status, _json(response.content), retry_after or 0)
-            if status == 429 or status in _TRANSIENT:
+            if status == 429 or (status in _TRANSIENT and repeatable):
                 self._sleep(self._backoff(attempt, retry_after))
                 continue
+            if status in _TRANSIENT or (status >= 500 and not repeatable):
+                raise self._unknown(operation_id, last)
             raise last
         assert last is not None
         if isinstance(last, RateLimited | TransientFailure):
             raise last
         raise TransientFailure(last.status, last.title, last.detail, last.type)
 
-    def _call(self, request: Callable[[], Response[Any]], expect: type[T] | None) -> T:
+    def _transport_failure(self, error: httpx.TransportError) -> TransientFailure:
+        if isinstance(error, httpx.TimeoutException) and not isinstance(error, _NOT_SENT):
+            detail = f"{type(error).__name__}: no answer within {self.timeout:g} s (the client timeout)"
+        else:
+            detail = type(error).__name__
+        return TransientFailure(0, "Network failure", detail)
+
+    @staticmethod
+    def _unknown(operation_id: str, cause: AccountError) -> OutcomeUnknown:
+        what = cause.detail if cause.status == 0 else f"HTTP {cause.status} {cause.title}"
+        return OutcomeUnknown(cause.status, "Outcome unknown", f"{what}; {SECOND_EFFECT[operation_id]}", cause.type)
+
+    def _call(self, operation_id: str, request: Callable[[], Response[Any]], expect: type[T] | None) -> T:
         """`send`, and the parsed answer of the expected type."""
-        response = self.send(request)
+        response = self.send(request, operation_id)
         if expect is None:
             return None  # type: ignore[return-value]
         if not isinstance(response.parsed, expect):
@@ -191,14 +232,16 @@ class AccountOps:
         """The balance (exact decimal EUR) and auto-reload flag."""
         from vonage_account_client.models import Balance
 
-        answer = self._call(lambda: get_balance.sync_detailed(client=self._rest), Balance)
+        answer = self._call("get_balance", lambda: get_balance.sync_detailed(client=self._rest), Balance)
         return BalanceInfo(_money(answer.value), bool(answer.auto_reload))
 
     def top_up(self, trx: str) -> None:
         """Top up with the auto-reload reference; raises AutoReloadNotEnabled or TopUpFailed when refused."""
         from vonage_account_client.models import ErrorCodeResponse
 
-        self._call(lambda: top_up.sync_detailed(client=self._rest, body=TopUpRequest(trx=trx)), ErrorCodeResponse)
+        self._call(
+            "top_up", lambda: top_up.sync_detailed(client=self._rest, body=TopUpRequest(trx=trx)), ErrorCodeResponse
+        )
 
     # -- configuration --------------------------------------------------------------------------------------------
 
@@ -220,7 +263,9 @@ class AccountOps:
             body.dr_call_back_url = dr_callback_url
         if http_forward_method is not None:
             body.http_forward_method = check_settings_request_http_forward_method(http_forward_method)
-        answer = self._call(lambda: update_settings.sync_detailed(client=self._rest, body=body), SettingsModel)
+        answer = self._call(
+            "update_settings", lambda: update_settings.sync_detailed(client=self._rest, body=body), SettingsModel
+        )
         return WebhookSettings(
             mo_callback_url=answer.mo_callback_url or None,
             dr_callback_url=answer.dr_callback_url or None,
@@ -235,7 +280,9 @@ class AccountOps:
         if name:
             request.name = name
         return self._call(
-            lambda: register_sender.sync_detailed(client=self._rest, body=request), RegisterSenderResponse
+            "register_sender",
+            lambda: register_sender.sync_detailed(client=self._rest, body=request),
+            RegisterSenderResponse,
         )
 
     # -- pricing --------------------------------------------------------------------------------------------------
@@ -243,17 +290,21 @@ class AccountOps:
     def country_pricing(self, country: str, service: str = "sms") -> CountryPricing:
         """A country's outbound prices."""
         return self._call(
+            "get_country_pricing",
             lambda: get_country_pricing.sync_detailed(service, client=self._rest, country=country),  # type: ignore[arg-type]
             CountryPricing,
         )
 
     def full_pricing(self, service: str = "sms") -> PricingList:
         """Every country's outbound prices."""
-        return self._call(lambda: get_full_pricing.sync_detailed(service, client=self._rest), PricingList)  # type: ignore[arg-type]
+        return self._call(
+            "get_full_pricing", lambda: get_full_pricing.sync_detailed(service, client=self._rest), PricingList
+        )  # type: ignore[arg-type]
 
     def prefix_pricing(self, prefix: str, service: str = "sms") -> PricingList:
         """The prices of the countries sharing a dialling prefix."""
         return self._call(
+            "get_prefix_pricing",
             lambda: get_prefix_pricing.sync_detailed(service, client=self._rest, prefix=prefix),  # type: ignore[arg-type]
             PricingList,
         )
@@ -265,26 +316,28 @@ class AccountOps:
         from vonage_account_client.models import SecretList
 
         key = api_key or self.credentials.api_key
-        listed = self._call(lambda: list_secrets.sync_detailed(key, client=self._api), SecretList)
+        listed = self._call("list_secrets", lambda: list_secrets.sync_detailed(key, client=self._api), SecretList)
         return [SecretInfo(s.id, s.created_at) for s in listed.hal_embedded.secrets]
 
     def create_secret(self, secret: str) -> SecretInfo:
         """Add a secret; raises SecretLimitReached or InvalidSecret when refused."""
         key = self.credentials.api_key
         body = CreateSecretRequest(secret=secret)
-        created = self._call(lambda: create_secret.sync_detailed(key, client=self._api, body=body), Secret)
+        created = self._call(
+            "create_secret", lambda: create_secret.sync_detailed(key, client=self._api, body=body), Secret
+        )
         return SecretInfo(created.id, created.created_at)
 
     def get_secret(self, secret_id: str) -> SecretInfo:
         """One active secret."""
         key = self.credentials.api_key
-        found = self._call(lambda: get_secret.sync_detailed(key, secret_id, client=self._api), Secret)
+        found = self._call("get_secret", lambda: get_secret.sync_detailed(key, secret_id, client=self._api), Secret)
         return SecretInfo(found.id, found.created_at)
 
     def revoke_secret(self, secret_id: str, api_key: str | None = None) -> None:
         """Revoke a secret (of this key, or of a sub-account `api_key` it manages); LastSecret for the only one."""
         key = api_key or self.credentials.api_key
-        self._call(lambda: revoke_secret.sync_detailed(key, secret_id, client=self._api), None)
+        self._call("revoke_secret", lambda: revoke_secret.sync_detailed(key, secret_id, client=self._api), None)
 
 
 def _money(value: float) -> Decimal:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from vonage_account_ops.files import write_private
 
 KEY_VARIABLE = "VONAGE_API_KEY"
 SECRET_VARIABLE = "VONAGE_API_SECRET"
@@ -76,24 +77,13 @@ class Credentials:
         )
 
     def write(self, path: Path) -> None:
-        """Write atomically, readable by the owner only (0600)."""
+        """Write atomically, readable by the owner only (0600); a symbolic link is written through to its target."""
         lines = [f"api_key={self.api_key}", f"api_secret={self.api_secret}"]
         for name in ("pending_secret", "api_secret_id", "previous_secret_id"):
             value = getattr(self, name)
             if value:
                 lines.append(f"{name}={value}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            os.fchmod(handle, 0o600)
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write("\n".join(lines) + "\n")
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_private(path, "\n".join(lines) + "\n")
 
 
 class CredentialSource:

@@ -107,3 +107,7 @@ def error_from_response(status: int, document: Any, retry_after: float = 0) -> A
     if status == 404:
         return NotFound(status, title, detail, type_)
     return AccountError(status, title, detail, type_)
+
+
+class OutcomeUnknown(TransientFailure):
+    """A request that may have been processed failed without an answer saying so: it is not sent again."""

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from vonage_account_ops import files
 from vonage_account_ops.client import FORWARD_METHODS, AccountOps, BalanceInfo, SecretInfo, WebhookSettings
 from vonage_account_ops.credentials import Credentials
-from vonage_account_ops.errors import AccountError, AuthenticationFailed
+from vonage_account_ops.errors import AccountError, AuthenticationFailed, OutcomeUnknown
 
 # -- 1. pre-flight ---------------------------------------------------------------------------------------------------
 
@@ -280,6 +281,14 @@ class TopUp:
     balance_after: Decimal
 
 
+class JobBusy(Exception):
+    """Another run of the same job holds its file (in this process or another): this one did nothing."""
+
+
+TOP_UP_WAIT = 60.0
+"""Seconds a top-up run waits for another run of the same state file to finish."""
+
+
 def top_up_below_floor(
     ops: AccountOps,
     *,
@@ -287,15 +296,45 @@ def top_up_below_floor(
     trx: str,
     state: Path,
     before_top_up: Callable[[], None] | None = None,
+    after_refusal: Callable[[], None] | None = None,
     dry_run: bool = False,
+    wait: float = TOP_UP_WAIT,
 ) -> TopUp:
-    """Top up once per dip under the floor, however often it runs.
+    """Top up once per dip under the floor, however often it runs, and however many runs share the state file.
 
     A dip starts when the balance is seen under the floor and ends when it is seen at or above it again; the
-    state file remembers a top-up made during the current dip (the real balance may take minutes to show it).
-    `before_top_up` runs just before a top-up is made, and may refuse it by raising; with `dry_run`, nothing is
-    written or sent, and a top-up that would be made is reported as `would_top_up`.
+    state file remembers a top-up made during the current dip (the real balance may take minutes to show it). One
+    run at a time holds the state file, from reading the record to recording the API's answer, across threads and
+    processes (JobBusy after `wait` seconds). `before_top_up` runs just before a top-up is sent, and may refuse it by
+    raising; `after_refusal` runs when the API refused it (so none was made). A top-up whose outcome is unknown (no
+    answer saying what happened) stays recorded: it may have been a payment. With `dry_run`, nothing is written or
+    sent, and a top-up that would be made is reported as `would_top_up`.
     """
+    if not state.parent.is_dir():
+        raise StateFileError(f"the folder of the state file {state} does not exist: create it or choose another path")
+    if dry_run:
+        return _top_up_step(ops, floor=floor, trx=trx, state=state, dry_run=True)
+    try:
+        with files.exclusive(state, wait=wait):
+            return _top_up_step(
+                ops, floor=floor, trx=trx, state=state, before_top_up=before_top_up, after_refusal=after_refusal
+            )
+    except files.LockBusy:
+        raise JobBusy(
+            f"another top-up run of {state} has gone on for over {wait:g} s: let it finish, then run this again"
+        ) from None
+
+
+def _top_up_step(
+    ops: AccountOps,
+    *,
+    floor: Decimal,
+    trx: str,
+    state: Path,
+    before_top_up: Callable[[], None] | None = None,
+    after_refusal: Callable[[], None] | None = None,
+    dry_run: bool = False,
+) -> TopUp:
     recorded = _read_state(state)
     balance = ops.balance().value
     if balance >= floor:
@@ -312,8 +351,12 @@ def top_up_below_floor(
     _write_state(state, {"dip_topped_up": True, "at": datetime.now(UTC).isoformat(), "balance_before": str(balance)})
     try:
         ops.top_up(trx)
+    except OutcomeUnknown:
+        raise  # it may have been made: the record stays, and so does any count the caller keeps
     except AccountError:
         _write_state(state, recorded)
+        if after_refusal is not None:
+            after_refusal()
         raise
     return TopUp("topped_up", balance, ops.balance().value)
 
@@ -323,8 +366,6 @@ class StateFileError(ValueError):
 
 
 def _read_state(path: Path) -> dict[str, Any]:
-    if not path.parent.is_dir():
-        raise StateFileError(f"the folder of the state file {path} does not exist: create it or choose another path")
     if not path.exists():
         return {}
     try:
@@ -337,9 +378,7 @@ def _read_state(path: Path) -> dict[str, Any]:
 
 
 def _write_state(path: Path, document: dict[str, object]) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(document))
-    os.replace(temporary, path)
+    files.write_private(path, json.dumps(document))
 
 
 # -- audit ---------------------------------------------------------------------------------------------------------

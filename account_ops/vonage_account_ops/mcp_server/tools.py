@@ -245,7 +245,7 @@ class AgentTools:
         call = self._bind(operation, arguments)
         with self._using(creds) as ops:
             client = ops.host_client(operation.host)
-            response = ops.send(lambda: call(client))
+            response = ops.send(lambda: call(client), operation.operation_id)
         body = _json(response.content)
         return {"status": int(response.status_code), "body": self.redactor.document(body)}
 
