@@ -271,3 +271,23 @@ def test_processes_sharing_a_state_file_top_up_once_per_dip(threaded_server: Any
     assert all(run.returncode == 0 for run in runs), [err for _, err in outputs]
     assert actions.count("topped_up") == 1, actions
     assert _sent(mock, "top_up") == 1
+
+
+def test_the_cli_says_a_top_up_of_unknown_outcome_was_sent_once(threaded_server: Any) -> None:
+    from click.testing import CliRunner
+
+    from vonage_account_ops.cli import main
+
+    mock = Mock(app=threaded_server.app, base_url=threaded_server.url, in_process=False)
+    mock.app.control.reset(deterministic_seed=None)
+    mock.backend.seed(
+        AccountSeed(api_key=KEY, secrets=(SECRET,), auto_reload=AutoReload(enabled=True, trx=TRX, amount=Decimal(5)))
+    )
+    mock.app.control.add_fault({"operation_id": "top_up", "status": 500})
+    environment = {"VONAGE_API_KEY": KEY, "VONAGE_API_SECRET": SECRET, "VONAGE_REST_URL": mock.base_url}
+    result = CliRunner().invoke(main, ["top-up", "--trx", TRX], env=environment)
+    assert result.exit_code == 5, result.output
+    assert result.output.startswith("error: Outcome unknown: HTTP 500")
+    assert "check the balance" in result.output and "not sent again" in result.output
+    assert TRX not in result.output
+    assert _sent(mock, "top_up") == 1

@@ -2,8 +2,10 @@
 
 Exit codes: 0 done; 1 a check failed (pre-flight, audit); 2 usage error (options, credentials, files);
 3 authentication failed; 4 the API refused (limit reached, last secret, not found, auto-reload off, top-up failed,
-invalid input); 5 rate limited, or a transient or network failure that outlasted the retries; 6 the rotation's
---store-command failed (the credentials file already holds the new secret; run the rotation again to finish).
+invalid input); 5 rate limited, a transient or network failure that outlasted the retries, a write whose outcome is
+unknown (sent, never repeated: check before running it again), or another run of the same job under way; 6 the
+rotation's --store-command failed (the credentials file already holds the new secret; run the rotation again to
+finish).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any, NoReturn
 import click
 
 from vonage_account_ops import jobs
-from vonage_account_ops.client import FORWARD_METHODS, AccountOps
+from vonage_account_ops.client import DEFAULT_TIMEOUT, FORWARD_METHODS, TIMEOUT_VARIABLE, AccountOps
 from vonage_account_ops.credentials import (
     COMMAND_VARIABLE,
     FILE_VARIABLE,
@@ -37,6 +39,7 @@ from vonage_account_ops.errors import (
     AutoReloadNotEnabled,
     LastSecret,
     NotFound,
+    OutcomeUnknown,
     RateLimited,
     SecretLimitReached,
     TopUpFailed,
@@ -45,6 +48,7 @@ from vonage_account_ops.errors import (
 
 EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
+EXIT_BUSY = 5
 EXIT_STORE_COMMAND = 6
 _PROG = "vonage-account"
 
@@ -72,7 +76,9 @@ class Context:
         credentials_command: str | None,
         ca_bundle: str | None,
         as_json: bool,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
+        self.timeout = timeout
         self.rest_url = rest_url
         self.api_url = api_url
         self.credentials_file = credentials
@@ -91,7 +97,13 @@ class Context:
         extra: dict[str, Any] = {}
         if self.ca_bundle:
             extra["verify"] = ssl.create_default_context(cafile=self.ca_bundle)
-        return AccountOps(credentials or self.credentials(), rest_url=self.rest_url, api_url=self.api_url, **extra)
+        return AccountOps(
+            credentials or self.credentials(),
+            rest_url=self.rest_url,
+            api_url=self.api_url,
+            timeout=self.timeout,
+            **extra,
+        )
 
 
 class Failure(Exception):
@@ -128,6 +140,10 @@ def _api_failure(error: AccountError, source: CredentialSource | None) -> Failur
             f"the API refused the key and secret from {where}; if the secret was rotated, the rotated file holds "
             "the new one: use --credentials FILE (or $VONAGE_CREDENTIALS_FILE)"
         )
+    elif isinstance(error, OutcomeUnknown):
+        advice = "it was sent once and is not sent again by itself"
+    elif isinstance(error, TransientFailure) and "client timeout" in error.detail:
+        advice = "the service is slow or stalled: run it again later, or give it longer with --timeout SECONDS"
     elif isinstance(error, TransientFailure) and error.status == 0:
         advice = "nothing answered: check --rest-url / --api-url ($VONAGE_REST_URL / $VONAGE_API_URL) and the network"
     else:
@@ -153,6 +169,8 @@ def _errors_as_exit_codes(ctx: Context) -> Iterator[None]:
         raise Failure("invalid-webhook", "Invalid webhook", str(error), EXIT_USAGE) from None
     except jobs.StateFileError as error:
         raise Failure("state-file", "Unusable state file", str(error), EXIT_USAGE) from None
+    except jobs.JobBusy as error:
+        raise Failure("busy", "Another run is under way", str(error), EXIT_BUSY) from None
     except jobs.StoreCommandFailed as error:
         raise Failure("store-command-failed", "The --store-command failed", str(error), EXIT_STORE_COMMAND) from None
     except OSError as error:
@@ -276,6 +294,14 @@ def _read_secret(from_env: str | None, from_file: Path | None, prompt: str) -> s
     help="A command (e.g. a vault CLI) printing api_key= and api_secret= lines or a JSON object; run when needed.",
 )
 @click.option("--ca-bundle", envvar="VONAGE_CA_BUNDLE", help="CA file to trust (e.g. a local TLS mock's).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True, max=600),
+    envvar=TIMEOUT_VARIABLE,
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help=f"Seconds to wait for the API to connect and to answer (${TIMEOUT_VARIABLE}).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def main(
@@ -285,15 +311,17 @@ def main(
     credentials: Path | None,
     credentials_command: str | None,
     ca_bundle: str | None,
+    timeout: float,
     as_json: bool,
 ) -> None:
     """The Vonage Account API's jobs: balance checks, secret rotation, webhooks, top-up.
 
     Exit codes: 0 done, 1 check failed, 2 usage (options, credentials, files), 3 authentication failed,
-    4 refused by the API, 5 rate limited or transient failure, 6 the rotation's --store-command failed.
+    4 refused by the API, 5 rate limited, transient failure, outcome unknown (a write sent once, not repeated) or
+    another run under way, 6 the rotation's --store-command failed.
     With --json, output and errors are JSON on stdout.
     """
-    click_ctx.obj = Context(rest_url, api_url, credentials, credentials_command, ca_bundle, as_json)
+    click_ctx.obj = Context(rest_url, api_url, credentials, credentials_command, ca_bundle, as_json, timeout)
 
 
 @main.command()
@@ -628,7 +656,7 @@ def mcp_command(
         token = command.http_token(token_file, host) if use_http else None
         source = ctx.source()
         server = command.make_server(
-            source, policy, rest_url=ctx.rest_url, api_url=ctx.api_url, ca_bundle=ctx.ca_bundle
+            source, policy, rest_url=ctx.rest_url, api_url=ctx.api_url, ca_bundle=ctx.ca_bundle, timeout=ctx.timeout
         )
         command.serve(
             server,

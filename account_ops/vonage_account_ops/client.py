@@ -298,8 +298,10 @@ class AccountOps:
     def full_pricing(self, service: str = "sms") -> PricingList:
         """Every country's outbound prices."""
         return self._call(
-            "get_full_pricing", lambda: get_full_pricing.sync_detailed(service, client=self._rest), PricingList
-        )  # type: ignore[arg-type]
+            "get_full_pricing",
+            lambda: get_full_pricing.sync_detailed(service, client=self._rest),  # type: ignore[arg-type]
+            PricingList,
+        )
 
     def prefix_pricing(self, prefix: str, service: str = "sms") -> PricingList:
         """The prices of the countries sharing a dialling prefix."""

@@ -31,12 +31,16 @@ def target_of(path: Path) -> Path:
         raise FileRefused(error.errno, f"{path} is a loop of symbolic links: point it at a file") from None
 
 
-def write_private(path: Path, text: str) -> None:
-    """Replace the file at `path` (through a symbolic link, its target) with `text`, atomically, mode 0600.
+def write_private(path: Path, text: str, *, through_links: bool = True) -> None:
+    """Replace the file at `path` with `text`, atomically, mode 0600.
 
-    Written to a temporary file beside the target, flushed to disk, then renamed over it: a reader sees the old
-    content or the new, never half of either, and a crash leaves the old one.
+    A symbolic link is written through to its target (the link stays), or with `through_links=False` refused (for
+    files the jobs name themselves, which no one should have linked anywhere). Written to a temporary file beside the
+    target, flushed to disk, then renamed over it: a reader sees the old content or the new, never half of either,
+    and a crash leaves the old one.
     """
+    if not through_links and path.is_symlink():
+        raise FileRefused(errno.ELOOP, f"{path} is a symbolic link, which is not followed here: remove it")
     target = target_of(path)
     if target.is_dir():
         raise FileRefused(errno.EISDIR, f"{path} is a folder: give a file")

@@ -91,6 +91,14 @@ class RotationBlocked(AccountError):
     """The rotation cannot decide safely (e.g. two secrets and no record of the current one)."""
 
 
+class JobBusy(Exception):
+    """Another run of the same job holds its file (in this process or another): this one did nothing."""
+
+
+class RotationInProgress(JobBusy):
+    """Another rotation of the same credentials store is under way."""
+
+
 def generate_secret(length: int = 20) -> str:
     """A random secret meeting the complexity rules."""
     alphabet = string.ascii_letters + string.digits
@@ -124,11 +132,39 @@ def rotate(
 ) -> Rotation:
     """Replace the stored secret with a new one, without a moment where the stored credentials fail.
 
-    Each step is recorded in the store (written atomically, 0600) before the next, so running it again after a
-    crash at any point finishes the same rotation: the new secret is written as `pending_secret` before it is
-    created; it becomes `api_secret` only once it authenticates; the old one is revoked last, `grace_seconds`
-    after the store changed, so that processes that read the old credentials just before have moved on.
+    One rotation of a store at a time (across threads and processes): another one under way raises
+    RotationInProgress at once. Each step is recorded in the store (written atomically, 0600, through a symbolic link
+    to its target) before the next, so running it again after a crash at any point finishes the same rotation: the
+    new secret is written as `pending_secret` before it is created; it becomes `api_secret` only once it
+    authenticates; the old one is revoked last, `grace_seconds` after the store changed, so that processes that read
+    the old credentials just before have moved on.
     """
+    try:
+        with files.exclusive(store, wait=0):
+            return _rotate(
+                store,
+                new_secret=new_secret,
+                ops_for=ops_for,
+                after_store=after_store,
+                grace_seconds=grace_seconds,
+                sleep=sleep,
+            )
+    except files.LockBusy:
+        raise RotationInProgress(
+            f"a rotation of {store} is in progress (in this process or another): let it finish; a second one now "
+            "would rotate twice"
+        ) from None
+
+
+def _rotate(
+    store: Path,
+    *,
+    new_secret: str | None,
+    ops_for: Callable[[Credentials], AccountOps],
+    after_store: Callable[[Credentials], None] | None,
+    grace_seconds: float,
+    sleep: Callable[[float], None],
+) -> Rotation:
     creds = Credentials.from_file(store)
     if creds.previous_secret_id and not creds.pending_secret:
         # A crash (or a failed after_store) after promotion: the hook again, since it may not have finished, then the
@@ -281,10 +317,6 @@ class TopUp:
     balance_after: Decimal
 
 
-class JobBusy(Exception):
-    """Another run of the same job holds its file (in this process or another): this one did nothing."""
-
-
 TOP_UP_WAIT = 60.0
 """Seconds a top-up run waits for another run of the same state file to finish."""
 
@@ -312,6 +344,9 @@ def top_up_below_floor(
     """
     if not state.parent.is_dir():
         raise StateFileError(f"the folder of the state file {state} does not exist: create it or choose another path")
+    if state.is_symlink():
+        # Written by this job alone: a link there is someone else's doing, and would be written through.
+        raise StateFileError(f"the state file {state} is a symbolic link: remove it, or choose another path")
     if dry_run:
         return _top_up_step(ops, floor=floor, trx=trx, state=state, dry_run=True)
     try:
@@ -378,7 +413,7 @@ def _read_state(path: Path) -> dict[str, Any]:
 
 
 def _write_state(path: Path, document: dict[str, object]) -> None:
-    files.write_private(path, json.dumps(document))
+    files.write_private(path, json.dumps(document), through_links=False)
 
 
 # -- audit ---------------------------------------------------------------------------------------------------------

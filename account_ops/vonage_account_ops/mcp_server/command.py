@@ -70,6 +70,11 @@ def http_token(token_file: Path | None, host: str) -> str | None:
             raise StartupError(f"cannot read the token file {token_file} ({error.strerror})") from None
         if not token:
             raise StartupError(f"the token file {token_file} is empty")
+        if token_file.stat().st_mode & 0o077:
+            print(
+                f"warning: the token file {token_file} is readable by other users: run `chmod 600 {token_file}`",
+                file=sys.stderr,
+            )
     elif os.environ.get(TOKEN_VARIABLE):
         token = os.environ[TOKEN_VARIABLE].strip()
     if token is None and not is_loopback(host):
@@ -104,7 +109,8 @@ def make_server(
     def ops_for(credentials: Credentials) -> AccountOps:
         return AccountOps(credentials, rest_url=rest_url, api_url=api_url, **extra)
 
-    tools = AgentTools(source, Guard(policy), ops_for=ops_for, redactor=Redactor())
+    # Every value the agent may not see, known before the first call: the payment reference among them.
+    tools = AgentTools(source, Guard(policy), ops_for=ops_for, redactor=Redactor([policy.trx]))
     try:
         version = metadata.version("vonage-account-mock")
     except metadata.PackageNotFoundError:  # pragma: no cover - run from a checkout without installing

@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from vonage_account_ops.files import FileRefused, check_private_folder, write_private
+
 TRX_VARIABLE = "VONAGE_TOP_UP_TRX"
 STATE_VARIABLE = "VONAGE_ACCOUNT_MCP_STATE"
 DAY = 86_400.0
@@ -213,22 +215,31 @@ class Guard:
 
     # -- rate limits ---------------------------------------------------------------------------------------------
 
-    def admit(self, tool: str, *, writes: bool) -> None:
-        """Count a call of `tool`, or refuse it when the tool is over its limit."""
-        limit = self.policy.limit_for(tool, writes=writes)
+    def admit(self, tool: str, *, writes: bool, held_to: str | None = None) -> None:
+        """Count a call of `tool`, or refuse it when the tool is over its limit.
+
+        With `held_to` (the curated tool an operation called through call_operation belongs to), both limits apply:
+        the call is counted against both, or refused without counting against either.
+        """
         now = self._clock()
+        names = [tool] if held_to is None or held_to == tool else [tool, held_to]
         with self._lock:
-            calls = self._calls.setdefault(tool, deque())
-            while calls and calls[0] <= now - limit.per_seconds:
-                calls.popleft()
-            if len(calls) >= limit.calls:
-                wait = calls[0] + limit.per_seconds - now if calls else limit.per_seconds
-                raise GuardrailRefused(
-                    "rate-limited",
-                    f"{tool} may be called {limit.calls} times in {limit.per_seconds:g} s, and that is used up",
-                    f"wait {math.ceil(wait)} s before calling {tool} again; do not retry in a loop",
-                )
-            calls.append(now)
+            windows = []
+            for name in names:
+                limit = self.policy.limit_for(name, writes=writes)
+                calls = self._calls.setdefault(name, deque())
+                while calls and calls[0] <= now - limit.per_seconds:
+                    calls.popleft()
+                if len(calls) >= limit.calls:
+                    wait = calls[0] + limit.per_seconds - now if calls else limit.per_seconds
+                    raise GuardrailRefused(
+                        "rate-limited",
+                        f"{name} may be called {limit.calls} times in {limit.per_seconds:g} s, and that is used up",
+                        f"wait {math.ceil(wait)} s before calling {tool} again; do not retry in a loop",
+                    )
+                windows.append(calls)
+            for calls in windows:
+                calls.append(now)
 
     # -- top-ups -------------------------------------------------------------------------------------------------
 
@@ -240,6 +251,13 @@ class Guard:
     def _state_dir(self) -> Path:
         directory = self.policy.state_dir
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            # Others who could write here could plant links or swap the records: refused, not repaired silently.
+            check_private_folder(directory)
+        except FileRefused as refused:
+            raise GuardrailRefused(
+                "state-folder-unsafe", str(refused), "the operator must fix the state folder; no top-up is made"
+            ) from None
         return directory
 
     def _top_ups_file(self) -> Path:
@@ -275,17 +293,17 @@ class Guard:
         return left
 
     def record_top_up(self) -> None:
-        """Remember a top-up (before it is made: a crash must not allow a second one)."""
+        """Remember a top-up (before it is sent: a crash must not allow a second one).
+
+        Called under the top-up job's lock of the state folder, so processes sharing it count one at a time.
+        """
         with self._lock:
             self._write_top_ups([*self._recent_top_ups(), self._clock()])
 
     def forget_top_up(self) -> None:
-        """Undo the last record (the API refused the top-up, so none was made)."""
+        """Undo the last record: only when the API refused the top-up, so that none was made."""
         with self._lock:
             self._write_top_ups(self._recent_top_ups()[:-1])
 
     def _write_top_ups(self, stamps: list[float]) -> None:
-        path = self._top_ups_file()
-        temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_text(json.dumps({"at": stamps}), encoding="utf-8")
-        os.replace(temporary, path)
+        write_private(self._top_ups_file(), json.dumps({"at": stamps}), through_links=False)

@@ -40,6 +40,8 @@ from vonage_account_spec import spec_path
 log = logging.getLogger("vonage_account_ops.mcp")
 
 SERVER_NAME = "vonage-account"
+MAX_HTTP_SESSIONS = 32
+HTTP_SESSION_IDLE_SECONDS = 600.0
 SPEC_URI = "openapi://vonage-account"
 SUMMARY_URI = "vonage-account://account/summary"
 INSTRUCTIONS = (
@@ -182,7 +184,8 @@ class AccountMcpServer:
                         + (" (read-only: no writes)" if policy.read_only and writes else ""),
                         "tell the user this needs the operator's permission; do not look for another way",
                     )
-                self.guard.admit(held_to, writes=writes)
+                # Both limits: call_operation's own (rate_limits.call_operation) and its operation's tool's.
+                self.guard.admit(name, writes=writes, held_to=held_to)
                 return
         if not policy.allows(name, writes=writes) and not (
             name == "call_operation" and policy.allows(name, writes=False)
@@ -350,7 +353,12 @@ class AccountMcpServer:
             self.close()
 
     def http_app(self, *, host: str, token: str | None, allowed_hosts: tuple[str, ...] = ()) -> ASGIApp:
-        """The Streamable HTTP app (path `/mcp`): Host and Origin checked against DNS rebinding, a bearer token."""
+        """The Streamable HTTP app (path `/mcp`): Host and Origin checked against DNS rebinding, a bearer token.
+
+        Sessions are bounded for one operator's agents (MAX_HTTP_SESSIONS, closed after HTTP_SESSION_IDLE_SECONDS
+        without a request), not the SDK's defaults (10,000 sessions, 30 minutes).
+        """
+        self.redactor.remember(token)  # a credential too: never in anything an agent reads
         names = [*allowed_hosts]
         if not is_loopback(host) and host not in ("0.0.0.0", "::"):
             names.append(host)
@@ -359,7 +367,13 @@ class AccountMcpServer:
         security = TransportSecuritySettings(
             enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins
         )
-        app = self.server.streamable_http_app(streamable_http_path="/mcp", transport_security=security, host=host)
+        app = self.server.streamable_http_app(
+            streamable_http_path="/mcp",
+            transport_security=security,
+            host=host,
+            max_sessions=MAX_HTTP_SESSIONS,
+            session_idle_timeout=HTTP_SESSION_IDLE_SECONDS,
+        )
         return BearerGate(app, token) if token else app
 
 

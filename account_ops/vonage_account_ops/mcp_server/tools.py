@@ -108,6 +108,8 @@ _NEXT_STEPS: dict[str, str] = {
     "AutoReloadNotEnabled": "top-ups need auto-reload enabled on the account, in the Vonage dashboard: tell the user",
     "TopUpFailed": "the configured payment reference (trx) was refused: the operator must check it; do not retry",
     "RateLimited": "the API is rate limiting this account: wait before calling again",
+    "OutcomeUnknown": "do not call it again: first check whether it was done (check_balance for a top-up, "
+    "list_secrets for a secret) and tell the user",
     "TransientFailure": "the service or the network failed: try again in a minute",
 }
 
@@ -180,7 +182,8 @@ class AgentTools:
     def credentials(self) -> Credentials:
         """The configured credentials as they are now; their secrets are remembered for redaction."""
         creds = self.source.load()
-        self.redactor.remember(creds.api_secret, creds.pending_secret)
+        self.redactor.remember_basic(creds.api_key, creds.api_secret)
+        self.redactor.remember(creds.pending_secret)
         return creds
 
     @contextmanager
@@ -332,14 +335,12 @@ class AgentTools:
                 "top-ups use the operator's trx reference, and none is configured",
                 "the operator must set $VONAGE_TOP_UP_TRX or top_up.trx in the policy; the agent cannot give it",
             )
-        reserved = False
 
         def reserve() -> None:
-            # The day's cap, checked and counted before the top-up is sent (a crash must not allow a second one).
-            nonlocal reserved
+            # The day's cap, checked and counted before the top-up is sent (a crash must not allow a second one),
+            # under the job's lock of the state folder: concurrent calls count one at a time.
             self.guard.check_top_up()
             self.guard.record_top_up()
-            reserved = True
 
         with self._ops() as ops:
             try:
@@ -349,12 +350,12 @@ class AgentTools:
                     trx=policy.trx,
                     state=self.guard.dip_state,
                     before_top_up=reserve,
+                    # Given back only when the API refused it: a top-up of unknown outcome may have been a payment.
+                    after_refusal=self.guard.forget_top_up,
                     dry_run=dry_run,
                 )
-            except BaseException:
-                if reserved:
-                    self.guard.forget_top_up()  # refused by the API: no top-up was made
-                raise
+            except jobs.JobBusy as busy:
+                raise ToolFailure("Top-up in progress", str(busy), "wait for it, then check_balance") from None
         if result.action == "would_top_up":
             self.guard.check_top_up()
         return {
@@ -468,12 +469,17 @@ class AgentTools:
                 "active_secrets": len(active),
             }
         self._report(0, 3, "rotation started: making a new secret")
-        rotation = jobs.rotate(
-            store,
-            ops_for=self._ops_for,
-            after_store=lambda new: self._stored(new),
-            grace_seconds=self.guard.policy.rotation_grace_seconds,
-        )
+        try:
+            rotation = jobs.rotate(
+                store,
+                ops_for=self._ops_for,
+                after_store=lambda new: self._stored(new),
+                grace_seconds=self.guard.policy.rotation_grace_seconds,
+            )
+        except jobs.RotationInProgress as busy:
+            raise ToolFailure(
+                "Rotation in progress", str(busy), "do not start another: list_secrets shows when it is done"
+            ) from None
         after = self.credentials()
         self._report(3, 3, f"rotation done: now using {after.api_secret_id}")
         return {
@@ -485,7 +491,8 @@ class AgentTools:
         }
 
     def _stored(self, new: Credentials) -> None:
-        self.redactor.remember(new.api_secret, new.pending_secret)
+        self.redactor.remember_basic(new.api_key, new.api_secret)
+        self.redactor.remember(new.pending_secret)
         self._report(2, 3, f"new secret {new.api_secret_id} stored and in use; revoking the old one after the grace")
 
     def revoke_secret(self, secret_id: str, api_key: str | None = None, dry_run: bool = False) -> dict[str, Any]:
