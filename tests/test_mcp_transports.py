@@ -130,3 +130,36 @@ def test_listening_beyond_loopback_needs_a_token_never_a_flag(vonage_mock: Vonag
         [sys.executable, "-m", "vonage_account_ops", "mcp", "--help"], capture_output=True, text=True, timeout=60
     ).stdout
     assert "--token " not in help_text and "--token-file" in help_text
+
+
+def test_http_sessions_are_bounded_for_one_operator(http_server: str) -> None:
+    from vonage_account_ops.mcp_server.server import MAX_HTTP_SESSIONS
+
+    initialize = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+    }
+    headers = {"Accept": "application/json, text/event-stream", "Authorization": f"Bearer {TOKEN}"}
+    with httpx.Client(timeout=10) as http:
+        opened = [http.post(http_server, json=initialize, headers=headers) for _ in range(MAX_HTTP_SESSIONS)]
+        assert [answer.status_code for answer in opened] == [200] * MAX_HTTP_SESSIONS
+        # The SDK's default would open 10,000 sessions of about 35 kB each before refusing one.
+        refused = http.post(http_server, json=initialize, headers=headers)
+        assert refused.status_code == 503 and "Too many open sessions" in refused.text
+
+
+def test_a_token_file_others_can_read_is_warned_of(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from vonage_account_ops.mcp_server.command import http_token
+
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN + "\n")
+    token_file.chmod(0o600)
+    assert http_token(token_file, "127.0.0.1") == TOKEN
+    assert capsys.readouterr().err == ""
+    token_file.chmod(0o644)
+    assert http_token(token_file, "127.0.0.1") == TOKEN
+    warning = capsys.readouterr().err
+    assert f"the token file {token_file} is readable by other users" in warning and "chmod 600" in warning
+    assert TOKEN not in warning
