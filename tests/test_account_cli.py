@@ -97,8 +97,10 @@ def test_secrets_list_create_revoke(server: ThreadedMockServer) -> None:
     assert limit.exit_code == 4 and "Secret Addition Forbidden" in limit.output
     assert run(server, "secrets", "revoke", new_id).exit_code == 0
     only = server.app.backend.list_secrets(KEY, KEY)[0].id
+    # The only secret is the one the credentials use: refused before anything is sent.
     last = run(server, "secrets", "revoke", only)
-    assert last.exit_code == 4 and "Secret Deletion Forbidden" in last.output
+    assert last.exit_code == 4 and f"Secret in use: {only} is the secret the configured credentials use" in last.output
+    assert len(server.app.control.journal_entries(operation_id="revoke_secret")) == 1
 
 
 def test_a_secret_is_never_a_command_line_value(server: ThreadedMockServer) -> None:
@@ -130,6 +132,7 @@ def test_senders_and_pricing(server: ThreadedMockServer) -> None:
     assert "United Kingdom" in gb.output
     by_prefix = json.loads(run(server, "--json", "pricing", "--prefix", "1").output)
     assert sorted(c["countryCode"] for c in by_prefix) == ["CA", "US"]
+    assert all(c["estimatePrice"] == max([n["price"] for n in c["networks"]], key=Decimal) for c in by_prefix)
     unknown = run(server, "pricing", "ZZ")
     assert unknown.exit_code == 4
 

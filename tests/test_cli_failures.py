@@ -102,7 +102,7 @@ CASES: dict[str, tuple[list[str], dict[str, str], int, tuple[str, ...]]] = {
         ("no/such/folder", "does not exist"),
     ),
     "an http webhook": (["settings", "--mo", "http://example.com/in"], {}, 2, ("https",)),
-    "the last secret revoked": (["secrets", "revoke", "{only}"], {}, 4, ("at least one secret", "rotate")),
+    "the secret in use revoked": (["secrets", "revoke", "{only}"], {}, 4, ("Secret in use", "secrets rotate")),
     "an unknown country": (["pricing", "ZZ"], {}, 4, ()),
 }
 

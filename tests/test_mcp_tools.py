@@ -225,22 +225,25 @@ def test_list_secrets_says_which_is_in_use_never_a_value(agent: Agent) -> None:
     assert set(row) == {"id", "created_at", "in_use"}
 
 
-def test_with_environment_credentials_in_use_is_unknown_and_rotation_has_no_store(
+def test_with_environment_credentials_and_two_secrets_in_use_is_unknown_and_rotation_has_no_store(
     agent: Agent, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("VONAGE_API_KEY", KEY)
     monkeypatch.setenv("VONAGE_API_SECRET", SECRET)
     agent.source = EnvironmentSource()
     agent.build()
+    alone = agent.ok("list_secrets")  # one secret: the credentials authenticated, so it is theirs
+    assert alone["in_use_known"] is True and alone["secrets"][0]["in_use"] is True
+    agent.mock.seed_account(KEY, secrets=[SECRET, "Spare1secret"])
     listed = agent.ok("list_secrets")
     assert (
         listed["in_use_known"] is False and listed["secrets"][0]["in_use"] is None and "api_secret_id" in listed["note"]
     )
     no_store = agent.error("rotate_secret")
     assert no_store["title"] == "No credentials store" and "--credentials" in no_store["next_step"]
-    unknown = agent.error("revoke_secret", {"secret_id": listed["secrets"][0]["id"]})
+    unknown = agent.error("revoke_secret", {"secret_id": listed["secrets"][1]["id"]})
     assert unknown["title"] == "Secret in use unknown"
-    assert len(agent.mock.account(KEY)["secrets"]) == 1
+    assert len(agent.mock.account(KEY)["secrets"]) == 2
 
 
 def test_rotate_secret_replaces_the_secret_in_the_store_and_returns_ids_only(agent: Agent) -> None:

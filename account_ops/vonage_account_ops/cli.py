@@ -33,35 +33,23 @@ from vonage_account_ops.credentials import (
     CredentialSource,
     credential_source,
 )
-from vonage_account_ops.errors import (
-    AccountError,
-    AuthenticationFailed,
-    AutoReloadNotEnabled,
-    LastSecret,
-    NotFound,
-    OutcomeUnknown,
-    RateLimited,
-    SecretLimitReached,
-    TopUpFailed,
-    TransientFailure,
-)
+from vonage_account_ops.errors import AccountError, JobRefused, OutcomeUnknown, next_step
 
 EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
-EXIT_BUSY = 5
 EXIT_STORE_COMMAND = 6
 _PROG = "vonage-account"
 
-# What to do next, per refusal: the API's own words say what went wrong, not what to do about it.
-_ADVICE: dict[type[AccountError], str] = {
-    AutoReloadNotEnabled: "top-up needs auto-reload on the account: turn it on in the Vonage dashboard (on the mock: "
-    "PUT /_mock/accounts/KEY with an auto_reload object)",
-    TopUpFailed: "check that --trx is the account's auto-reload reference",
-    SecretLimitReached: "a key keeps at most two secrets: revoke one (`secrets list`, `secrets revoke ID`) first",
-    LastSecret: "a key keeps at least one secret: `secrets rotate` replaces it safely",
-    NotFound: "check it: `vonage-account secrets list` shows the secret ids, `vonage-account pricing` the countries",
-    RateLimited: "wait a moment and run it again",
-    TransientFailure: "the service or the network failed: run it again shortly",
+# The CLI's words for the commands the advice of `errors.next_step` names.
+_NAMES = {
+    "list_secrets": "`vonage-account secrets list`",
+    "revoke_secret": "`vonage-account secrets revoke ID`",
+    "rotate_secret": "`vonage-account secrets rotate`",
+    "check_balance": "`vonage-account balance`",
+    "pricing": "`vonage-account pricing`",
+    "trx": "--trx",
+    "hosts": "--rest-url / --api-url ($VONAGE_REST_URL / $VONAGE_API_URL)",
+    "longer_timeout": ", or give it longer with --timeout SECONDS",
 }
 
 
@@ -134,20 +122,15 @@ def _report(failure: Failure, as_json: bool) -> NoReturn:
 
 def _api_failure(error: AccountError, source: CredentialSource | None) -> Failure:
     detail = error.detail.rstrip(". ") if error.detail.lower() not in error.title.lower() else ""
-    if isinstance(error, AuthenticationFailed):
-        where = source.description if source is not None else "the credentials"
-        advice = (
-            f"the API refused the key and secret from {where}; if the secret was rotated, the rotated file holds "
-            "the new one: use --credentials FILE (or $VONAGE_CREDENTIALS_FILE)"
-        )
-    elif isinstance(error, OutcomeUnknown):
-        advice = "it was sent once and is not sent again by itself"
-    elif isinstance(error, TransientFailure) and "client timeout" in error.detail:
-        advice = "the service is slow or stalled: run it again later, or give it longer with --timeout SECONDS"
-    elif isinstance(error, TransientFailure) and error.status == 0:
-        advice = "nothing answered: check --rest-url / --api-url ($VONAGE_REST_URL / $VONAGE_API_URL) and the network"
-    else:
-        advice = next((text for cls, text in _ADVICE.items() if isinstance(error, cls)), "")
+    where = source.description if source is not None else "the credentials"
+    names = {
+        **_NAMES,
+        "credentials": f"the API refused the key and secret from {where}; if the secret was rotated, the rotated file "
+        "holds the new one: use --credentials FILE (or $VONAGE_CREDENTIALS_FILE)",
+    }
+    if isinstance(error, OutcomeUnknown):
+        detail = f"{detail}; it was sent once and is not sent again by itself"
+    advice = next_step(error, names)
     detail = "; ".join(part for part in (detail, advice) if part)
     return Failure(error.type or f"http-{error.status}", error.title, detail, error.exit_code)
 
@@ -169,8 +152,9 @@ def _errors_as_exit_codes(ctx: Context) -> Iterator[None]:
         raise Failure("invalid-webhook", "Invalid webhook", str(error), EXIT_USAGE) from None
     except jobs.StateFileError as error:
         raise Failure("state-file", "Unusable state file", str(error), EXIT_USAGE) from None
-    except jobs.JobBusy as error:
-        raise Failure("busy", "Another run is under way", str(error), EXIT_BUSY) from None
+    except JobRefused as error:
+        detail = f"{error.detail}; {next_step(error, _NAMES)}"
+        raise Failure(error.kind, error.title, detail, error.exit_code) from None
     except jobs.StoreCommandFailed as error:
         raise Failure("store-command-failed", "The --store-command failed", str(error), EXIT_STORE_COMMAND) from None
     except OSError as error:
@@ -366,9 +350,7 @@ def top_up_command(ctx: Context, trx: str, floor: Decimal | None, state: Path) -
     """Top up with the auto-reload reference, always or only under a floor."""
     with _errors_as_exit_codes(ctx), ctx.ops() as ops:
         if floor is None:
-            before = ops.balance().value
-            ops.top_up(trx)
-            result = jobs.TopUp("topped_up", before, ops.balance().value)
+            result = jobs.top_up(ops, trx=trx)
         else:
             result = jobs.top_up_below_floor(ops, floor=floor, trx=trx, state=state)
     _emit(
@@ -409,9 +391,11 @@ def secrets_create(ctx: Context, from_env: str | None, from_file: Path | None) -
 @click.argument("secret_id")
 @click.pass_obj
 def secrets_revoke(ctx: Context, secret_id: str) -> None:
-    """Revoke a secret by id."""
-    with _errors_as_exit_codes(ctx), ctx.ops() as ops:
-        ops.revoke_secret(secret_id)
+    """Revoke a secret by id (never the one the credentials use, when that is known)."""
+    with _errors_as_exit_codes(ctx):
+        credentials = ctx.credentials()
+        with ctx.ops(credentials) as ops:
+            jobs.revoke(ops, credentials, secret_id, require_known=False)
     _emit(ctx, {"revoked": secret_id}, lambda: click.echo(f"revoked {secret_id}"))
 
 
@@ -431,11 +415,19 @@ def secrets_revoke(ctx: Context, secret_id: str) -> None:
     show_default=True,
     help="Seconds between storing the new secret and revoking the old, for readers of the store to move on.",
 )
+@click.option("--dry-run", is_flag=True, help="Show the steps the rotation would take; change nothing.")
 @click.pass_obj
 def secrets_rotate(
-    ctx: Context, store: Path, new_from_env: str | None, store_command: str | None, grace: float
+    ctx: Context, store: Path, new_from_env: str | None, store_command: str | None, grace: float, dry_run: bool
 ) -> None:
     """Rotate the secret in a credentials file without downtime; safe to run again after a crash."""
+    if dry_run:
+        with _errors_as_exit_codes(ctx):
+            credentials = Credentials.from_file(store)
+            with ctx.ops(credentials) as ops:
+                plan = jobs.rotation_plan(ops, credentials)
+        _emit(ctx, {"dry_run": True, "plan": plan}, lambda: click.echo("\n".join(f"- {step}" for step in plan)))
+        return
     new_secret = _read_secret(new_from_env, None, "") if new_from_env else None
     with _errors_as_exit_codes(ctx):
         result = jobs.rotate(
@@ -470,45 +462,26 @@ def secrets_audit(ctx: Context, max_age_days: float, revoke: bool) -> None:
     with _errors_as_exit_codes(ctx):
         credentials = ctx.credentials()
         with ctx.ops(credentials) as ops:
-            current = credentials.api_secret_id or os.environ.get("VONAGE_API_SECRET_ID") or None
-            report = jobs.audit_secrets(ops, max_age_days=max_age_days, current_id=current)
-            if current is None and len(report) == 1:
-                # The only active secret is the one these credentials authenticated with.
-                current = report[0].secret.id
-                report = jobs.audit_secrets(ops, max_age_days=max_age_days, current_id=current)
-            flagged = [r for r in report if r.flagged]
-            revoked: list[jobs.SecretAge] = []
-            if revoke and flagged:
-                if current is None:
-                    _fail(
-                        f"{len(report)} secrets are active and the credentials do not say which one they use, so "
-                        "nothing was revoked: add an api_secret_id=<ID> line to the credentials file (`secrets "
-                        "rotate` writes it) or set $VONAGE_API_SECRET_ID",
-                        EXIT_USAGE,
-                        "current-secret-unknown",
-                        "The secret in use is unknown",
-                    )
-                for entry in flagged:
-                    ops.revoke_secret(entry.secret.id)
-                    revoked.append(entry)
+            result = jobs.audit(ops, credentials, max_age_days=max_age_days, revoke=revoke)
 
     def flag(entry: jobs.SecretAge) -> str:
-        if entry in revoked:
+        if entry.secret.id in result.revoked:
             return "REVOKED"
         if entry.current:
             return "in use"
         return "OLD" if entry.flagged else ""
 
     def human() -> None:
-        _table([[r.secret.id, f"{r.age_days:.1f}", flag(r)] for r in report], ["ID", "AGE (DAYS)", "FLAG"])
-        if current is None:
+        _table([[r.secret.id, f"{r.age_days:.1f}", flag(r)] for r in result.secrets], ["ID", "AGE (DAYS)", "FLAG"])
+        if result.current is None:
             click.echo("(which secret is in use is unknown: the credentials have no api_secret_id line)")
-        for entry in revoked:
-            click.echo(f"revoked {entry.secret.id} ({entry.age_days:.1f} days old)")
+        for entry in result.secrets:
+            if entry.secret.id in result.revoked:
+                click.echo(f"revoked {entry.secret.id} ({entry.age_days:.1f} days old)")
 
-    document = {"secrets": report, "current": current, "revoked": [r.secret.id for r in revoked]}
+    document = {"secrets": list(result.secrets), "current": result.current, "revoked": list(result.revoked)}
     _emit(ctx, document, human)
-    if flagged and not revoke:
+    if result.flagged and not revoke:
         sys.exit(EXIT_CHECK_FAILED)
 
 
@@ -521,9 +494,14 @@ def secrets_audit(ctx: Context, max_age_days: float, revoke: bool) -> None:
     type=click.Choice(FORWARD_METHODS),
     help="How inbound messages reach the webhook (the API never shows it back).",
 )
+@click.option("--dry-run", is_flag=True, help="Show what the change would be; change nothing.")
 @click.pass_obj
 def settings(
-    ctx: Context, mo_callback_url: str | None, dr_callback_url: str | None, http_forward_method: str | None
+    ctx: Context,
+    mo_callback_url: str | None,
+    dr_callback_url: str | None,
+    http_forward_method: str | None,
+    dry_run: bool,
 ) -> None:
     """Show the settings, or set the default webhooks (and forward method) and show the change."""
     with _errors_as_exit_codes(ctx), ctx.ops() as ops:
@@ -532,6 +510,7 @@ def settings(
             mo_callback_url=mo_callback_url,
             dr_callback_url=dr_callback_url,
             http_forward_method=http_forward_method,
+            dry_run=dry_run,
         )
 
     def human() -> None:
@@ -544,8 +523,10 @@ def settings(
         if http_forward_method:
             click.echo(f"{'forward method':<18} {http_forward_method}")
         click.echo(f"{'limits':<18} {after.max_calls_per_second} calls/s")
+        if dry_run:
+            click.echo("(dry run: nothing was changed)")
 
-    document: dict[str, Any] = {"before": before, "after": after}
+    document: dict[str, Any] = {"before": before, "after": after, "dry_run": dry_run}
     if http_forward_method:
         document["http_forward_method"] = http_forward_method
     _emit(ctx, document, human)
@@ -573,19 +554,31 @@ def senders_register(ctx: Context, email: str, name: str | None) -> None:
 @click.option("--service", type=click.Choice(["sms", "sms-transit", "voice"]), default="sms", show_default=True)
 @click.pass_obj
 def pricing(ctx: Context, country: str | None, prefix: str | None, service: str) -> None:
-    """Outbound prices: of a COUNTRY, of a --prefix, or of every country."""
+    """Outbound prices: of a COUNTRY, of a --prefix, or of every country.
+
+    ESTIMATE is the price of one message in `preflight`'s estimate: the dearest of the networks and the default.
+    """
     with _errors_as_exit_codes(ctx), ctx.ops() as ops:
-        if country:
-            countries = [ops.country_pricing(country.upper(), service)]
-        elif prefix:
-            countries = ops.prefix_pricing(prefix, service).countries
-        else:
-            countries = ops.full_pricing(service).countries
+        countries = jobs.pricing(ops, country=country, prefix=prefix, service=service)
+
+    def money(value: Decimal | None) -> str:
+        return "-" if value is None else str(value)
+
     rows = [
-        [c.country_code, c.country_name, c.dialing_prefix, c.default_price or "-", str(len(c.networks or []))]
+        [
+            c.country_code,
+            c.country_name,
+            c.dialing_prefix,
+            money(c.default_price),
+            money(c.estimate_price),
+            str(len(c.networks)),
+        ]
         for c in countries
     ]
-    _emit(ctx, [c.to_dict() for c in countries], lambda: _table(rows, ["CODE", "COUNTRY", "PREFIX", "EUR", "NETWORKS"]))
+    headers = ["CODE", "COUNTRY", "PREFIX", "EUR", "ESTIMATE", "NETWORKS"]
+    # The API's own document of each country, and the price an estimate uses for it.
+    documents = [{**c.answer.to_dict(), "estimatePrice": money(c.estimate_price)} for c in countries]
+    _emit(ctx, documents, lambda: _table(rows, headers))
 
 
 @main.command("mcp")

@@ -1,7 +1,12 @@
-"""Typed errors, built from the API's error documents; never carrying a secret."""
+"""Typed errors — the API's, built from its error documents, and the jobs' own refusals — and what to do about each.
+
+No error carries a secret. `next_step` is the one table of advice: the CLI and the MCP tools give it the names of
+their own commands or tools, so the two say the same thing each in its own words.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -111,3 +116,87 @@ def error_from_response(status: int, document: Any, retry_after: float = 0) -> A
 
 class OutcomeUnknown(TransientFailure):
     """A request that may have been processed failed without an answer saying so: it is not sent again."""
+
+
+class JobRefused(Exception):
+    """A job stopped before sending anything, to keep one of its rules (`title` and `detail` say which)."""
+
+    exit_code = 4
+    kind = "refused"
+
+    def __init__(self, title: str, detail: str) -> None:
+        super().__init__(f"{title}: {detail}")
+        self.title = title
+        self.detail = detail
+
+
+class SecretInUse(JobRefused):
+    """The secret to revoke is the one the credentials use."""
+
+    kind = "secret-in-use"
+
+
+class SecretInUseUnknown(JobRefused):
+    """Two secrets are active and nothing records which one the credentials use."""
+
+    exit_code = 2
+    kind = "secret-in-use-unknown"
+
+
+class JobBusy(JobRefused):
+    """Another run of the same job holds its file (in this process or another): this one did nothing."""
+
+    exit_code = 5
+    kind = "busy"
+
+
+# What to do next, per kind of failure, the most specific first. `{name}` is a command or tool of the adapter's.
+_NEXT_STEPS: tuple[tuple[type[Exception], str], ...] = (
+    (AuthenticationFailed, "check the configured credentials ({credentials}); retrying will not help"),
+    (
+        SecretLimitReached,
+        "a key keeps at most two secrets: revoke one first ({list_secrets}, {revoke_secret}), or let {rotate_secret} "
+        "make room",
+    ),
+    (LastSecret, "a key keeps at least one secret: {rotate_secret} replaces it safely"),
+    (InvalidSecret, "fix the values named in the detail and try again"),
+    (NotFound, "check the key, secret id or country: {list_secrets} shows the secret ids, {pricing} the countries"),
+    (
+        AutoReloadNotEnabled,
+        "top-ups need auto-reload on the account: it is turned on in the Vonage dashboard (on the mock: PUT "
+        "/_mock/accounts/KEY with an auto_reload object)",
+    ),
+    (TopUpFailed, "the payment reference ({trx}) was refused: check it is the account's auto-reload one; do not retry"),
+    (RateLimited, "the API is rate limiting this account: wait {wait}before trying again; do not retry in a loop"),
+    (
+        OutcomeUnknown,
+        "do not repeat it: first check whether it was done ({check_balance} for a top-up, {list_secrets} for a secret)",
+    ),
+    (SecretInUse, "revoke the other one, or use {rotate_secret} to replace this one"),
+    (
+        SecretInUseUnknown,
+        "record which secret is in use: an api_secret_id=<ID> line in the credentials file ({rotate_secret} writes "
+        "it), or $VONAGE_API_SECRET_ID",
+    ),
+    (JobBusy, "let it finish, then check ({list_secrets}, {check_balance}) before running it again"),
+)
+_NO_ANSWER = "nothing answered: check {hosts} and the network"
+_TIMED_OUT = "the service is slow or stalled: try again later{longer_timeout}"
+_FAILED = "the service or the network failed: try again in a minute"
+
+
+def next_step(error: Exception, names: Mapping[str, str]) -> str:
+    """What to do about `error`, in the words `names` gives its placeholders (an adapter's commands or tools)."""
+    if isinstance(error, TransientFailure) and not isinstance(error, OutcomeUnknown):
+        if error.status == 0:
+            template = _TIMED_OUT if "client timeout" in error.detail else _NO_ANSWER
+        else:
+            template = _FAILED
+    else:
+        template = next(
+            (text for cls, text in _NEXT_STEPS if isinstance(error, cls)),
+            "read the detail; {pricing} and {list_secrets} show what exists",
+        )
+    retry_after = getattr(error, "retry_after", 0)
+    values = {**names, "wait": f"{retry_after:g} s " if retry_after else ""}
+    return template.format_map(values)

@@ -24,7 +24,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vonage_account_ops.credentials import CredentialsMissing
-from vonage_account_ops.errors import AccountError
+from vonage_account_ops.errors import AccountError, JobRefused
 from vonage_account_ops.mcp_server.catalog import Catalog
 from vonage_account_ops.mcp_server.policy import Guard, GuardrailRefused
 from vonage_account_ops.mcp_server.redaction import Redactor
@@ -151,7 +151,7 @@ class AccountMcpServer:
             return _error_result(_guardrail(refusal), self.redactor)
         except ToolFailure as failure:
             return _error_result(failure, self.redactor)
-        except AccountError as error:
+        except (AccountError, JobRefused) as error:
             return _error_result(failure_from(error), self.redactor)
         except CredentialsMissing as error:
             missing = ToolFailure(

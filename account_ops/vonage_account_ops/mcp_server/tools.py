@@ -15,14 +15,14 @@ import threading
 import typing
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from vonage_account_ops import jobs
 from vonage_account_ops.client import FORWARD_METHODS, AccountOps, WebhookSettings
 from vonage_account_ops.credentials import Credentials, CredentialsMissing, CredentialSource
-from vonage_account_ops.errors import AccountError, RateLimited
+from vonage_account_ops.errors import AccountError, JobRefused, next_step
 from vonage_account_ops.mcp_server.catalog import Catalog, Operation
 from vonage_account_ops.mcp_server.policy import Guard, GuardrailRefused, parse_amount
 from vonage_account_ops.mcp_server.redaction import Redactor
@@ -96,31 +96,26 @@ class ToolFailure(Exception):
         return {"error": error}
 
 
-# What to do next after each kind of API failure; the API's own title and detail come first.
-_NEXT_STEPS: dict[str, str] = {
-    "AuthenticationFailed": "check the configured credentials (the operator's, not a tool argument); retrying will "
-    "not help",
-    "SecretLimitReached": "this key already has two secrets: revoke one first (see list_secrets, revoke_secret), "
-    "or let rotate_secret make room",
-    "LastSecret": "a key keeps at least one secret: use rotate_secret to replace it",
-    "InvalidSecret": "fix the arguments named in the detail and call again",
-    "NotFound": "check the key, secret id or country: list_secrets lists the secret ids",
-    "AutoReloadNotEnabled": "top-ups need auto-reload enabled on the account, in the Vonage dashboard: tell the user",
-    "TopUpFailed": "the configured payment reference (trx) was refused: the operator must check it; do not retry",
-    "RateLimited": "the API is rate limiting this account: wait before calling again",
-    "OutcomeUnknown": "do not call it again: first check whether it was done (check_balance for a top-up, "
-    "list_secrets for a secret) and tell the user",
-    "TransientFailure": "the service or the network failed: try again in a minute",
+# The agent's words for the tools the advice of `errors.next_step` names.
+_NAMES = {
+    "list_secrets": "list_secrets",
+    "revoke_secret": "revoke_secret",
+    "rotate_secret": "rotate_secret",
+    "check_balance": "check_balance",
+    "pricing": "get_pricing",
+    "trx": "the operator's configured trx",
+    "hosts": "the operator's VONAGE_REST_URL / VONAGE_API_URL",
+    "longer_timeout": "",
+    "credentials": "the operator's, not a tool argument",
 }
 
 
-def failure_from(error: AccountError) -> ToolFailure:
-    """An API failure as a tool error with a next step."""
-    name = next((c.__name__ for c in type(error).__mro__ if c.__name__ in _NEXT_STEPS), "")
-    next_step = _NEXT_STEPS.get(name, "read the detail; search_operations shows what each operation needs")
-    if isinstance(error, RateLimited) and error.retry_after:
-        next_step = f"the API is rate limiting this account: wait {error.retry_after:g} s before calling again"
-    return ToolFailure(error.title, error.detail or error.title, next_step, type_=error.type, status=error.status)
+def failure_from(error: AccountError | JobRefused) -> ToolFailure:
+    """An API failure, or a job's refusal, as a tool error with a next step."""
+    step = next_step(error, _NAMES)
+    if isinstance(error, JobRefused):
+        return ToolFailure(error.title, error.detail, step, type_=f"urn:vonage-account-mcp:job:{error.kind}")
+    return ToolFailure(error.title, error.detail or error.title, step, type_=error.type, status=error.status)
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -240,7 +235,9 @@ class AgentTools:
         dry_run = bool(arguments.pop("dry_run", False))
         creds = self.credentials()
         if operation.operation_id == "revoke_secret":
-            self._guard_revoke(creds, arguments.get("api_key"), str(arguments["secret_id"]))
+            # The revoke_secret tool's rule, checked the same way (nothing is revoked by the check).
+            with self._using(creds) as ops:
+                jobs.revoke(ops, creds, str(arguments["secret_id"]), api_key=arguments.get("api_key"), dry_run=True)
         if _has(operation, "api_key"):
             arguments.setdefault("api_key", creds.api_key)
         if dry_run:
@@ -270,22 +267,6 @@ class AgentTools:
             model = next(t for t in typing.get_args(hints["body"]) or (hints["body"],) if hasattr(t, "from_dict"))
             kwargs["body"] = model.from_dict(body)
         return lambda client: function(client=client, **kwargs)
-
-    def _guard_revoke(self, creds: Credentials, api_key: str | None, secret_id: str) -> None:
-        if api_key not in (None, creds.api_key):
-            return  # a sub-account's secret: the in-use guard is about the configured key's own
-        if creds.api_secret_id is None:
-            raise ToolFailure(
-                "Secret in use unknown",
-                "the credentials do not record which secret is in use, so no secret of this key is revoked",
-                "the operator can record api_secret_id in the credentials file (rotate_secret does it)",
-            )
-        if secret_id == creds.api_secret_id:
-            raise ToolFailure(
-                "Secret in use",
-                f"{secret_id} is the secret the configured credentials use",
-                "revoke the other one, or use rotate_secret to replace this one",
-            )
 
     # -- the jobs ------------------------------------------------------------------------------------------------
 
@@ -343,19 +324,16 @@ class AgentTools:
             self.guard.record_top_up()
 
         with self._ops() as ops:
-            try:
-                result = jobs.top_up_below_floor(
-                    ops,
-                    floor=amount,
-                    trx=policy.trx,
-                    state=self.guard.dip_state,
-                    before_top_up=reserve,
-                    # Given back only when the API refused it: a top-up of unknown outcome may have been a payment.
-                    after_refusal=self.guard.forget_top_up,
-                    dry_run=dry_run,
-                )
-            except jobs.JobBusy as busy:
-                raise ToolFailure("Top-up in progress", str(busy), "wait for it, then check_balance") from None
+            result = jobs.top_up_below_floor(
+                ops,
+                floor=amount,
+                trx=policy.trx,
+                state=self.guard.dip_state,
+                before_top_up=reserve,
+                # Given back only when the API refused it: a top-up of unknown outcome may have been a payment.
+                after_refusal=self.guard.forget_top_up,
+                dry_run=dry_run,
+            )
         if result.action == "would_top_up":
             self.guard.check_top_up()
         return {
@@ -377,30 +355,18 @@ class AgentTools:
         dry_run: bool = False,
     ) -> dict[str, Any]:
         try:
-            for url in (mo_callback_url, dr_callback_url):
-                if url is not None:
-                    jobs.check_https(url)
-            if http_forward_method is not None:
-                jobs.check_forward_method(http_forward_method)
-        except jobs.InvalidWebhook as error:
-            raise ToolFailure(
-                "Invalid webhook", str(error), "give absolute https URLs (an empty string unsets one)"
-            ) from None
-        with self._ops() as ops:
-            if dry_run:
-                before = ops.settings()
-                after = replace(
-                    before,
-                    mo_callback_url=before.mo_callback_url if mo_callback_url is None else (mo_callback_url or None),
-                    dr_callback_url=before.dr_callback_url if dr_callback_url is None else (dr_callback_url or None),
-                )
-            else:
+            with self._ops() as ops:
                 before, after = jobs.set_webhooks(
                     ops,
                     mo_callback_url=mo_callback_url,
                     dr_callback_url=dr_callback_url,
                     http_forward_method=http_forward_method,
+                    dry_run=dry_run,
                 )
+        except jobs.InvalidWebhook as error:
+            raise ToolFailure(
+                "Invalid webhook", str(error), "give absolute https URLs (an empty string unsets one)"
+            ) from None
         document: dict[str, Any] = {"before": _webhooks(before), "after": _webhooks(after), "dry_run": dry_run}
         if http_forward_method is not None:
             document["http_forward_method"] = http_forward_method
@@ -410,26 +376,27 @@ class AgentTools:
         creds = self.credentials()
         with self._using(creds) as ops:
             secrets = ops.list_secrets()
-        known = creds.api_secret_id is not None
+        current = jobs.secret_in_use(creds, secrets)
+        known = current is not None
         document: dict[str, Any] = {
             "secrets": [
-                {"id": s.id, "created_at": s.created_at, "in_use": (s.id == creds.api_secret_id) if known else None}
+                {"id": s.id, "created_at": s.created_at, "in_use": (s.id == current) if known else None}
                 for s in secrets
             ],
             "in_use_known": known,
         }
         if not known:
             document["note"] = (
-                "the credentials do not record which secret is in use; the operator can add api_secret_id to the "
-                "credentials file (rotate_secret records it)"
+                "two secrets are active and the credentials do not record which is in use; the operator can add "
+                "api_secret_id to the credentials file (rotate_secret records it)"
             )
         return document
 
     def audit_secrets(self, max_age_days: float = 90) -> dict[str, Any]:
         creds = self.credentials()
         with self._using(creds) as ops:
-            report = jobs.audit_secrets(ops, max_age_days=max_age_days, current_id=creds.api_secret_id)
-        known = creds.api_secret_id is not None
+            result = jobs.audit(ops, creds, max_age_days=max_age_days)
+        known = result.current is not None
         return {
             "secrets": [
                 {
@@ -439,9 +406,9 @@ class AgentTools:
                     "in_use": r.current if known else None,
                     "flagged": r.flagged,
                 }
-                for r in report
+                for r in result.secrets
             ],
-            "flagged": sum(1 for r in report if r.flagged),
+            "flagged": len(result.flagged),
             "in_use_known": known,
         }
 
@@ -456,18 +423,8 @@ class AgentTools:
         creds = self.credentials()
         if dry_run:
             with self._using(creds) as ops:
-                active = ops.list_secrets()
-            room = len(active) >= 2
-            return {
-                "dry_run": True,
-                "plan": [
-                    *(["revoke the spare secret to make room"] if room else []),
-                    "create a new secret and store it in the credentials file",
-                    "switch the stored credentials to it once it authenticates",
-                    f"revoke the old secret {creds.api_secret_id or '(the one in use)'} after the grace period",
-                ],
-                "active_secrets": len(active),
-            }
+                plan = jobs.rotation_plan(ops, creds)
+            return {"dry_run": True, "plan": plan}
         self._report(0, 3, "rotation started: making a new secret")
         try:
             rotation = jobs.rotate(
@@ -478,7 +435,7 @@ class AgentTools:
             )
         except jobs.RotationInProgress as busy:
             raise ToolFailure(
-                "Rotation in progress", str(busy), "do not start another: list_secrets shows when it is done"
+                busy.title, busy.detail, "do not start another: list_secrets shows when it is done"
             ) from None
         after = self.credentials()
         self._report(3, 3, f"rotation done: now using {after.api_secret_id}")
@@ -497,12 +454,10 @@ class AgentTools:
 
     def revoke_secret(self, secret_id: str, api_key: str | None = None, dry_run: bool = False) -> dict[str, Any]:
         creds = self.credentials()
-        self._guard_revoke(creds, api_key, secret_id)
-        key = api_key or creds.api_key
+        with self._using(creds) as ops:
+            key = jobs.revoke(ops, creds, secret_id, api_key=api_key, dry_run=dry_run)
         if dry_run:
             return {"revoked": None, "would_revoke": secret_id, "api_key": key, "dry_run": True}
-        with self._using(creds) as ops:
-            ops.revoke_secret(secret_id, api_key=key)
         return {"revoked": secret_id, "api_key": key, "dry_run": False}
 
     def get_pricing(
@@ -515,10 +470,7 @@ class AgentTools:
                 "call again with one of them",
             )
         with self._ops() as ops:
-            if country:
-                countries = [ops.country_pricing(country.upper(), service)]
-            else:
-                countries = ops.prefix_pricing(str(prefix), service).countries
+            countries = jobs.pricing(ops, country=country, prefix=prefix, service=service)
         return {
             "service": service,
             "countries": [
@@ -526,10 +478,10 @@ class AgentTools:
                     "country_code": c.country_code,
                     "country_name": c.country_name,
                     "dialing_prefix": c.dialing_prefix,
-                    "default_price": c.default_price or None,
+                    "default_price": _money(c.default_price),
+                    "estimate_price": _money(c.estimate_price),
                     "networks": [
-                        {"network_code": n.network_code, "network_name": n.network_name, "price": n.price}
-                        for n in (c.networks or [])
+                        {"network_code": n.code, "network_name": n.name, "price": str(n.price)} for n in c.networks
                     ],
                 }
                 for c in countries
