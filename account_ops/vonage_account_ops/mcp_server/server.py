@@ -26,15 +26,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from vonage_account_ops.credentials import CredentialsMissing
 from vonage_account_ops.errors import AccountError, JobRefused
 from vonage_account_ops.mcp_server.catalog import Catalog
+from vonage_account_ops.mcp_server.failures import ToolFailure, check_schema, failure_from
 from vonage_account_ops.mcp_server.policy import Guard, GuardrailRefused
 from vonage_account_ops.mcp_server.redaction import Redactor
-from vonage_account_ops.mcp_server.tools import (
-    OPERATION_TOOLS,
-    AgentTools,
-    ToolFailure,
-    check_schema,
-    failure_from,
-)
+from vonage_account_ops.mcp_server.tools import OPERATION_TOOLS, AgentTools
 from vonage_account_spec import spec_path
 
 log = logging.getLogger("vonage_account_ops.mcp")
@@ -101,21 +96,21 @@ class AccountMcpServer:
         policy = self.guard.policy
         return [
             types.Tool(
-                name=spec.name,
-                description=spec.description,
-                input_schema=spec.input_schema,
-                output_schema=spec.output_schema,
+                name=bound.name,
+                description=bound.spec.description,
+                input_schema=bound.input_schema,
+                output_schema=bound.spec.output_schema,
                 annotations=types.ToolAnnotations(
-                    read_only_hint=spec.read_only,
-                    destructive_hint=spec.destructive,
-                    idempotent_hint=spec.idempotent,
-                    open_world_hint=spec.open_world,
+                    read_only_hint=bound.spec.read_only,
+                    destructive_hint=bound.spec.destructive,
+                    idempotent_hint=bound.spec.idempotent,
+                    open_world_hint=bound.spec.open_world,
                 ),
             )
-            for spec in self.tools.specs.values()
-            if policy.allows(spec.name, writes=spec.writes)
+            for bound in self.tools.specs.values()
+            if policy.allows(bound.name, writes=bound.writes)
             # call_operation is listed in read-only mode too: it still calls the read operations.
-            or (spec.name == "call_operation" and policy.allows(spec.name, writes=False))
+            or (bound.name == "call_operation" and policy.allows(bound.name, writes=False))
         ]
 
     async def _list_tools(self, ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:

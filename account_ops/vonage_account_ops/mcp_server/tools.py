@@ -1,121 +1,50 @@
-"""The agent's tools: discovery and a checked call over the spec, and the account jobs over `vonage_account_ops`.
+"""The agent's tools: discovery and a checked call over the spec, and the account jobs over `vonage_account_ops.jobs`.
 
-Every tool is a plain function of its arguments returning a JSON document; nothing here knows MCP. The server
-module lists them, checks arguments against their input schemas, applies the policy and turns failures into tool
-errors. Credentials come from the configured source at each call, never from an argument.
+Every tool is a method declared with `@tool` (name, schemas, hints, the operations it covers) returning a JSON
+document; nothing here knows MCP, and no decision of a job is made here: the tools parse arguments and shape answers.
+The server module lists them, checks arguments against their input schemas, applies the policy and turns failures
+into tool errors. Credentials come from the configured source at each call, never from an argument.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
-import json
-import pkgutil
 import threading
-import typing
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from vonage_account_ops import jobs
 from vonage_account_ops.client import FORWARD_METHODS, AccountOps, WebhookSettings
 from vonage_account_ops.credentials import Credentials, CredentialsMissing, CredentialSource
-from vonage_account_ops.errors import AccountError, JobRefused, next_step
-from vonage_account_ops.mcp_server.catalog import Catalog, Operation
+from vonage_account_ops.mcp_server.calls import (
+    bind,
+    check_arguments,
+    client_functions,
+    has_parameter,
+    json_body,
+    request_plan,
+)
+from vonage_account_ops.mcp_server.catalog import Catalog
+from vonage_account_ops.mcp_server.failures import InvalidArguments, ToolFailure
 from vonage_account_ops.mcp_server.policy import Guard, GuardrailRefused, parse_amount
 from vonage_account_ops.mcp_server.redaction import Redactor
-
-# -- schemas, kept small: every tool's schemas are in every tools/list ----------------------------------------------
-
-_STR = {"type": "string"}
-_INT = {"type": "integer"}
-_BOOL = {"type": "boolean"}
-_MONEY = {"type": ["string", "number"], "description": "EUR"}
-_NULL_STR = {"type": ["string", "null"]}
-_DRY_RUN = {"type": "boolean", "description": "Say what would happen; change nothing."}
-_SERVICE = {"type": "string", "enum": ["sms", "sms-transit", "voice"]}
-
-
-def _object(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        schema["required"] = list(required)
-    return schema
-
-
-def _closed(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {**_object(properties, required), "additionalProperties": False}
-
-
-_WEBHOOKS = _object({"mo_callback_url": _NULL_STR, "dr_callback_url": _NULL_STR, "max_calls_per_second": _INT})
-_ANY_OBJECT = {"type": "object"}
-_SECRET_ROW = _object({"id": _STR, "created_at": _STR, "in_use": {"type": ["boolean", "null"]}})
-
-
-@dataclass(frozen=True)
-class ToolSpec:
-    """A tool: its name, what it does, its schemas and hints, and the function behind it."""
-
-    name: str
-    description: str
-    input_schema: dict[str, Any]
-    output_schema: dict[str, Any]
-    read_only: bool
-    destructive: bool
-    idempotent: bool
-    open_world: bool
-    run: Callable[..., dict[str, Any]]
-
-    @property
-    def writes(self) -> bool:
-        """Whether the policy counts it as a write."""
-        return not self.read_only
-
-
-class ToolFailure(Exception):
-    """A tool error an agent can act on: what happened, the problem type, and the next step."""
-
-    def __init__(self, title: str, detail: str, next_step: str, *, type_: str = "", status: int | None = None) -> None:
-        super().__init__(f"{title}: {detail}")
-        self.title = title
-        self.detail = detail
-        self.next_step = next_step
-        self.type = type_
-        self.status = status
-
-    def document(self) -> dict[str, Any]:
-        """The error as structured content."""
-        error: dict[str, Any] = {"title": self.title, "detail": self.detail, "next_step": self.next_step}
-        if self.type:
-            # A problem document's type is a URI; the rest host's documents carry an error code instead.
-            error["type" if ":" in self.type else "error_code"] = self.type
-        if self.status is not None:
-            error["status"] = self.status
-        return {"error": error}
-
-
-# The agent's words for the tools the advice of `errors.next_step` names.
-_NAMES = {
-    "list_secrets": "list_secrets",
-    "revoke_secret": "revoke_secret",
-    "rotate_secret": "rotate_secret",
-    "check_balance": "check_balance",
-    "pricing": "get_pricing",
-    "trx": "the operator's configured trx",
-    "hosts": "the operator's VONAGE_REST_URL / VONAGE_API_URL",
-    "longer_timeout": "",
-    "credentials": "the operator's, not a tool argument",
-}
-
-
-def failure_from(error: AccountError | JobRefused) -> ToolFailure:
-    """An API failure, or a job's refusal, as a tool error with a next step."""
-    step = next_step(error, _NAMES)
-    if isinstance(error, JobRefused):
-        return ToolFailure(error.title, error.detail, step, type_=f"urn:vonage-account-mcp:job:{error.kind}")
-    return ToolFailure(error.title, error.detail or error.title, step, type_=error.type, status=error.status)
+from vonage_account_ops.mcp_server.registry import DECLARED, BoundTool, tool
+from vonage_account_ops.mcp_server.schemas import (
+    ANY_OBJECT,
+    BOOL,
+    COUNTRY,
+    DRY_RUN,
+    INT,
+    MONEY,
+    NULL_STR,
+    SECRET_ROW,
+    SERVICE,
+    STR,
+    WEBHOOKS,
+    closed_object,
+    open_object,
+)
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -128,18 +57,6 @@ def _webhooks(settings: WebhookSettings) -> dict[str, Any]:
         "dr_callback_url": settings.dr_callback_url,
         "max_calls_per_second": settings.max_calls_per_second,
     }
-
-
-def _client_functions() -> dict[str, Callable[..., Any]]:
-    """Each operationId's `sync_detailed` in the generated client (its modules are named after the operationIds)."""
-    import vonage_account_client.api as api
-
-    found: dict[str, Callable[..., Any]] = {}
-    for group in pkgutil.iter_modules(api.__path__):
-        package = importlib.import_module(f"{api.__name__}.{group.name}")
-        for module in pkgutil.iter_modules(package.__path__):
-            found[module.name] = importlib.import_module(f"{package.__name__}.{module.name}").sync_detailed
-    return found
 
 
 class AgentTools:
@@ -160,12 +77,14 @@ class AgentTools:
         self._ops_for = ops_for
         self.redactor = redactor or Redactor()
         self.catalog = catalog or Catalog()
-        self._functions = _client_functions()
+        self._functions = client_functions()
         self.progress = progress
         self._clients_lock = threading.Lock()
         self._client: tuple[tuple[str, str], AccountOps] | None = None
         self._retired: list[AccountOps] = []
-        self.specs = {spec.name: spec for spec in self._specs()}
+        self.specs: dict[str, BoundTool] = {
+            spec.name: spec.bound(self.catalog, getattr(self, spec.name)) for spec in DECLARED
+        }
         try:
             # Known from the start, so that even an error before any call cannot show the configured secret.
             self.credentials()
@@ -212,9 +131,41 @@ class AgentTools:
 
     # -- discovery -----------------------------------------------------------------------------------------------
 
+    @tool(
+        "Find Account API operations by intent; each with the input_schema call_operation takes.",
+        input_schema=closed_object(
+            {"query": STR, "limit": {"type": "integer", "minimum": 1, "maximum": 11}}, ("query",)
+        ),
+        output_schema=open_object(
+            {
+                "operations": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["operation_id", "method", "path", "summary", "input_schema"],
+                    },
+                }
+            },
+            ("operations",),
+        ),
+        read_only=True,
+        open_world=False,
+    )
     def search_operations(self, query: str, limit: int = 5) -> dict[str, Any]:
         return {"operations": [op.listing() for op in self.catalog.search(query, limit)]}
 
+    @tool(
+        "Call an operation found by search_operations with its input_schema's arguments. "
+        "Credentials are injected; writes take dry_run.",
+        input_schema=lambda catalog: closed_object(
+            {"operation_id": {"type": "string", "enum": sorted(catalog.operations)}, "arguments": {"type": "object"}},
+            ("operation_id",),
+        ),
+        output_schema=open_object({"status": INT, "body": {}, "dry_run": BOOL, "would_send": {"type": "object"}}),
+        read_only=False,
+        destructive=True,
+        idempotent=False,
+    )
     def call_operation(self, operation_id: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
         operation = self.catalog.operations.get(operation_id)
         if operation is None:
@@ -238,43 +189,57 @@ class AgentTools:
             # The revoke_secret tool's rule, checked the same way (nothing is revoked by the check).
             with self._using(creds) as ops:
                 jobs.revoke(ops, creds, str(arguments["secret_id"]), api_key=arguments.get("api_key"), dry_run=True)
-        if _has(operation, "api_key"):
+        if has_parameter(operation, "api_key"):
             arguments.setdefault("api_key", creds.api_key)
         if dry_run:
-            return {"dry_run": True, "would_send": _request_plan(operation, arguments)}
-        call = self._bind(operation, arguments)
+            return {"dry_run": True, "would_send": request_plan(operation, arguments)}
+        call = bind(self._functions[operation.operation_id], operation, arguments)
         with self._using(creds) as ops:
             client = ops.host_client(operation.host)
             response = ops.send(lambda: call(client), operation.operation_id)
-        body = _json(response.content)
+        body = json_body(response.content)
         return {"status": int(response.status_code), "body": self.redactor.document(body)}
-
-    def _bind(self, operation: Operation, arguments: dict[str, Any]) -> Callable[[Any], Any]:
-        function = self._functions[operation.operation_id]
-        signature = inspect.signature(function)
-        kwargs: dict[str, Any] = {}
-        body: dict[str, Any] = {}
-        for param in operation.parameters:
-            if param.name not in arguments:
-                continue
-            if param.location == "body":
-                body[param.name] = arguments[param.name]
-            else:
-                python_name = param.name if param.name in signature.parameters else f"{param.name}_"
-                kwargs[python_name] = arguments[param.name]
-        if operation.body_type is not None:
-            hints = typing.get_type_hints(function)
-            model = next(t for t in typing.get_args(hints["body"]) or (hints["body"],) if hasattr(t, "from_dict"))
-            kwargs["body"] = model.from_dict(body)
-        return lambda client: function(client=client, **kwargs)
 
     # -- the jobs ------------------------------------------------------------------------------------------------
 
+    @tool(
+        "The account balance (EUR) and whether auto-reload is on.",
+        input_schema=closed_object({}),
+        output_schema=open_object({"balance": MONEY, "currency": STR, "auto_reload": BOOL}, ("balance", "auto_reload")),
+        read_only=True,
+        operations=("get_balance",),
+    )
     def check_balance(self) -> dict[str, Any]:
         with self._ops() as ops:
             info = ops.balance()
         return {"balance": str(info.value), "currency": "EUR", "auto_reload": info.auto_reload}
 
+    @tool(
+        "Go/no-go before a bulk send: does the balance cover the floor and the send's estimated cost "
+        "(dearest network, plus margin)?",
+        input_schema=closed_object(
+            {
+                "floor": MONEY,
+                "country": COUNTRY,
+                "messages": {"type": "integer", "minimum": 0},
+                "service": SERVICE,
+                "margin": {"type": ["string", "number"], "description": "e.g. 0.10"},
+            },
+            ("floor",),
+        ),
+        output_schema=open_object(
+            {
+                "go": BOOL,
+                "reason": STR,
+                "balance": STR,
+                "floor": STR,
+                "estimated_cost": NULL_STR,
+                "required": STR,
+            },
+            ("go", "reason", "balance"),
+        ),
+        read_only=True,
+    )
     def preflight_check(
         self,
         floor: str,
@@ -301,6 +266,17 @@ class AgentTools:
             "required": str(result.required),
         }
 
+    @tool(
+        "Top up with the operator's auto-reload reference when the balance is under the floor; "
+        "once per dip, capped per day.",
+        input_schema=closed_object({"floor": MONEY, "dry_run": DRY_RUN}, ("floor",)),
+        output_schema=open_object(
+            {"action": STR, "balance_before": STR, "balance_after": STR, "dry_run": BOOL},
+            ("action", "balance_before", "balance_after"),
+        ),
+        read_only=False,
+        operations=("top_up",),
+    )
     def top_up_if_below_floor(self, floor: str, dry_run: bool = False) -> dict[str, Any]:
         policy = self.guard.policy
         amount = _amount(floor, "floor")
@@ -343,10 +319,34 @@ class AgentTools:
             "dry_run": dry_run,
         }
 
+    @tool(
+        "The default inbound-SMS (mo) and delivery-receipt (dr) webhooks.",
+        input_schema=closed_object({}),
+        output_schema=WEBHOOKS,
+        read_only=True,
+    )
     def get_webhooks(self) -> dict[str, Any]:
         with self._ops() as ops:
             return _webhooks(ops.settings())
 
+    @tool(
+        "Set the default webhooks (https; empty string unsets) and forward method; shows before and after.",
+        input_schema=closed_object(
+            {
+                "mo_callback_url": STR,
+                "dr_callback_url": STR,
+                "http_forward_method": {"type": "string", "enum": list(FORWARD_METHODS)},
+                "dry_run": DRY_RUN,
+            }
+        ),
+        output_schema=open_object(
+            {"before": ANY_OBJECT, "after": ANY_OBJECT, "http_forward_method": STR, "dry_run": BOOL},
+            ("before", "after"),
+        ),
+        read_only=False,
+        destructive=True,
+        operations=("update_settings",),
+    )
     def set_webhooks(
         self,
         mo_callback_url: str | None = None,
@@ -372,6 +372,19 @@ class AgentTools:
             document["http_forward_method"] = http_forward_method
         return document
 
+    @tool(
+        "The key's API secrets: ids, creation times, which one is in use. Never values.",
+        input_schema=closed_object({}),
+        output_schema=open_object(
+            {"secrets": {"type": "array", "items": SECRET_ROW}, "in_use_known": BOOL, "note": STR},
+            ("secrets", "in_use_known"),
+        ),
+        read_only=True,
+        operations=(
+            "list_secrets",
+            "get_secret",
+        ),
+    )
     def list_secrets(self) -> dict[str, Any]:
         creds = self.credentials()
         with self._using(creds) as ops:
@@ -392,26 +405,25 @@ class AgentTools:
             )
         return document
 
-    def audit_secrets(self, max_age_days: float = 90) -> dict[str, Any]:
-        creds = self.credentials()
-        with self._using(creds) as ops:
-            result = jobs.audit(ops, creds, max_age_days=max_age_days)
-        known = result.current is not None
-        return {
-            "secrets": [
-                {
-                    "id": r.secret.id,
-                    "created_at": r.secret.created_at,
-                    "age_days": r.age_days,
-                    "in_use": r.current if known else None,
-                    "flagged": r.flagged,
-                }
-                for r in result.secrets
-            ],
-            "flagged": len(result.flagged),
-            "in_use_known": known,
-        }
-
+    @tool(
+        "Replace the secret in use without downtime: new secret to the credentials store, old one revoked. "
+        "Returns ids only.",
+        input_schema=closed_object({"dry_run": DRY_RUN}),
+        output_schema=open_object(
+            {
+                "new_secret_id": STR,
+                "revoked": {"type": "array", "items": STR},
+                "made_room_by_revoking": NULL_STR,
+                "plan": {"type": "array", "items": STR},
+                "dry_run": BOOL,
+            },
+            ("dry_run",),
+        ),
+        read_only=False,
+        destructive=True,
+        idempotent=False,
+        operations=("create_secret",),
+    )
     def rotate_secret(self, dry_run: bool = False) -> dict[str, Any]:
         store = self.source.store
         if store is None:
@@ -452,6 +464,16 @@ class AgentTools:
         self.redactor.remember(new.pending_secret)
         self._report(2, 3, f"new secret {new.api_secret_id} stored and in use; revoking the old one after the grace")
 
+    @tool(
+        "Revoke a secret by id; never the one in use. api_key: a sub-account's, to manage its secrets.",
+        input_schema=closed_object({"secret_id": STR, "api_key": STR, "dry_run": DRY_RUN}, ("secret_id",)),
+        output_schema=open_object(
+            {"revoked": NULL_STR, "would_revoke": STR, "api_key": STR, "dry_run": BOOL}, ("dry_run",)
+        ),
+        read_only=False,
+        destructive=True,
+        operations=("revoke_secret",),
+    )
     def revoke_secret(self, secret_id: str, api_key: str | None = None, dry_run: bool = False) -> dict[str, Any]:
         creds = self.credentials()
         with self._using(creds) as ops:
@@ -460,6 +482,52 @@ class AgentTools:
             return {"revoked": None, "would_revoke": secret_id, "api_key": key, "dry_run": True}
         return {"revoked": secret_id, "api_key": key, "dry_run": False}
 
+    @tool(
+        "Secrets with their age in days; flags those older than max_age_days, except the one in use.",
+        input_schema=closed_object({"max_age_days": {"type": "number", "minimum": 0}}),
+        output_schema=open_object(
+            {
+                "secrets": {"type": "array", "items": {"type": "object", "required": ["id", "flagged"]}},
+                "flagged": INT,
+                "in_use_known": BOOL,
+            },
+            ("secrets", "flagged"),
+        ),
+        read_only=True,
+    )
+    def audit_secrets(self, max_age_days: float = 90) -> dict[str, Any]:
+        creds = self.credentials()
+        with self._using(creds) as ops:
+            result = jobs.audit(ops, creds, max_age_days=max_age_days)
+        known = result.current is not None
+        return {
+            "secrets": [
+                {
+                    "id": r.secret.id,
+                    "created_at": r.secret.created_at,
+                    "age_days": r.age_days,
+                    "in_use": r.current if known else None,
+                    "flagged": r.flagged,
+                }
+                for r in result.secrets
+            ],
+            "flagged": len(result.flagged),
+            "in_use_known": known,
+        }
+
+    @tool(
+        "Outbound prices per network of one country (ISO code) or of a dialling prefix.",
+        input_schema=closed_object({"country": COUNTRY, "prefix": STR, "service": SERVICE}),
+        output_schema=open_object(
+            {"service": STR, "countries": {"type": "array", "items": {"type": "object"}}}, ("countries",)
+        ),
+        read_only=True,
+        operations=(
+            "get_country_pricing",
+            "get_full_pricing",
+            "get_prefix_pricing",
+        ),
+    )
     def get_pricing(
         self, country: str | None = None, prefix: str | None = None, service: str = "sms"
     ) -> dict[str, Any]:
@@ -488,6 +556,13 @@ class AgentTools:
             ],
         }
 
+    @tool(
+        "Register an email address as a sender for Verify V2.",
+        input_schema=closed_object({"email": STR, "name": STR, "dry_run": DRY_RUN}, ("email",)),
+        output_schema=open_object({"provider": STR, "value": STR, "name": NULL_STR, "dry_run": BOOL}, ("value",)),
+        read_only=False,
+        operations=("register_sender",),
+    )
     def register_sender(self, email: str, name: str | None = None, dry_run: bool = False) -> dict[str, Any]:
         if dry_run:
             return {"provider": "email", "value": email, "name": name, "dry_run": True}
@@ -496,326 +571,12 @@ class AgentTools:
         document = sender.to_dict()
         return {"provider": "email", "value": str(document.get("value", email)), "name": name, "dry_run": False}
 
-    # -- the list ------------------------------------------------------------------------------------------------
 
-    def _specs(self) -> list[ToolSpec]:
-        operation_ids = sorted(self.catalog.operations)
-        return [
-            ToolSpec(
-                "search_operations",
-                "Find Account API operations by intent; each with the input_schema call_operation takes.",
-                _closed({"query": _STR, "limit": {"type": "integer", "minimum": 1, "maximum": 11}}, ("query",)),
-                _object(
-                    {
-                        "operations": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "required": ["operation_id", "method", "path", "summary", "input_schema"],
-                            },
-                        }
-                    },
-                    ("operations",),
-                ),
-                read_only=True,
-                destructive=False,
-                idempotent=True,
-                open_world=False,
-                run=self.search_operations,
-            ),
-            ToolSpec(
-                "call_operation",
-                "Call an operation found by search_operations with its input_schema's arguments. "
-                "Credentials are injected; writes take dry_run.",
-                _closed(
-                    {"operation_id": {"type": "string", "enum": operation_ids}, "arguments": {"type": "object"}},
-                    ("operation_id",),
-                ),
-                _object({"status": _INT, "body": {}, "dry_run": _BOOL, "would_send": {"type": "object"}}),
-                read_only=False,
-                destructive=True,
-                idempotent=False,
-                open_world=True,
-                run=self.call_operation,
-            ),
-            ToolSpec(
-                "check_balance",
-                "The account balance (EUR) and whether auto-reload is on.",
-                _closed({}),
-                _object({"balance": _MONEY, "currency": _STR, "auto_reload": _BOOL}, ("balance", "auto_reload")),
-                read_only=True,
-                destructive=False,
-                idempotent=True,
-                open_world=True,
-                run=self.check_balance,
-            ),
-            ToolSpec(
-                "preflight_check",
-                "Go/no-go before a bulk send: does the balance cover the floor and the send's estimated cost "
-                "(dearest network, plus margin)?",
-                _closed(
-                    {
-                        "floor": _MONEY,
-                        "country": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
-                        "messages": {"type": "integer", "minimum": 0},
-                        "service": _SERVICE,
-                        "margin": {"type": ["string", "number"], "description": "e.g. 0.10"},
-                    },
-                    ("floor",),
-                ),
-                _object(
-                    {
-                        "go": _BOOL,
-                        "reason": _STR,
-                        "balance": _STR,
-                        "floor": _STR,
-                        "estimated_cost": _NULL_STR,
-                        "required": _STR,
-                    },
-                    ("go", "reason", "balance"),
-                ),
-                read_only=True,
-                destructive=False,
-                idempotent=True,
-                open_world=True,
-                run=self.preflight_check,
-            ),
-            ToolSpec(
-                "top_up_if_below_floor",
-                "Top up with the operator's auto-reload reference when the balance is under the floor; "
-                "once per dip, capped per day.",
-                _closed({"floor": _MONEY, "dry_run": _DRY_RUN}, ("floor",)),
-                _object(
-                    {"action": _STR, "balance_before": _STR, "balance_after": _STR, "dry_run": _BOOL},
-                    ("action", "balance_before", "balance_after"),
-                ),
-                read_only=False,
-                destructive=False,
-                idempotent=True,
-                open_world=True,
-                run=self.top_up_if_below_floor,
-            ),
-            ToolSpec(
-                "get_webhooks",
-                "The default inbound-SMS (mo) and delivery-receipt (dr) webhooks.",
-                _closed({}),
-                _WEBHOOKS,
-                read_only=True,
-                destructive=False,
-                idempotent=True,
-                open_world=True,
-                run=self.get_webhooks,
-            ),
-            ToolSpec(
-                "set_webhooks",
-                "Set the default webhooks (https; empty string unsets) and forward method; shows before and after.",
-                _closed(
-                    {
-                        "mo_callback_url": _STR,
-                        "dr_callback_url": _STR,
-                        "http_forward_method": {"type": "string", "enum": list(FORWARD_METHODS)},
-                        "dry_run": _DRY_RUN,
-                    }
-                ),
-                _object(
-                    {"before": _ANY_OBJECT, "after": _ANY_OBJECT, "http_forward_method": _STR, "dry_run": _BOOL},
-                    ("before", "after"),
-                ),
-                read_only=False,
-                destructive=True,
-                idempotent=True,
-                open_world=True,
-                run=self.set_webhooks,
-            ),
-            ToolSpec(
-                "list_secrets",
-                "The key's API secrets: ids, creation times, which one is in use. Never values.",
-                _closed({}),
-                _object(
-                    {"secrets": {"type": "array", "items": _SECRET_ROW}, "in_use_known": _BOOL, "note": _STR},
-                    ("secrets", "in_use_known"),
-                ),
-                read_only=True,
-                destructive=False,
-                idempotent=True,
-                open_world=True,
-                run=self.list_secrets,
-            ),
-            ToolSpec(
-                "rotate_secret",
-                "Replace the secret in use without downtime: new secret to the credentials store, old one revoked. "
-                "Returns ids only.",
-                _closed({"dry_run": _DRY_RUN}),
-                _object(
-                    {
-                        "new_secret_id": _STR,
-                        "revoked": {"type": "array", "items": _STR},
-                        "made_room_by_revoking": _NULL_STR,
-                        "plan": {"type": "array", "items": _STR},
-                        "dry_run": _BOOL,
-                    },
-                    ("dry_run",),
-                ),
-                read_only=False,
-                destructive=True,
-                idempotent=False,
-                open_world=True,
-                run=self.rotate_secret,
-            ),
-            ToolSpec(
-                "revoke_secret",
-                "Revoke a secret by id; never the one in use. api_key: a sub-account's, to manage its secrets.",
-                _closed({"secret_id": _STR, "api_key": _STR, "dry_run": _DRY_RUN}, ("secret_id",)),
-                _object({"revoked": _NULL_STR, "would_revoke": _STR, "api_key": _STR, "dry_run": _BOOL}, ("dry_run",)),
-                read_only=False,
-                destructive=True,
-                idempotent=True,
-                open_world=True,
-                run=self.revoke_secret,
-            ),
-            ToolSpec(
-                "audit_secrets",
-                "Secrets with their age in days; flags those older than max_age_days, except the one in use.",
-                _closed({"max_age_days": {"type": "number", "minimum": 0}}),
-                _object(
-                    {
-                        "secrets": {"type": "array", "items": {"type": "object", "required": ["id", "flagged"]}},
-                        "flagged": _INT,
-                        "in_use_known": _BOOL,
-                    },
-                    ("secrets", "flagged"),
-                ),
-                read_only=True,
-                destructive=False,
-                idempotent=True,
-                open_world=True,
-                run=self.audit_secrets,
-            ),
-            ToolSpec(
-                "get_pricing",
-                "Outbound prices per network of one country (ISO code) or of a dialling prefix.",
-                _closed(
-                    {"country": {"type": "string", "pattern": "^[A-Za-z]{2}$"}, "prefix": _STR, "service": _SERVICE}
-                ),
-                _object({"service": _STR, "countries": {"type": "array", "items": {"type": "object"}}}, ("countries",)),
-                read_only=True,
-                destructive=False,
-                idempotent=True,
-                open_world=True,
-                run=self.get_pricing,
-            ),
-            ToolSpec(
-                "register_sender",
-                "Register an email address as a sender for Verify V2.",
-                _closed({"email": _STR, "name": _STR, "dry_run": _DRY_RUN}, ("email",)),
-                _object({"provider": _STR, "value": _STR, "name": _NULL_STR, "dry_run": _BOOL}, ("value",)),
-                read_only=False,
-                destructive=False,
-                idempotent=True,
-                open_world=True,
-                run=self.register_sender,
-            ),
-        ]
-
-
-TOOL_NAMES = (
-    "search_operations",
-    "call_operation",
-    "check_balance",
-    "preflight_check",
-    "top_up_if_below_floor",
-    "get_webhooks",
-    "set_webhooks",
-    "list_secrets",
-    "rotate_secret",
-    "revoke_secret",
-    "audit_secrets",
-    "get_pricing",
-    "register_sender",
-)
+TOOL_NAMES = tuple(spec.name for spec in DECLARED)
 """Every tool, in the order tools/list shows them (known without building a server, for the policy's checks)."""
 
-OPERATION_TOOLS = {
-    "get_balance": "check_balance",
-    "top_up": "top_up_if_below_floor",
-    "update_settings": "set_webhooks",
-    "register_sender": "register_sender",
-    "get_country_pricing": "get_pricing",
-    "get_full_pricing": "get_pricing",
-    "get_prefix_pricing": "get_pricing",
-    "list_secrets": "list_secrets",
-    "get_secret": "list_secrets",
-    "create_secret": "rotate_secret",
-    "revoke_secret": "revoke_secret",
-}
+OPERATION_TOOLS = {operation: spec.name for spec in DECLARED for operation in spec.operations}
 """The curated tool whose policy an operation called through `call_operation` is held to."""
-
-
-class InvalidArguments(ToolFailure):
-    """Arguments that do not match an input schema (the field is named, its value never shown)."""
-
-
-def check_arguments(operation: Operation, arguments: dict[str, Any]) -> None:
-    """Check `arguments` against the operation's input schema; the error names the field and the rule."""
-    check_schema(operation.input_schema, arguments, f"call_operation({operation.operation_id})")
-
-
-def check_schema(schema: dict[str, Any], arguments: Any, where: str) -> None:
-    """Check a document against a JSON schema; the error names the field and the rule, never the value."""
-    import jsonschema
-
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(arguments), key=lambda e: (len(e.absolute_path), str(e.absolute_path)))
-    if not errors:
-        return
-    error = errors[0]
-    field_name = ".".join(str(p) for p in error.absolute_path) or "arguments"
-    if error.validator == "additionalProperties":
-        extra = sorted(set(arguments if isinstance(arguments, dict) else {}) - set(schema.get("properties", {})))
-        field_name, rule = ", ".join(extra) or field_name, "is not an argument of this tool or operation"
-    elif error.validator == "required":
-        missing = [m for m in schema.get("required", []) if isinstance(arguments, dict) and m not in arguments]
-        field_name, rule = ", ".join(missing) or field_name, "is required"
-    elif error.validator == "enum":
-        rule = f"must be one of {', '.join(map(str, error.validator_value))}"
-    elif error.validator == "pattern":
-        rule = f"must match {error.validator_value}"
-    elif error.validator == "type":
-        rule = f"must be of type {error.validator_value}"
-    elif error.validator in ("minimum", "maximum", "minLength", "maxLength"):
-        rule = f"breaks {error.validator} {error.validator_value}"
-    else:
-        rule = f"breaks the schema's {error.validator} rule"
-    raise InvalidArguments(
-        "Invalid arguments",
-        f"{where}: {field_name} {rule}",
-        "fix that argument (search_operations shows the input_schema) and call again",
-    )
-
-
-def _has(operation: Operation, name: str) -> bool:
-    return any(p.name == name for p in operation.parameters)
-
-
-def _request_plan(operation: Operation, arguments: dict[str, Any]) -> dict[str, Any]:
-    path = operation.path
-    query: dict[str, Any] = {}
-    body: dict[str, Any] = {}
-    for param in operation.parameters:
-        if param.name not in arguments:
-            continue
-        if param.location == "path":
-            path = path.replace("{" + param.name + "}", str(arguments[param.name]))
-        elif param.location == "query":
-            query[param.name] = arguments[param.name]
-        else:
-            body[param.name] = arguments[param.name]
-    plan: dict[str, Any] = {"method": operation.method, "host": operation.host, "path": path}
-    if query:
-        plan["query"] = query
-    if operation.body_type:
-        plan["body"] = body
-    return plan
 
 
 def _amount(value: Any, name: str) -> Decimal:
@@ -825,10 +586,3 @@ def _amount(value: Any, name: str) -> Decimal:
         raise InvalidArguments(
             "Invalid arguments", f'{name} must be a non-negative amount, e.g. "20.00"', "fix it and call again"
         ) from None
-
-
-def _json(content: bytes) -> Any:
-    try:
-        return json.loads(content) if content else None
-    except ValueError:
-        return None
