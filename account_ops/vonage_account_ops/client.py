@@ -187,7 +187,7 @@ class AccountOps:
             if 200 <= status < 300:
                 return response
             retry_after = _retry_after(response.headers.get("retry-after"))
-            last = error_from_response(status, _json(response.content), retry_after or 0)
+            last = error_from_response(status, json_body(response.content), retry_after or 0)
             if status == 429 or (status in _TRANSIENT and repeatable):
                 self._sleep(self._backoff(attempt, retry_after))
                 continue
@@ -351,7 +351,8 @@ def _money(value: float) -> Decimal:
     return amount
 
 
-def _json(content: bytes) -> Any:
+def json_body(content: bytes) -> Any:
+    """An answer's JSON document, or None when it has none (or it is not JSON)."""
     try:
         return json.loads(content) if content else None
     except ValueError:

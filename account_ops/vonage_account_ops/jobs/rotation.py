@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vonage_account_ops import files
-from vonage_account_ops.client import AccountOps
+from vonage_account_ops.client import AccountOps, SecretInfo
 from vonage_account_ops.credentials import Credentials
 from vonage_account_ops.errors import AccountError, AuthenticationFailed, JobBusy, NotFound
 from vonage_account_ops.jobs.secrets import secret_in_use
@@ -117,15 +117,7 @@ def _rotate(
 
     with ops_for(creds) as ops:
         active = ops.list_secrets()
-        current = secret_in_use(creds, active)
-        if current is None:
-            raise RotationBlocked(
-                409,
-                "Rotation needs to know the current secret",
-                "two secrets are active and the store does not record which is current: add api_secret_id=<id> to "
-                "it, or revoke the unused one first",
-            )
-        creds = replace(creds, api_secret_id=current)
+        creds = replace(creds, api_secret_id=_current(creds, active))
         if creds.pending_secret is None:
             creds = replace(creds, pending_secret=new_secret or generate_secret())
             creds.write(store)
@@ -165,16 +157,9 @@ def _rotate(
 def rotation_plan(ops: AccountOps, credentials: Credentials) -> list[str]:
     """What `rotate` would do now, step by step, changing nothing."""
     active = ops.list_secrets()
-    current = secret_in_use(credentials, active)
+    current = _current(credentials, active)
     steps = []
     if len(active) >= 2:
-        if current is None:
-            raise RotationBlocked(
-                409,
-                "Rotation needs to know the current secret",
-                "two secrets are active and the store does not record which is current: add api_secret_id=<id> to "
-                "it, or revoke the unused one first",
-            )
         spare = next(s.id for s in active if s.id != current)
         steps.append(f"revoke the spare secret {spare} to make room (a key keeps at most two)")
     return [
@@ -183,6 +168,18 @@ def rotation_plan(ops: AccountOps, credentials: Credentials) -> list[str]:
         "switch the stored credentials to it once it authenticates",
         f"revoke the old secret {current or '(the one in use)'} after the grace period",
     ]
+
+
+def _current(credentials: Credentials, active: list[SecretInfo]) -> str:
+    current = secret_in_use(credentials, active)
+    if current is None:
+        raise RotationBlocked(
+            409,
+            "Rotation needs to know the current secret",
+            "two secrets are active and the store does not record which is current: add api_secret_id=<id> to it, "
+            "or revoke the unused one first",
+        )
+    return current
 
 
 def _revoke_quietly(ops: AccountOps, secret_id: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,51 +62,37 @@ def top_up_below_floor(
     if state.is_symlink():
         # Written by this job alone: a link there is someone else's doing, and would be written through.
         raise StateFileError(f"the state file {state} is a symbolic link: remove it, or choose another path")
-    if dry_run:
-        return _top_up_step(ops, floor=floor, trx=trx, state=state, dry_run=True)
+    # A dry run writes nothing, so it needs no turn; a real run holds the file from the read to the API's answer.
+    turn = contextlib.nullcontext() if dry_run else files.exclusive(state, wait=wait)
     try:
-        with files.exclusive(state, wait=wait):
-            return _top_up_step(
-                ops, floor=floor, trx=trx, state=state, before_top_up=before_top_up, after_refusal=after_refusal
-            )
+        with turn:
+            recorded = _read_state(state)
+            balance = ops.balance().value
+            if balance >= floor:
+                if recorded.get("dip_topped_up") and not dry_run:
+                    _write_state(state, {"dip_topped_up": False})
+                return TopUp("not_needed", balance, balance)
+            if recorded.get("dip_topped_up"):
+                return TopUp("already_topped_up", balance, balance)
+            if dry_run:
+                return TopUp("would_top_up", balance, balance)
+            if before_top_up is not None:
+                before_top_up()
+            # Recorded before the call: a crash after it must not lead to a second top-up for this dip.
+            moment = datetime.now(UTC).isoformat()
+            _write_state(state, {"dip_topped_up": True, "at": moment, "balance_before": str(balance)})
+            try:
+                ops.top_up(trx)
+            except OutcomeUnknown:
+                raise  # it may have been made: the record stays, and so does any count the caller keeps
+            except AccountError:
+                _write_state(state, recorded)
+                if after_refusal is not None:
+                    after_refusal()
+                raise
+            return TopUp("topped_up", balance, ops.balance().value)
     except files.LockBusy:
         raise JobBusy("Top-up in progress", f"another top-up run of {state} has held it for over {wait:g} s") from None
-
-
-def _top_up_step(
-    ops: AccountOps,
-    *,
-    floor: Decimal,
-    trx: str,
-    state: Path,
-    before_top_up: Callable[[], None] | None = None,
-    after_refusal: Callable[[], None] | None = None,
-    dry_run: bool = False,
-) -> TopUp:
-    recorded = _read_state(state)
-    balance = ops.balance().value
-    if balance >= floor:
-        if recorded.get("dip_topped_up") and not dry_run:
-            _write_state(state, {"dip_topped_up": False})
-        return TopUp("not_needed", balance, balance)
-    if recorded.get("dip_topped_up"):
-        return TopUp("already_topped_up", balance, balance)
-    if dry_run:
-        return TopUp("would_top_up", balance, balance)
-    if before_top_up is not None:
-        before_top_up()
-    # Recorded before the call: a crash after it must not lead to a second top-up for this dip.
-    _write_state(state, {"dip_topped_up": True, "at": datetime.now(UTC).isoformat(), "balance_before": str(balance)})
-    try:
-        ops.top_up(trx)
-    except OutcomeUnknown:
-        raise  # it may have been made: the record stays, and so does any count the caller keeps
-    except AccountError:
-        _write_state(state, recorded)
-        if after_refusal is not None:
-            after_refusal()
-        raise
-    return TopUp("topped_up", balance, ops.balance().value)
 
 
 class StateFileError(ValueError):

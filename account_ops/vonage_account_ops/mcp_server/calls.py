@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import json
 import pkgutil
 import typing
 from collections.abc import Callable
@@ -31,53 +30,44 @@ def client_functions() -> dict[str, Callable[..., Any]]:
     return found
 
 
+def _by_location(operation: Operation, arguments: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The arguments given, by where they go: `path`, `query` or `body`."""
+    parts: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "body": {}}
+    for param in operation.parameters:
+        if param.name in arguments:
+            parts[param.location][param.name] = arguments[param.name]
+    return parts
+
+
 def bind(function: Callable[..., Any], operation: Operation, arguments: dict[str, Any]) -> Callable[[Any], Any]:
     """The call of `function` (an operation's `sync_detailed`) with `arguments`, to be made with a client."""
     signature = inspect.signature(function)
-    kwargs: dict[str, Any] = {}
-    body: dict[str, Any] = {}
-    for param in operation.parameters:
-        if param.name not in arguments:
-            continue
-        if param.location == "body":
-            body[param.name] = arguments[param.name]
-        else:
-            python_name = param.name if param.name in signature.parameters else f"{param.name}_"
-            kwargs[python_name] = arguments[param.name]
+    parts = _by_location(operation, arguments)
+    kwargs = {
+        name if name in signature.parameters else f"{name}_": value
+        for name, value in {**parts["path"], **parts["query"]}.items()
+    }
     if operation.body_type is not None:
         hints = typing.get_type_hints(function)
         model = next(t for t in typing.get_args(hints["body"]) or (hints["body"],) if hasattr(t, "from_dict"))
-        kwargs["body"] = model.from_dict(body)
+        kwargs["body"] = model.from_dict(parts["body"])
     return lambda client: function(client=client, **kwargs)
 
 
 def has_parameter(operation: Operation, name: str) -> bool:
+    """Whether the operation takes a parameter of that name."""
     return any(p.name == name for p in operation.parameters)
 
 
 def request_plan(operation: Operation, arguments: dict[str, Any]) -> dict[str, Any]:
+    """What a call with `arguments` would send: method, host, path, query and body (a dry run's answer)."""
+    parts = _by_location(operation, arguments)
     path = operation.path
-    query: dict[str, Any] = {}
-    body: dict[str, Any] = {}
-    for param in operation.parameters:
-        if param.name not in arguments:
-            continue
-        if param.location == "path":
-            path = path.replace("{" + param.name + "}", str(arguments[param.name]))
-        elif param.location == "query":
-            query[param.name] = arguments[param.name]
-        else:
-            body[param.name] = arguments[param.name]
+    for name, value in parts["path"].items():
+        path = path.replace("{" + name + "}", str(value))
     plan: dict[str, Any] = {"method": operation.method, "host": operation.host, "path": path}
-    if query:
-        plan["query"] = query
+    if parts["query"]:
+        plan["query"] = parts["query"]
     if operation.body_type:
-        plan["body"] = body
+        plan["body"] = parts["body"]
     return plan
-
-
-def json_body(content: bytes) -> Any:
-    try:
-        return json.loads(content) if content else None
-    except ValueError:
-        return None

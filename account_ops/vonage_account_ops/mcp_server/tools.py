@@ -15,14 +15,13 @@ from decimal import Decimal
 from typing import Any
 
 from vonage_account_ops import jobs
-from vonage_account_ops.client import FORWARD_METHODS, AccountOps, WebhookSettings
+from vonage_account_ops.client import FORWARD_METHODS, AccountOps, WebhookSettings, json_body
 from vonage_account_ops.credentials import Credentials, CredentialsMissing, CredentialSource
 from vonage_account_ops.mcp_server.calls import (
     bind,
     check_arguments,
     client_functions,
     has_parameter,
-    json_body,
     request_plan,
 )
 from vonage_account_ops.mcp_server.catalog import Catalog
@@ -347,29 +346,18 @@ class AgentTools:
         destructive=True,
         operations=("update_settings",),
     )
-    def set_webhooks(
-        self,
-        mo_callback_url: str | None = None,
-        dr_callback_url: str | None = None,
-        http_forward_method: str | None = None,
-        dry_run: bool = False,
-    ) -> dict[str, Any]:
+    def set_webhooks(self, dry_run: bool = False, **change: str) -> dict[str, Any]:
+        # `change`: mo_callback_url, dr_callback_url, http_forward_method, as the input schema has them checked.
         try:
             with self._ops() as ops:
-                before, after = jobs.set_webhooks(
-                    ops,
-                    mo_callback_url=mo_callback_url,
-                    dr_callback_url=dr_callback_url,
-                    http_forward_method=http_forward_method,
-                    dry_run=dry_run,
-                )
+                before, after = jobs.set_webhooks(ops, dry_run=dry_run, **change)
         except jobs.InvalidWebhook as error:
             raise ToolFailure(
                 "Invalid webhook", str(error), "give absolute https URLs (an empty string unsets one)"
             ) from None
         document: dict[str, Any] = {"before": _webhooks(before), "after": _webhooks(after), "dry_run": dry_run}
-        if http_forward_method is not None:
-            document["http_forward_method"] = http_forward_method
+        if "http_forward_method" in change:
+            document["http_forward_method"] = change["http_forward_method"]
         return document
 
     @tool(
