@@ -173,3 +173,151 @@ def test_the_redactor_finds_secrets_at_any_depth_and_in_any_text() -> None:
     }
     # A value once seen under a secret key is cut out of any later text too.
     assert redactor.text("echo Nested1secret and Other1secret") == f"echo {REDACTED} and {REDACTED}"
+
+
+# -- a session that provokes leaks -----------------------------------------------------------------------------------
+
+LEAKY = 'Leak1"se/cret+x'
+"""A secret whose plain, JSON-escaped, percent-encoded and base64 forms all differ."""
+LEAKY_TRX = 'trx/leak+9f3a"77'
+
+
+def _forms(value: str) -> list[str]:
+    """Every form of a value an agent could read it in."""
+    import base64
+    from urllib.parse import quote, quote_plus
+
+    raw = value.encode()
+    return [
+        value,
+        json.dumps(value)[1:-1],
+        quote(value, safe=""),
+        quote_plus(value),
+        base64.b64encode(raw).decode().rstrip("="),
+        base64.urlsafe_b64encode(raw).decode().rstrip("="),
+        base64.b64encode(f"{KEY}:{value}".encode()).decode(),
+    ]
+
+
+_LINKS = {"_links": {"self": {"href": "/accounts/x/secrets"}}}
+
+
+def _row(secret_id: str, created_at: str) -> dict[str, Any]:
+    return {"id": secret_id, "created_at": created_at, **_LINKS}
+
+
+def _echoing_api(secrets_seen: list[str]) -> Any:
+    """A fake Account API that puts every credential it is sent into its answers, errors and headers.
+
+    It keeps the key's secrets (`id-old` is LEAKY at first) and names a new secret by its value, so the rotation's
+    progress message ("now using <id>") carries the new secret.
+    """
+    import base64
+    from urllib.parse import parse_qsl, quote
+
+    import httpx
+
+    secrets = {"id-old": LEAKY}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        basic = base64.b64decode(request.headers["authorization"].split()[1]).decode()
+        secret = basic.split(":", 1)[1]
+        secrets_seen.append(secret)
+        echo = {
+            "plain": secret,
+            "basic": base64.b64encode(basic.encode()).decode(),
+            "percent": quote(secret, safe=""),
+            "note": f"authenticated with {secret}",
+        }
+        headers = {"X-Echo-Secret": quote(secret, safe="")}
+        path, method = request.url.path, request.method
+        if secret not in secrets.values():
+            if path.startswith("/account/"):  # the rest host's error-code document
+                return httpx.Response(401, json={"error-code": "401", "error-code-label": f"{secret} is wrong"})
+            document = {"type": "about:blank", "title": "Unauthorized", "detail": f"{secret} is wrong", "instance": "i"}
+            return httpx.Response(401, json=document, headers=headers)
+        if path == "/account/get-balance":
+            return httpx.Response(200, json={"value": 3.0, "autoReload": True, **echo}, headers=headers)
+        if path == "/account/top-up":
+            trx = dict(parse_qsl(request.content.decode())).get("trx", "")
+            refused = {"trx": f"reference {trx} is not valid ({quote(trx, safe='')})"}
+            document = {"type": "about:blank", "error_title": "Bad Request", "invalid_parameters": refused}
+            return httpx.Response(400, json=document, headers={"X-Echo-Trx": trx})
+        if path.endswith("/secrets") and method == "GET":
+            rows = [_row(secret_id, "2020-01-01T00:00:00Z") for secret_id in secrets]
+            return httpx.Response(200, json={"_embedded": {"secrets": rows}, **_LINKS, **echo}, headers=headers)
+        if path.endswith("/secrets") and method == "POST":
+            created = json.loads(request.content)["secret"]
+            secrets[created] = created
+            return httpx.Response(201, json={**_row(created, "2026-01-01T00:00:00Z"), **echo})
+        if "/secrets/" in path and method == "DELETE":
+            secrets.pop(path.rsplit("/", 1)[1], None)
+            return httpx.Response(204)
+        problem = {
+            "type": "about:blank",
+            "title": "Not Found",
+            "detail": f"nothing here for {secret} ({echo['basic']})",
+            "instance": "797a8f199c45014ab7b08bfe9cc1c12c",
+        }
+        return httpx.Response(404, json=problem, headers=headers)
+
+    return httpx.MockTransport(answer)
+
+
+def test_a_leaky_upstream_never_gets_a_secret_past_the_server(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from vonage_account_ops.credentials import FileSource
+    from vonage_account_ops.mcp_server.command import make_server
+    from vonage_account_ops.mcp_server.policy import Policy
+
+    store = tmp_path / "vonage.credentials"
+    Credentials(KEY, LEAKY, api_secret_id="id-old").write(store)
+    seen: list[str] = []
+    policy = Policy(state_dir=tmp_path / "state", trx=LEAKY_TRX, rotation_grace_seconds=0)
+    source = FileSource(store)
+    server = make_server(
+        source,
+        policy,
+        rest_url="http://rest.test",
+        api_url="http://api.test",
+        ca_bundle=None,
+        transport=_echoing_api(seen),
+    )
+    agent = Agent.__new__(Agent)
+    agent.store, agent.policy, agent.source, agent.server = store, policy, source, server
+    caplog.set_level(logging.DEBUG)
+    sent: list[str] = []
+    outcomes: dict[str, bool] = {}
+
+    async def session() -> None:
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            sent.append(f"progress callback: {message}")
+
+        async with Client(recorded(agent, sent), mode="legacy") as client:
+            for name, arguments in [
+                ("call_operation", {"operation_id": "get_balance"}),  # an answer holding the secret, every form
+                ("call_operation", {"operation_id": "list_secrets"}),
+                ("call_operation", {"operation_id": "get_country_pricing", "arguments": {"country": "GB"}}),
+                ("top_up_if_below_floor", {"floor": "10"}),  # an error whose detail holds the trx
+                ("get_pricing", {"country": "GB"}),  # an error whose detail holds the secret
+                ("rotate_secret", {}),  # progress naming a "secret id" that is the new secret
+            ]:
+                result = await client.call_tool(name, arguments, progress_callback=on_progress)
+                outcomes[name + json.dumps(arguments)] = not result.is_error
+            await client.read_resource(SUMMARY_URI)
+
+    try:
+        run(session)
+    finally:
+        server.close()
+    rotated_in = Credentials.from_file(store).api_secret
+    assert rotated_in != LEAKY and rotated_in in seen, ("the session reached the rotation", outcomes, sent[-3:])
+    assert outcomes['call_operation{"operation_id": "get_balance"}'] and outcomes["rotate_secret{}"]
+    assert not outcomes['top_up_if_below_floor{"floor": "10"}']
+    wire = "\n".join(sent)
+    assert "is not valid" in wire and "nothing here for" in wire and "now using" in wire, "the leaks were provoked"
+    assert "progress" in wire
+    everything = "\n".join([wire, caplog.text])
+    for value in (LEAKY, rotated_in, LEAKY_TRX):
+        for form in _forms(value):
+            where = everything.find(form)
+            assert where < 0, (form, everything[max(0, where - 300) : where + 50])

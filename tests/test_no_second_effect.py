@@ -20,7 +20,7 @@ import pytest
 from tests.conftest import Mock
 from vonage_account_mock import AccountSeed, AutoReload
 from vonage_account_mock.testing.transport import InProcessTransport
-from vonage_account_ops import AccountOps, Credentials, TransientFailure, jobs
+from vonage_account_ops import AccountError, AccountOps, Credentials, TransientFailure, jobs
 from vonage_account_ops.errors import OutcomeUnknown
 
 KEY, SECRET, TRX = "once0001", "Once1secret", "trx-once-1"
@@ -291,3 +291,24 @@ def test_the_cli_says_a_top_up_of_unknown_outcome_was_sent_once(threaded_server:
     assert "check the balance" in result.output and "not sent again" in result.output
     assert TRX not in result.output
     assert _sent(mock, "top_up") == 1
+
+
+def test_an_answer_outside_the_spec_is_a_clear_failure_and_a_top_up_is_not_repeated() -> None:
+    sent: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        if request.url.path == "/account/top-up":
+            return httpx.Response(200, json={"unexpected": True})  # 200, but not the spec's document
+        return httpx.Response(404, json={"type": "about:blank"})  # a problem without its title and instance
+
+    creds = Credentials(KEY, SECRET)
+    transport = httpx.MockTransport(answer)
+    with AccountOps(creds, rest_url="http://rest.test", sleep=lambda _: None, transport=transport) as ops:
+        with pytest.raises(AccountError) as odd:
+            ops.country_pricing("GB")
+        assert odd.value.title == "Unexpected answer" and "not what the API's spec describes" in odd.value.detail
+        with pytest.raises(OutcomeUnknown) as unknown:
+            ops.top_up(TRX)
+    assert "check the balance" in unknown.value.detail
+    assert sent.count("/account/top-up") == 1

@@ -55,6 +55,9 @@ SECOND_EFFECT = {
 may have reached the service without an answer saying so. Such a request is sent again only when it cannot have been
 processed: a 429, or a connection that was never made."""
 
+_UNPARSABLE = (KeyError, TypeError, ValueError, AttributeError)
+"""What the generated client raises on an answer its models cannot read."""
+
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 """Transport failures raised before any byte of the request was written."""
 FORWARD_METHODS = tuple(sorted(SETTINGS_REQUEST_HTTP_FORWARD_METHOD_VALUES))
@@ -176,6 +179,15 @@ class AccountOps:
         for attempt in range(self.max_attempts):
             try:
                 response = request()
+            except _UNPARSABLE as error:
+                # The generated client could not read the answer: it is not what the spec says. Not retried (the
+                # next answer would be the same), and for a second-effect operation, the request went out.
+                odd = AccountError(
+                    0,
+                    "Unexpected answer",
+                    f"the service's answer is not what the API's spec describes ({type(error).__name__})",
+                )
+                raise self._unknown(operation_id, odd) if not repeatable else odd from None
             except httpx.TransportError as error:
                 # The message names the failure's kind, never the credentials.
                 last = self._transport_failure(error)
@@ -209,6 +221,8 @@ class AccountOps:
     @staticmethod
     def _unknown(operation_id: str, cause: AccountError) -> OutcomeUnknown:
         what = cause.detail if cause.status == 0 else f"HTTP {cause.status} {cause.title}"
+        if cause.title == "Unexpected answer":
+            what = f"the answer could not be read ({cause.detail})"
         return OutcomeUnknown(cause.status, "Outcome unknown", f"{what}; {SECOND_EFFECT[operation_id]}", cause.type)
 
     def _call(self, operation_id: str, request: Callable[[], Response[Any]], expect: type[T] | None) -> T:
