@@ -241,8 +241,8 @@ def _echoing_api(secrets_seen: list[str]) -> Any:
         if path == "/account/top-up":
             trx = dict(parse_qsl(request.content.decode())).get("trx", "")
             refused = {"trx": f"reference {trx} is not valid ({quote(trx, safe='')})"}
-            document = {"type": "about:blank", "error_title": "Bad Request", "invalid_parameters": refused}
-            return httpx.Response(400, json=document, headers={"X-Echo-Trx": trx})
+            bad: dict[str, Any] = {"type": "about:blank", "error_title": "Bad Request", "invalid_parameters": refused}
+            return httpx.Response(400, json=bad, headers={"X-Echo-Trx": trx})
         if path.endswith("/secrets") and method == "GET":
             rows = [_row(secret_id, "2020-01-01T00:00:00Z") for secret_id in secrets]
             return httpx.Response(200, json={"_embedded": {"secrets": rows}, **_LINKS, **echo}, headers=headers)
@@ -292,15 +292,16 @@ def test_a_leaky_upstream_never_gets_a_secret_past_the_server(tmp_path: Path, ca
         async def on_progress(progress: float, total: float | None, message: str | None) -> None:
             sent.append(f"progress callback: {message}")
 
+        calls: list[tuple[str, dict[str, Any]]] = [
+            ("call_operation", {"operation_id": "get_balance"}),  # an answer holding the secret, every form
+            ("call_operation", {"operation_id": "list_secrets"}),
+            ("call_operation", {"operation_id": "get_country_pricing", "arguments": {"country": "GB"}}),
+            ("top_up_if_below_floor", {"floor": "10"}),  # an error whose detail holds the trx
+            ("get_pricing", {"country": "GB"}),  # an error whose detail holds the secret
+            ("rotate_secret", {}),  # progress naming a "secret id" that is the new secret
+        ]
         async with Client(recorded(agent, sent), mode="legacy") as client:
-            for name, arguments in [
-                ("call_operation", {"operation_id": "get_balance"}),  # an answer holding the secret, every form
-                ("call_operation", {"operation_id": "list_secrets"}),
-                ("call_operation", {"operation_id": "get_country_pricing", "arguments": {"country": "GB"}}),
-                ("top_up_if_below_floor", {"floor": "10"}),  # an error whose detail holds the trx
-                ("get_pricing", {"country": "GB"}),  # an error whose detail holds the secret
-                ("rotate_secret", {}),  # progress naming a "secret id" that is the new secret
-            ]:
+            for name, arguments in calls:
                 result = await client.call_tool(name, arguments, progress_callback=on_progress)
                 outcomes[name + json.dumps(arguments)] = not result.is_error
             await client.read_resource(SUMMARY_URI)
