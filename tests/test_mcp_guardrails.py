@@ -218,3 +218,26 @@ def test_flags_go_over_the_file_and_the_trx_comes_from_the_environment(
     assert policy.trx == "from-env-trx" and policy.state_dir == tmp_path
     with pytest.raises(StartupError, match="unknown tool"):
         build_policy(**{**arguments, "allow": ("everything",)})
+
+
+def test_read_only_refuses_every_write_operation_call_operation_can_reach(agent: Agent) -> None:
+    from vonage_account_ops.mcp_server.catalog import Catalog
+
+    agent.build(read_only=True)
+    ids = [s["id"] for s in agent.mock.account(KEY)["secrets"]]
+    # Arguments that would pass the schema, so that only the policy stands in the way.
+    arguments: dict[str, dict[str, Any]] = {
+        "update_settings": {"moCallBackUrl": "https://e.com/in"},
+        "revoke_secret": {"secret_id": ids[0]},
+        "register_sender": {"provider": "email", "value": "ops@example.com"},
+        "create_secret": {"secret": "Agent1secretX"},
+        "top_up": {"trx": "agent-reference"},
+    }
+    writes = sorted(op.operation_id for op in Catalog().operations.values() if op.writes)
+    assert writes == sorted(arguments), "a write operation this test does not try"
+    for operation_id in writes:
+        refused = agent.error("call_operation", {"operation_id": operation_id, "arguments": arguments[operation_id]})
+        assert refused["type"] == "urn:vonage-account-mcp:guardrail:not-allowed", (operation_id, refused)
+        assert "read-only" in refused["detail"]
+        agent.mock.assert_not_called(operation_id)
+    assert [s["id"] for s in agent.mock.account(KEY)["secrets"]] == ids

@@ -164,7 +164,9 @@ def test_an_agent_may_name_a_sub_account_its_key_manages(agent: Agent) -> None:
     assert listed["status"] == 200 and len(listed["body"]["_embedded"]["secrets"]) == 1
     agent.mock.seed_account("stranger", secrets=["Str1secretA"])
     refused = agent.error("call_operation", {"operation_id": "list_secrets", "arguments": {"api_key": "stranger"}})
-    assert refused["status"] in (401, 403, 404)
+    # The service's answer for a key this one does not manage, with its type and title.
+    assert refused["status"] == 404 and refused["type"].endswith("#invalid-api-key")
+    assert refused["title"] == "Invalid API Key" and "'stranger'" in refused["detail"]
 
 
 # -- the jobs --------------------------------------------------------------------------------------------------------
@@ -294,9 +296,15 @@ def test_revoke_secret_never_revokes_the_one_in_use(vonage_mock: VonageMock, tmp
     assert [s["id"] for s in agent.mock.account(KEY)["secrets"]] == [in_use]
 
 
-def test_audit_flags_old_secrets_except_the_one_in_use(agent: Agent) -> None:
-    audit = agent.ok("audit_secrets", {"max_age_days": 0})
-    assert audit["flagged"] == 0 and audit["secrets"][0]["in_use"] is True
+def test_audit_flags_old_secrets_except_the_one_in_use(vonage_mock: VonageMock, tmp_path: Path) -> None:
+    agent = make_agent(vonage_mock, tmp_path, secrets=(SECRET, "Spare1secret"))
+    in_use, spare = (s["id"] for s in agent.mock.account(KEY)["secrets"])
+    audit = agent.ok("audit_secrets", {"max_age_days": 0})  # both are older than 0 days
+    rows = {row["id"]: row for row in audit["secrets"]}
+    assert audit["flagged"] == 1 and audit["in_use_known"] is True
+    assert rows[spare]["flagged"] is True and rows[spare]["in_use"] is False
+    assert rows[in_use]["flagged"] is False and rows[in_use]["in_use"] is True
+    assert agent.ok("audit_secrets", {"max_age_days": 30})["flagged"] == 0  # neither is 30 days old
 
 
 # -- errors an agent can act on --------------------------------------------------------------------------------------
