@@ -23,7 +23,7 @@ from tests.callback_receiver import Receiver
 from vonage_account_mock import create_app
 from vonage_account_mock.callbacks.delivery import DeliveryPolicy
 from vonage_account_mock.callbacks.schema import payload_problems
-from vonage_account_mock.callbacks.targets import AllowList, resolve_target
+from vonage_account_mock.callbacks.targets import AllowList, TargetRefused, resolve_target
 from vonage_account_mock.control.operations import ControlError
 from vonage_account_mock.serving.server import ThreadedMockServer
 from vonage_account_mock.testing import VonageMock
@@ -233,6 +233,53 @@ def test_a_non_loopback_target_is_refused_and_nothing_is_sent(vonage_mock: Vonag
     assert response.json()["type"] == f"{PROJECT}#forbidden"
     assert "loopback" in response.json()["detail"] and "--callback-allow-host" in response.json()["detail"]
     assert vonage_mock.deliveries() == []
+
+
+UNUSABLE_URLS = [
+    "http://012.0.0.1/dr",  # an octet with a leading zero (octal to some parsers)
+    "http://1.2.3.04/dr",
+    "http://xn--n3h.example/dr",  # the A-label of a name IDNA 2008 forbids (a snowman)
+    "http://\u2603.example/dr",
+    "http://xn--zz.example/dr",  # not valid Punycode
+    "http://xn--/dr",
+    "http://[::1/dr",
+    "http://localhost:99999/dr",
+    "http://localhost:0/dr",
+]
+
+
+@pytest.mark.parametrize("url", UNUSABLE_URLS)
+def test_a_callback_url_that_cannot_be_parsed_is_refused_like_any_other_target(
+    vonage_mock: VonageMock, receiver: Receiver, hooks: str, url: str
+) -> None:
+    key = vonage_mock.default_api_key
+    with vonage_mock.http() as http:
+        settings = {"mo_callback_url": url, "dr_callback_url": url}
+        assert http.put(f"/_mock/accounts/{key}", json={"secrets": ["Initial1secret"], "settings": settings})
+        for trigger, body in (("inbound-sms", {"from": "1", "to": "2"}), ("delivery-receipts", {})):
+            response = http.post(f"/_mock/accounts/{key}/{trigger}", json=body)
+            assert response.status_code == 403, response.text
+            assert response.headers["content-type"] == "application/problem+json"
+            problem = response.json()
+            assert problem["type"] == f"{PROJECT}#forbidden" and problem["title"] == "Forbidden"
+            assert "cannot be used" in problem["detail"] and "POST /account/settings" in problem["detail"]
+        assert vonage_mock.deliveries() == []
+        # The mock goes on answering, callbacks included.
+        vonage_mock.seed_account("good0001", settings={"dr_callback_url": f"{hooks}/dr"})
+        assert http.post("/_mock/accounts/good0001/delivery-receipts", json={}).json()["delivered"] is True
+    assert len(receiver.received) == 1
+
+
+@pytest.mark.parametrize("url", UNUSABLE_URLS)
+def test_the_target_check_refuses_a_url_it_cannot_parse(url: str) -> None:
+    with pytest.raises(TargetRefused, match="cannot be used"):
+        asyncio.run(resolve_target(url, AllowList()))
+
+
+@pytest.mark.parametrize("url", ["http://xn--zca.example/dr", "http://\u00df.example/dr"])
+def test_an_allowed_idna_name_matches_in_its_ascii_form(url: str) -> None:
+    target = asyncio.run(resolve_target(url, AllowList.parse(["xn--zca.example"])))
+    assert target.url.raw_host == b"xn--zca.example"
 
 
 def test_an_allowed_network_is_called() -> None:

@@ -28,7 +28,14 @@ from urllib.parse import urlencode
 
 import httpx
 
-from vonage_account_mock.callbacks.targets import AllowList, Target, TargetRefused, resolve_target
+from vonage_account_mock.callbacks.targets import (
+    AllowList,
+    Target,
+    TargetRefused,
+    host_name,
+    parse_callback_url,
+    resolve_target,
+)
 
 log = logging.getLogger("vonage_account_mock.callbacks")
 
@@ -161,9 +168,10 @@ def app_transport(app: Any) -> httpx.AsyncBaseTransport:
 
 
 def _origin(url: str) -> str:
-    parsed = httpx.URL(url)
+    """The scheme, host and port routes are keyed by; TargetRefused for a URL that cannot be called at all."""
+    parsed = parse_callback_url(url)
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    return f"{parsed.scheme}://{parsed.host.lower()}:{port}"
+    return f"{parsed.scheme}://{host_name(parsed)}:{port}"
 
 
 class CallbackDispatcher:
@@ -468,7 +476,7 @@ class CallbackDispatcher:
             routed = self._routes.get(_origin(record.url))
         if routed is not None:
             client = routed
-            target = Target(httpx.URL(record.url))
+            target = Target(parse_callback_url(record.url))
         else:
             if self._client is None:
                 # Redirects are not followed: a receiver could otherwise send the mock anywhere.
