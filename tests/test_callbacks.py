@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -255,7 +256,8 @@ def test_a_callback_url_that_cannot_be_parsed_is_refused_like_any_other_target(
     key = vonage_mock.default_api_key
     with vonage_mock.http() as http:
         settings = {"mo_callback_url": url, "dr_callback_url": url}
-        assert http.put(f"/_mock/accounts/{key}", json={"secrets": ["Initial1secret"], "settings": settings})
+        account = {"secrets": ["Initial1secret"], "settings": settings}
+        assert http.put(f"/_mock/accounts/{key}", json=account).status_code == 200
         for trigger, body in (("inbound-sms", {"from": "1", "to": "2"}), ("delivery-receipts", {})):
             response = http.post(f"/_mock/accounts/{key}/{trigger}", json=body)
             assert response.status_code == 403, response.text
@@ -508,6 +510,60 @@ def test_a_slow_receiver_makes_the_trigger_answer_in_bounded_time_with_parts_sti
             assert len(app.control.deliveries(account="abcd1234")) == 10
     finally:
         app.close()
+
+
+class StalledReceiver:
+    """A webhook handler that never answers: it waits until the caller hangs up, counting the requests it got."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        with self._lock:
+            self.requests += 1
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+
+def test_one_tenants_stalled_receiver_does_not_hold_up_another_tenants_callback() -> None:
+    timeout = 1.0
+    # The real pace (time_scale 1): no retry falls due during the test, so the stalled tenant's callbacks stay pending.
+    # Two sending slots: tenant A's triggers below want more of them than there are, and more trigger threads too.
+    app = create_app(callback_policy=DeliveryPolicy(timeout=timeout, time_scale=1.0, max_concurrent=2))
+    stalled, fast = StalledReceiver(), Receiver()
+    with (
+        ThreadedMockServer(stalled) as slow_hooks,
+        ThreadedMockServer(fast) as fast_hooks,
+        ThreadedMockServer(app) as mock,
+    ):
+        for key, settings in (
+            ("tenanta1", {"mo_callback_url": f"{slow_hooks.url}/mo"}),
+            ("tenantb1", {"dr_callback_url": f"{fast_hooks.url}/dr"}),
+        ):
+            account = {"secrets": ["Initial1secret"], "settings": settings}
+            httpx.put(f"{mock.url}/_mock/accounts/{key}", json=account).raise_for_status()
+        long_sms = {"from": "447700900001", "to": "447700900000", "text": "x" * 1530}  # ten parts, sent one by one
+        with ThreadPoolExecutor(8) as pool:
+            triggers = [
+                pool.submit(httpx.post, f"{mock.url}/_mock/accounts/tenanta1/inbound-sms", json=long_sms, timeout=60)
+                for _ in range(8)
+            ]
+            # Twice A's slots: a first round of its attempts has timed out, and its triggers are all waiting.
+            deadline = time.monotonic() + 30
+            while stalled.requests < 4:
+                assert time.monotonic() < deadline, "tenant A's callbacks never reached its receiver"
+                time.sleep(0.01)
+            started = time.perf_counter()
+            answer = httpx.post(f"{mock.url}/_mock/accounts/tenantb1/delivery-receipts", json={}, timeout=60)
+            elapsed = time.perf_counter() - started
+            still_stalled = [d for d in app.control.deliveries(account="tenanta1") if d["state"] == "pending"]
+            assert [trigger.result().status_code for trigger in triggers] == [200] * 8
+    assert answer.status_code == 200 and answer.json()["delivered"] is True, answer.text
+    assert elapsed < 3 * timeout, f"tenant B's trigger took {elapsed:.1f} s behind tenant A's stalled receiver"
+    assert still_stalled and len(fast.received) == 1
 
 
 def _callbacks_after_reset(seed: int | None) -> list[dict[str, Any]]:

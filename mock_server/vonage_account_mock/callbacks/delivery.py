@@ -1,5 +1,6 @@
 """Sending callbacks off the request path: a worker thread with its own event loop, retries on a compressed copy of
-the service's schedule, bounds on pending work, and a record of every attempt.
+the service's schedule, bounds on pending work and on each account's attempts in flight (so that one tenant's slow
+receivers never hold up another's callbacks), and a record of every attempt.
 
 Time is the service's: the retry schedule is written in the real service's seconds and `time_scale` maps it to
 wall time (an hour of the service's time is five seconds by default), and `advance()` steps it forward at once, so
@@ -19,7 +20,7 @@ import ssl
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -70,7 +71,11 @@ class DeliveryPolicy:
     max_pending: int = 100
     """Callbacks not yet delivered or given up on; a trigger beyond it is refused."""
     max_concurrent: int = 8
-    """Attempts in flight at once."""
+    """Attempts in flight at once for one account (api_key): one account's slow receivers cannot take the slots
+    another's callbacks need."""
+    max_in_flight: int = 64
+    """Attempts in flight at once in all, so sockets and memory stay bounded however many accounts send: it takes
+    this many over `max_concurrent` accounts, all with stalled receivers, to make another's callbacks wait."""
     max_records: int = 1000
     """Finished deliveries kept for `deliveries()`; the oldest go first."""
     allow: AllowList = field(default_factory=AllowList)
@@ -167,6 +172,54 @@ def app_transport(app: Any) -> httpx.AsyncBaseTransport:
     return WsgiTransport(app)
 
 
+@dataclass
+class _Entry:
+    semaphore: asyncio.Semaphore
+    users: int = 0
+    """Holders and waiters."""
+
+
+class AccountSlots:
+    """At most `size` holders at once per account; an account's entry lives only while it is held or awaited, so
+    idle accounts cost nothing. Used on one event loop only."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: dict[str, _Entry] = {}
+
+    async def acquire(self, account: str) -> None:
+        """Wait for one of the account's slots."""
+        entry = self._entries.get(account)
+        if entry is None:
+            entry = self._entries[account] = _Entry(asyncio.Semaphore(self.size))
+        entry.users += 1
+        try:
+            await entry.semaphore.acquire()
+        except BaseException:
+            self._leave(account, entry)
+            raise
+
+    def release(self, account: str) -> None:
+        """Give back a slot taken with `acquire`."""
+        entry = self._entries[account]
+        entry.semaphore.release()
+        self._leave(account, entry)
+
+    @contextlib.asynccontextmanager
+    async def hold(self, account: str) -> AsyncIterator[None]:
+        """One of the account's slots for the block."""
+        await self.acquire(account)
+        try:
+            yield
+        finally:
+            self.release(account)
+
+    def _leave(self, account: str, entry: _Entry) -> None:
+        entry.users -= 1
+        if not entry.users:
+            del self._entries[account]
+
+
 def _origin(url: str) -> str:
     """The scheme, host and port routes are keyed by; TargetRefused for a URL that cannot be called at all."""
     parsed = parse_callback_url(url)
@@ -177,7 +230,7 @@ def _origin(url: str) -> str:
 class CallbackDispatcher:
     """Sends callbacks on a worker thread of its own, so that no answer of the mock ever waits for a receiver.
 
-    Thread-safe: `deliver`, `advance`, `deliveries` and `clear` may be called from any thread but the worker's.
+    Thread-safe: `submit`, `advance`, `deliveries` and `clear` may be called from any thread but the worker's.
     """
 
     def __init__(self, policy: DeliveryPolicy | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
@@ -195,7 +248,11 @@ class CallbackDispatcher:
         self._thread: threading.Thread | None = None
         self._wake: asyncio.Event | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._semaphore: asyncio.Semaphore | None = None
+        self._first_attempts_left: set[asyncio.Task[None]] = set()
+        """Triggers' first attempts still being made after their trigger answered (advance() does not wait for
+        them; close() stops them)."""
+        self._account_slots = AccountSlots(self.policy.max_concurrent)
+        self._all_slots: asyncio.Semaphore | None = None
         self._client: httpx.AsyncClient | None = None
 
     # -- time ---------------------------------------------------------------------------------
@@ -226,7 +283,7 @@ class CallbackDispatcher:
 
     # -- delivering -----------------------------------------------------------------------------
 
-    def deliver(
+    def submit(
         self,
         *,
         account: str,
@@ -235,21 +292,20 @@ class CallbackDispatcher:
         forward_method: str | None,
         payloads: list[dict[str, str]],
         retries: int | None = None,
-    ) -> list[dict[str, Any]]:
-        """Send `payloads` (the parts of one callback) to `url`, waiting a bounded while for their first attempts;
-        the rest, and the retries, go on in the background. Raises TargetRefused or DeliveryQueueFull before anything
-        is sent."""
+    ) -> Future[list[dict[str, Any]]]:
+        """Send `payloads` (the parts of one callback) to `url`: a future, done within `answer_within` seconds, of
+        the deliveries once their first attempts are made or about one attempt's timeout has passed (the rest, and the
+        retries, go on in the background); its exception is TargetRefused or DeliveryQueueFull, and then nothing was
+        sent. A future, so that a caller need not hold a thread while it waits."""
         method = forward_method or DEFAULT_FORWARD_METHOD
         allowed = len(self.policy.retry_delays) if retries is None else min(retries, len(self.policy.retry_delays))
-        ids = self._run(self._admit(account, kind, url, method, payloads, allowed + 1), self.policy.timeout + 5)
-        # The parts' first attempts, in order, on the worker; the trigger waits for them at most about one attempt's
-        # timeout, however many parts or however slow the receiver: what has not happened by then goes on in the
-        # background and the answer shows it pending (never an error for callbacks that are being sent).
-        with contextlib.suppress(TimeoutError):
-            self._run(self._first_attempts(ids), self.policy.timeout + 2)
-        now = self.service_now()
-        with self._lock:
-            return [self._records[i].as_dict(now) for i in ids if i in self._records]
+        loop = self._ensure_worker()
+        return asyncio.run_coroutine_threadsafe(self._deliver(account, kind, url, method, payloads, allowed + 1), loop)
+
+    @property
+    def answer_within(self) -> float:
+        """Seconds a trigger's answer may take at most: the name's lookup, then about one attempt's timeout."""
+        return 2 * self.policy.timeout + 5
 
     def deliveries(self, account: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
         """Every delivery kept (of one account, of one kind), oldest first, with its attempts."""
@@ -316,18 +372,19 @@ class CallbackDispatcher:
     def _work(self, loop: asyncio.AbstractEventLoop, started: threading.Event) -> None:
         asyncio.set_event_loop(loop)
         self._wake = asyncio.Event()
-        self._semaphore = asyncio.Semaphore(self.policy.max_concurrent)
+        self._all_slots = asyncio.Semaphore(self.policy.max_in_flight)
         timer = loop.create_task(self._timer())
         started.set()
         try:
             loop.run_forever()
         finally:
             timer.cancel()
-            loop.run_until_complete(asyncio.gather(timer, *self._in_flight, return_exceptions=True))
+            tasks = [timer, *self._in_flight, *self._first_attempts_left]
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
             loop.close()
 
     async def _shutdown(self) -> None:
-        for task in list(self._in_flight):
+        for task in [*self._in_flight, *self._first_attempts_left]:
             task.cancel()
         if self._client is not None:
             await self._client.aclose()
@@ -421,6 +478,21 @@ class CallbackDispatcher:
             self._forget_oldest()
         return [record.id for record in records]
 
+    async def _deliver(
+        self, account: str, kind: str, url: str, method: str, payloads: list[dict[str, str]], max_attempts: int
+    ) -> list[dict[str, Any]]:
+        ids = await self._admit(account, kind, url, method, payloads, max_attempts)
+        # The parts' first attempts, in order; the trigger waits for them at most about one attempt's timeout,
+        # however many parts or however slow the receiver: what has not happened by then goes on in the background
+        # and the answer shows it pending (never an error for callbacks that are being sent).
+        first = asyncio.get_running_loop().create_task(self._first_attempts(ids))
+        self._first_attempts_left.add(first)
+        first.add_done_callback(self._first_attempts_left.discard)
+        await asyncio.wait([first], timeout=self.policy.timeout + 2)
+        now = self.service_now()
+        with self._lock:
+            return [self._records[i].as_dict(now) for i in ids if i in self._records]
+
     async def _first_attempts(self, ids: list[str]) -> None:
         for delivery_id in ids:
             await self._attempt(delivery_id)
@@ -439,8 +511,9 @@ class CallbackDispatcher:
                 return
             record.next_due = None
             number = len(record.attempts) + 1
-        assert self._semaphore is not None
-        async with self._semaphore:
+        assert self._all_slots is not None
+        # The account's own slot first: waiting for it must not take one of the slots every account shares.
+        async with self._account_slots.hold(record.account), self._all_slots:
             started, at = time.perf_counter(), time.time()
             status: int | None = None
             error: str | None = None
@@ -484,8 +557,10 @@ class CallbackDispatcher:
                 if self.policy.ca_bundle:
                     verify = ssl.create_default_context()
                     verify.load_verify_locations(cafile=self.policy.ca_bundle)
+                # As many connections as attempts may be in flight: the pool must never queue one the slots let go.
+                limits = httpx.Limits(max_connections=self.policy.max_in_flight, max_keepalive_connections=20)
                 self._client = httpx.AsyncClient(
-                    timeout=self.policy.timeout, follow_redirects=False, trust_env=False, verify=verify
+                    timeout=self.policy.timeout, follow_redirects=False, trust_env=False, verify=verify, limits=limits
                 )
             client = self._client
             # Checked again at every attempt (the name may resolve elsewhere by now), within the attempt's timeout.
