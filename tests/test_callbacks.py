@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -564,6 +565,40 @@ def test_one_tenants_stalled_receiver_does_not_hold_up_another_tenants_callback(
     assert answer.status_code == 200 and answer.json()["delivered"] is True, answer.text
     assert elapsed < 3 * timeout, f"tenant B's trigger took {elapsed:.1f} s behind tenant A's stalled receiver"
     assert still_stalled and len(fast.received) == 1
+
+
+def test_one_tenants_slow_name_lookups_do_not_hold_up_another_tenants_callback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    timeout = 1.0
+    real_lookup, released = socket.getaddrinfo, threading.Event()
+
+    def lookup(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "slow-lookup.example":  # a resolver that never answers for tenant A's name
+            released.wait(60)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real_lookup(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    app = create_app(callback_policy=DeliveryPolicy(timeout=timeout, time_scale=1.0))
+    fast = Receiver()
+    try:
+        with ThreadedMockServer(fast) as fast_hooks:
+            for key, url in (("tenanta1", "http://slow-lookup.example/dr"), ("tenantb1", f"{fast_hooks.url}/dr")):
+                app.control.put_account(key, {"secrets": ["Initial1secret"], "settings": {"dr_callback_url": url}})
+            # More of tenant A's triggers than any machine's default pool has threads for lookups.
+            with ThreadPoolExecutor(40) as pool:
+                triggers = [pool.submit(app.control.send_delivery_receipt, "tenanta1", {}) for _ in range(40)]
+                refusals = [trigger.exception(30) for trigger in triggers]
+            assert all(isinstance(r, ControlError) and r.status == 403 and "resolve" in r.detail for r in refusals)
+            started = time.perf_counter()  # tenant A's lookups are all still stuck
+            answer = app.control.send_delivery_receipt("tenantb1", {})
+            elapsed = time.perf_counter() - started
+    finally:
+        released.set()
+        app.close()
+    assert answer["delivered"] is True and len(fast.received) == 1
+    assert elapsed < 3 * timeout, f"tenant B's trigger took {elapsed:.1f} s behind tenant A's name lookups"
 
 
 def _callbacks_after_reset(seed: int | None) -> list[dict[str, Any]]:

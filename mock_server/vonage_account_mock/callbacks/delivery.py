@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import heapq
 import inspect
 import itertools
@@ -21,7 +22,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Coroutine
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -31,8 +32,10 @@ import httpx
 
 from vonage_account_mock.callbacks.targets import (
     AllowList,
+    Lookup,
     Target,
     TargetRefused,
+    addresses,
     host_name,
     parse_callback_url,
     resolve_target,
@@ -54,6 +57,10 @@ SERVICE_RETRY_DELAYS: tuple[float, ...] = (60, 300, 900, 1800, 3600, 7200, 14400
 service keeps retrying an inbound message for 24 hours)."""
 DEFAULT_TIME_SCALE = 5 / 3600
 """Wall seconds per service second: an hour of retries takes five seconds, the whole day two minutes."""
+LOOKUP_THREADS = 16
+"""Threads for name lookups, the dispatcher's own (a lookup cannot be stopped once begun, only waited for)."""
+LOOKUPS_PER_ACCOUNT = 2
+"""Lookups one account may have going at once: names that never resolve take up no more threads than this."""
 
 
 class DeliveryQueueFull(Exception):
@@ -252,6 +259,8 @@ class CallbackDispatcher:
         """Triggers' first attempts still being made after their trigger answered (advance() does not wait for
         them; close() stops them)."""
         self._account_slots = AccountSlots(self.policy.max_concurrent)
+        self._lookup_slots = AccountSlots(LOOKUPS_PER_ACCOUNT)
+        self._lookups: ThreadPoolExecutor | None = None
         self._all_slots: asyncio.Semaphore | None = None
         self._client: httpx.AsyncClient | None = None
 
@@ -373,6 +382,10 @@ class CallbackDispatcher:
         asyncio.set_event_loop(loop)
         self._wake = asyncio.Event()
         self._all_slots = asyncio.Semaphore(self.policy.max_in_flight)
+        # Afresh for each worker: a lookup still stuck when the last one closed would otherwise hold its slot on.
+        self._account_slots = AccountSlots(self.policy.max_concurrent)
+        self._lookup_slots = AccountSlots(LOOKUPS_PER_ACCOUNT)
+        self._lookups = ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="vonage-account-mock-lookup")
         timer = loop.create_task(self._timer())
         started.set()
         try:
@@ -382,6 +395,8 @@ class CallbackDispatcher:
             tasks = [timer, *self._in_flight, *self._first_attempts_left]
             loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
             loop.close()
+            # Not waited for: a lookup the resolver never answers would hold up the close.
+            self._lookups.shutdown(wait=False, cancel_futures=True)
 
     async def _shutdown(self) -> None:
         for task in [*self._in_flight, *self._first_attempts_left]:
@@ -446,7 +461,7 @@ class CallbackDispatcher:
         if not routed:
             try:
                 async with asyncio.timeout(self.policy.timeout):
-                    await resolve_target(url, self.policy.allow)
+                    await resolve_target(url, self.policy.allow, self._lookup_for(account))
             except TimeoutError:
                 raise TargetRefused(f"{url} did not resolve within {self.policy.timeout:g} s") from None
         http_method = "GET" if method == "GET_QUERY_PARAMS" else "POST"
@@ -477,6 +492,32 @@ class CallbackDispatcher:
                 records.append(record)
             self._forget_oldest()
         return [record.id for record in records]
+
+    def _lookup_for(self, account: str) -> Lookup:
+        """Name lookups for one account: on the dispatcher's threads, not the loop's default ones that in-process
+        WSGI receivers use, and at most LOOKUPS_PER_ACCOUNT at once, so that one account's names that never resolve
+        cannot take every thread another account's lookups need."""
+
+        async def lookup(host: str, port: int) -> list[str]:
+            assert self._lookups is not None
+            await self._lookup_slots.acquire(account)
+            try:
+                running = asyncio.get_running_loop().run_in_executor(self._lookups, addresses, host, port)
+            except BaseException:
+                self._lookup_slots.release(account)
+                raise
+            # The slot goes back when the thread is done, not when the waiter gives up (at the attempt's timeout):
+            # until then the lookup still holds its thread.
+            running.add_done_callback(functools.partial(self._lookup_done, account))
+            return await asyncio.shield(running)
+
+        return lookup
+
+    def _lookup_done(self, account: str, running: asyncio.Future[list[str]]) -> None:
+        self._lookup_slots.release(account)
+        if not running.cancelled():
+            # Taken here: a waiter that gave up never reads it, and asyncio would log it as never retrieved.
+            running.exception()
 
     async def _deliver(
         self, account: str, kind: str, url: str, method: str, payloads: list[dict[str, str]], max_attempts: int
@@ -565,7 +606,7 @@ class CallbackDispatcher:
             client = self._client
             # Checked again at every attempt (the name may resolve elsewhere by now), within the attempt's timeout.
             async with asyncio.timeout(self.policy.timeout):
-                target = await resolve_target(record.url, self.policy.allow)
+                target = await resolve_target(record.url, self.policy.allow, self._lookup_for(record.account))
         headers = {"User-Agent": USER_AGENT}
         if target.host_header:
             headers["Host"] = target.host_header

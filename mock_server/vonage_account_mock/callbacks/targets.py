@@ -12,7 +12,7 @@ import asyncio
 import ipaddress
 import re
 import socket
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 import httpx
@@ -98,8 +98,21 @@ def host_name(url: httpx.URL) -> str:
     return url.raw_host.decode("ascii").lower().rstrip(".")
 
 
-async def resolve_target(url: str, allow: AllowList) -> Target:
-    """The checked target of a callback URL, or TargetRefused."""
+Lookup = Callable[[str, int], Awaitable[list[str]]]
+"""The addresses a host name (and port) resolves to; OSError when it does not."""
+
+
+def addresses(host: str, port: int) -> list[str]:
+    """The addresses the system resolver gives for `host` (blocking: run it on a thread)."""
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+
+
+async def _default_lookup(host: str, port: int) -> list[str]:
+    return await asyncio.get_running_loop().run_in_executor(None, addresses, host, port)
+
+
+async def resolve_target(url: str, allow: AllowList, lookup: Lookup = _default_lookup) -> Target:
+    """The checked target of a callback URL, or TargetRefused; `lookup` resolves its host."""
     parsed = parse_callback_url(url)
     # Not `parsed.host`, which httpx decodes to Unicode: the allow-list holds ASCII names, and a Unicode name given
     # to getaddrinfo would be encoded again by Python's own IDNA 2003 codec (`ß` becomes `ss`, not `xn--zca`).
@@ -108,18 +121,17 @@ async def resolve_target(url: str, allow: AllowList) -> Target:
         return Target(parsed)
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        found = await lookup(host, port)
     except (OSError, UnicodeError):
         raise TargetRefused(f"the callback host {host!r} does not resolve") from None
-    addresses = [str(info[4][0]) for info in infos]
-    refused = sorted({a for a in addresses if not allow.allows_address(a)})
-    if not addresses or refused:
+    refused = sorted({a for a in found if not allow.allows_address(a)})
+    if not found or refused:
         raise TargetRefused(
             f"the callback host {host!r} resolves to {', '.join(refused) or 'nothing'}: the mock calls loopback "
             "addresses only, unless started with --callback-allow-host NAME|ADDRESS|NETWORK"
         )
     host_header = parsed.netloc.decode("ascii").rsplit("@", 1)[-1]
-    pinned = parsed.copy_with(host=addresses[0].split("%", 1)[0])
+    pinned = parsed.copy_with(host=found[0].split("%", 1)[0])
     # The call goes to the address checked, never to a second lookup a rebinding name could answer differently; an
     # https call still checks the certificate against the name, given as the TLS server name.
     return Target(pinned, host_header=host_header, sni_hostname=host if parsed.scheme == "https" else None)
