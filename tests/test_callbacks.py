@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ from tests.callback_receiver import Receiver
 from vonage_account_mock import create_app
 from vonage_account_mock.callbacks.delivery import DeliveryPolicy
 from vonage_account_mock.callbacks.schema import payload_problems
-from vonage_account_mock.callbacks.targets import AllowList, resolve_target
+from vonage_account_mock.callbacks.targets import AllowList, TargetRefused, resolve_target
 from vonage_account_mock.control.operations import ControlError
 from vonage_account_mock.serving.server import ThreadedMockServer
 from vonage_account_mock.testing import VonageMock
@@ -233,6 +235,54 @@ def test_a_non_loopback_target_is_refused_and_nothing_is_sent(vonage_mock: Vonag
     assert response.json()["type"] == f"{PROJECT}#forbidden"
     assert "loopback" in response.json()["detail"] and "--callback-allow-host" in response.json()["detail"]
     assert vonage_mock.deliveries() == []
+
+
+UNUSABLE_URLS = [
+    "http://012.0.0.1/dr",  # an octet with a leading zero (octal to some parsers)
+    "http://1.2.3.04/dr",
+    "http://xn--n3h.example/dr",  # the A-label of a name IDNA 2008 forbids (a snowman)
+    "http://\u2603.example/dr",
+    "http://xn--zz.example/dr",  # not valid Punycode
+    "http://xn--/dr",
+    "http://[::1/dr",
+    "http://localhost:99999/dr",
+    "http://localhost:0/dr",
+]
+
+
+@pytest.mark.parametrize("url", UNUSABLE_URLS)
+def test_a_callback_url_that_cannot_be_parsed_is_refused_like_any_other_target(
+    vonage_mock: VonageMock, receiver: Receiver, hooks: str, url: str
+) -> None:
+    key = vonage_mock.default_api_key
+    with vonage_mock.http() as http:
+        settings = {"mo_callback_url": url, "dr_callback_url": url}
+        account = {"secrets": ["Initial1secret"], "settings": settings}
+        assert http.put(f"/_mock/accounts/{key}", json=account).status_code == 200
+        for trigger, body in (("inbound-sms", {"from": "1", "to": "2"}), ("delivery-receipts", {})):
+            response = http.post(f"/_mock/accounts/{key}/{trigger}", json=body)
+            assert response.status_code == 403, response.text
+            assert response.headers["content-type"] == "application/problem+json"
+            problem = response.json()
+            assert problem["type"] == f"{PROJECT}#forbidden" and problem["title"] == "Forbidden"
+            assert "cannot be used" in problem["detail"] and "POST /account/settings" in problem["detail"]
+        assert vonage_mock.deliveries() == []
+        # The mock goes on answering, callbacks included.
+        vonage_mock.seed_account("good0001", settings={"dr_callback_url": f"{hooks}/dr"})
+        assert http.post("/_mock/accounts/good0001/delivery-receipts", json={}).json()["delivered"] is True
+    assert len(receiver.received) == 1
+
+
+@pytest.mark.parametrize("url", UNUSABLE_URLS)
+def test_the_target_check_refuses_a_url_it_cannot_parse(url: str) -> None:
+    with pytest.raises(TargetRefused, match="cannot be used"):
+        asyncio.run(resolve_target(url, AllowList()))
+
+
+@pytest.mark.parametrize("url", ["http://xn--zca.example/dr", "http://\u00df.example/dr"])
+def test_an_allowed_idna_name_matches_in_its_ascii_form(url: str) -> None:
+    target = asyncio.run(resolve_target(url, AllowList.parse(["xn--zca.example"])))
+    assert target.url.raw_host == b"xn--zca.example"
 
 
 def test_an_allowed_network_is_called() -> None:
@@ -461,6 +511,94 @@ def test_a_slow_receiver_makes_the_trigger_answer_in_bounded_time_with_parts_sti
             assert len(app.control.deliveries(account="abcd1234")) == 10
     finally:
         app.close()
+
+
+class StalledReceiver:
+    """A webhook handler that never answers: it waits until the caller hangs up, counting the requests it got."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        with self._lock:
+            self.requests += 1
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+
+def test_one_tenants_stalled_receiver_does_not_hold_up_another_tenants_callback() -> None:
+    timeout = 1.0
+    # The real pace (time_scale 1): no retry falls due during the test, so the stalled tenant's callbacks stay pending.
+    # Two sending slots: tenant A's triggers below want more of them than there are, and more trigger threads too.
+    app = create_app(callback_policy=DeliveryPolicy(timeout=timeout, time_scale=1.0, max_concurrent=2))
+    stalled, fast = StalledReceiver(), Receiver()
+    with (
+        ThreadedMockServer(stalled) as slow_hooks,
+        ThreadedMockServer(fast) as fast_hooks,
+        ThreadedMockServer(app) as mock,
+    ):
+        for key, settings in (
+            ("tenanta1", {"mo_callback_url": f"{slow_hooks.url}/mo"}),
+            ("tenantb1", {"dr_callback_url": f"{fast_hooks.url}/dr"}),
+        ):
+            account = {"secrets": ["Initial1secret"], "settings": settings}
+            httpx.put(f"{mock.url}/_mock/accounts/{key}", json=account).raise_for_status()
+        long_sms = {"from": "447700900001", "to": "447700900000", "text": "x" * 1530}  # ten parts, sent one by one
+        with ThreadPoolExecutor(8) as pool:
+            triggers = [
+                pool.submit(httpx.post, f"{mock.url}/_mock/accounts/tenanta1/inbound-sms", json=long_sms, timeout=60)
+                for _ in range(8)
+            ]
+            # Twice A's slots: a first round of its attempts has timed out, and its triggers are all waiting.
+            deadline = time.monotonic() + 30
+            while stalled.requests < 4:
+                assert time.monotonic() < deadline, "tenant A's callbacks never reached its receiver"
+                time.sleep(0.01)
+            started = time.perf_counter()
+            answer = httpx.post(f"{mock.url}/_mock/accounts/tenantb1/delivery-receipts", json={}, timeout=60)
+            elapsed = time.perf_counter() - started
+            still_stalled = [d for d in app.control.deliveries(account="tenanta1") if d["state"] == "pending"]
+            assert [trigger.result().status_code for trigger in triggers] == [200] * 8
+    assert answer.status_code == 200 and answer.json()["delivered"] is True, answer.text
+    assert elapsed < 3 * timeout, f"tenant B's trigger took {elapsed:.1f} s behind tenant A's stalled receiver"
+    assert still_stalled and len(fast.received) == 1
+
+
+def test_one_tenants_slow_name_lookups_do_not_hold_up_another_tenants_callback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    timeout = 1.0
+    real_lookup, released = socket.getaddrinfo, threading.Event()
+
+    def lookup(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "slow-lookup.example":  # a resolver that never answers for tenant A's name
+            released.wait(60)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real_lookup(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    app = create_app(callback_policy=DeliveryPolicy(timeout=timeout, time_scale=1.0))
+    fast = Receiver()
+    try:
+        with ThreadedMockServer(fast) as fast_hooks:
+            for key, url in (("tenanta1", "http://slow-lookup.example/dr"), ("tenantb1", f"{fast_hooks.url}/dr")):
+                app.control.put_account(key, {"secrets": ["Initial1secret"], "settings": {"dr_callback_url": url}})
+            # More of tenant A's triggers than any machine's default pool has threads for lookups.
+            with ThreadPoolExecutor(40) as pool:
+                triggers = [pool.submit(app.control.send_delivery_receipt, "tenanta1", {}) for _ in range(40)]
+                refusals = [trigger.exception(30) for trigger in triggers]
+            assert all(isinstance(r, ControlError) and r.status == 403 and "resolve" in r.detail for r in refusals)
+            started = time.perf_counter()  # tenant A's lookups are all still stuck
+            answer = app.control.send_delivery_receipt("tenantb1", {})
+            elapsed = time.perf_counter() - started
+    finally:
+        released.set()
+        app.close()
+    assert answer["delivered"] is True and len(fast.received) == 1
+    assert elapsed < 3 * timeout, f"tenant B's trigger took {elapsed:.1f} s behind tenant A's name lookups"
 
 
 def _callbacks_after_reset(seed: int | None) -> list[dict[str, Any]]:

@@ -1,5 +1,6 @@
 """Sending callbacks off the request path: a worker thread with its own event loop, retries on a compressed copy of
-the service's schedule, bounds on pending work, and a record of every attempt.
+the service's schedule, bounds on pending work and on each account's attempts in flight (so that one tenant's slow
+receivers never hold up another's callbacks), and a record of every attempt.
 
 Time is the service's: the retry schedule is written in the real service's seconds and `time_scale` maps it to
 wall time (an hour of the service's time is five seconds by default), and `advance()` steps it forward at once, so
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import heapq
 import inspect
 import itertools
@@ -19,8 +21,8 @@ import ssl
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine
-from concurrent.futures import Future
+from collections.abc import AsyncIterator, Callable, Coroutine
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -28,7 +30,16 @@ from urllib.parse import urlencode
 
 import httpx
 
-from vonage_account_mock.callbacks.targets import AllowList, Target, TargetRefused, resolve_target
+from vonage_account_mock.callbacks.targets import (
+    AllowList,
+    Lookup,
+    Target,
+    TargetRefused,
+    addresses,
+    host_name,
+    parse_callback_url,
+    resolve_target,
+)
 
 log = logging.getLogger("vonage_account_mock.callbacks")
 
@@ -46,6 +57,10 @@ SERVICE_RETRY_DELAYS: tuple[float, ...] = (60, 300, 900, 1800, 3600, 7200, 14400
 service keeps retrying an inbound message for 24 hours)."""
 DEFAULT_TIME_SCALE = 5 / 3600
 """Wall seconds per service second: an hour of retries takes five seconds, the whole day two minutes."""
+LOOKUP_THREADS = 16
+"""Threads for name lookups, the dispatcher's own (a lookup cannot be stopped once begun, only waited for)."""
+LOOKUPS_PER_ACCOUNT = 2
+"""Lookups one account may have going at once: names that never resolve take up no more threads than this."""
 
 
 class DeliveryQueueFull(Exception):
@@ -63,7 +78,11 @@ class DeliveryPolicy:
     max_pending: int = 100
     """Callbacks not yet delivered or given up on; a trigger beyond it is refused."""
     max_concurrent: int = 8
-    """Attempts in flight at once."""
+    """Attempts in flight at once for one account (api_key): one account's slow receivers cannot take the slots
+    another's callbacks need."""
+    max_in_flight: int = 64
+    """Attempts in flight at once in all, so sockets and memory stay bounded however many accounts send: it takes
+    this many over `max_concurrent` accounts, all with stalled receivers, to make another's callbacks wait."""
     max_records: int = 1000
     """Finished deliveries kept for `deliveries()`; the oldest go first."""
     allow: AllowList = field(default_factory=AllowList)
@@ -160,16 +179,65 @@ def app_transport(app: Any) -> httpx.AsyncBaseTransport:
     return WsgiTransport(app)
 
 
+@dataclass
+class _Entry:
+    semaphore: asyncio.Semaphore
+    users: int = 0
+    """Holders and waiters."""
+
+
+class AccountSlots:
+    """At most `size` holders at once per account; an account's entry lives only while it is held or awaited, so
+    idle accounts cost nothing. Used on one event loop only."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: dict[str, _Entry] = {}
+
+    async def acquire(self, account: str) -> None:
+        """Wait for one of the account's slots."""
+        entry = self._entries.get(account)
+        if entry is None:
+            entry = self._entries[account] = _Entry(asyncio.Semaphore(self.size))
+        entry.users += 1
+        try:
+            await entry.semaphore.acquire()
+        except BaseException:
+            self._leave(account, entry)
+            raise
+
+    def release(self, account: str) -> None:
+        """Give back a slot taken with `acquire`."""
+        entry = self._entries[account]
+        entry.semaphore.release()
+        self._leave(account, entry)
+
+    @contextlib.asynccontextmanager
+    async def hold(self, account: str) -> AsyncIterator[None]:
+        """One of the account's slots for the block."""
+        await self.acquire(account)
+        try:
+            yield
+        finally:
+            self.release(account)
+
+    def _leave(self, account: str, entry: _Entry) -> None:
+        entry.users -= 1
+        if not entry.users:
+            del self._entries[account]
+
+
 def _origin(url: str) -> str:
-    parsed = httpx.URL(url)
+    """The scheme, host and port routes are keyed by; TargetRefused for a URL that cannot be called at all."""
+    parsed = parse_callback_url(url)
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    return f"{parsed.scheme}://{parsed.host.lower()}:{port}"
+    return f"{parsed.scheme}://{host_name(parsed)}:{port}"
 
 
 class CallbackDispatcher:
     """Sends callbacks on a worker thread of its own, so that no answer of the mock ever waits for a receiver.
 
-    Thread-safe: `deliver`, `advance`, `deliveries` and `clear` may be called from any thread but the worker's.
+    Thread-safe: `submit`, `advance`, `deliveries` and `clear` may be called from any thread but the worker's.
     """
 
     def __init__(self, policy: DeliveryPolicy | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
@@ -187,7 +255,13 @@ class CallbackDispatcher:
         self._thread: threading.Thread | None = None
         self._wake: asyncio.Event | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._semaphore: asyncio.Semaphore | None = None
+        self._first_attempts_left: set[asyncio.Task[None]] = set()
+        """Triggers' first attempts still being made after their trigger answered (advance() does not wait for
+        them; close() stops them)."""
+        self._account_slots = AccountSlots(self.policy.max_concurrent)
+        self._lookup_slots = AccountSlots(LOOKUPS_PER_ACCOUNT)
+        self._lookups: ThreadPoolExecutor | None = None
+        self._all_slots: asyncio.Semaphore | None = None
         self._client: httpx.AsyncClient | None = None
 
     # -- time ---------------------------------------------------------------------------------
@@ -218,7 +292,7 @@ class CallbackDispatcher:
 
     # -- delivering -----------------------------------------------------------------------------
 
-    def deliver(
+    def submit(
         self,
         *,
         account: str,
@@ -227,21 +301,20 @@ class CallbackDispatcher:
         forward_method: str | None,
         payloads: list[dict[str, str]],
         retries: int | None = None,
-    ) -> list[dict[str, Any]]:
-        """Send `payloads` (the parts of one callback) to `url`, waiting a bounded while for their first attempts;
-        the rest, and the retries, go on in the background. Raises TargetRefused or DeliveryQueueFull before anything
-        is sent."""
+    ) -> Future[list[dict[str, Any]]]:
+        """Send `payloads` (the parts of one callback) to `url`: a future, done within `answer_within` seconds, of
+        the deliveries once their first attempts are made or about one attempt's timeout has passed (the rest, and the
+        retries, go on in the background); its exception is TargetRefused or DeliveryQueueFull, and then nothing was
+        sent. A future, so that a caller need not hold a thread while it waits."""
         method = forward_method or DEFAULT_FORWARD_METHOD
         allowed = len(self.policy.retry_delays) if retries is None else min(retries, len(self.policy.retry_delays))
-        ids = self._run(self._admit(account, kind, url, method, payloads, allowed + 1), self.policy.timeout + 5)
-        # The parts' first attempts, in order, on the worker; the trigger waits for them at most about one attempt's
-        # timeout, however many parts or however slow the receiver: what has not happened by then goes on in the
-        # background and the answer shows it pending (never an error for callbacks that are being sent).
-        with contextlib.suppress(TimeoutError):
-            self._run(self._first_attempts(ids), self.policy.timeout + 2)
-        now = self.service_now()
-        with self._lock:
-            return [self._records[i].as_dict(now) for i in ids if i in self._records]
+        loop = self._ensure_worker()
+        return asyncio.run_coroutine_threadsafe(self._deliver(account, kind, url, method, payloads, allowed + 1), loop)
+
+    @property
+    def answer_within(self) -> float:
+        """Seconds a trigger's answer may take at most: the name's lookup, then about one attempt's timeout."""
+        return 2 * self.policy.timeout + 5
 
     def deliveries(self, account: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
         """Every delivery kept (of one account, of one kind), oldest first, with its attempts."""
@@ -308,18 +381,25 @@ class CallbackDispatcher:
     def _work(self, loop: asyncio.AbstractEventLoop, started: threading.Event) -> None:
         asyncio.set_event_loop(loop)
         self._wake = asyncio.Event()
-        self._semaphore = asyncio.Semaphore(self.policy.max_concurrent)
+        self._all_slots = asyncio.Semaphore(self.policy.max_in_flight)
+        # Afresh for each worker: a lookup still stuck when the last one closed would otherwise hold its slot on.
+        self._account_slots = AccountSlots(self.policy.max_concurrent)
+        self._lookup_slots = AccountSlots(LOOKUPS_PER_ACCOUNT)
+        self._lookups = ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="vonage-account-mock-lookup")
         timer = loop.create_task(self._timer())
         started.set()
         try:
             loop.run_forever()
         finally:
             timer.cancel()
-            loop.run_until_complete(asyncio.gather(timer, *self._in_flight, return_exceptions=True))
+            tasks = [timer, *self._in_flight, *self._first_attempts_left]
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
             loop.close()
+            # Not waited for: a lookup the resolver never answers would hold up the close.
+            self._lookups.shutdown(wait=False, cancel_futures=True)
 
     async def _shutdown(self) -> None:
-        for task in list(self._in_flight):
+        for task in [*self._in_flight, *self._first_attempts_left]:
             task.cancel()
         if self._client is not None:
             await self._client.aclose()
@@ -381,7 +461,7 @@ class CallbackDispatcher:
         if not routed:
             try:
                 async with asyncio.timeout(self.policy.timeout):
-                    await resolve_target(url, self.policy.allow)
+                    await resolve_target(url, self.policy.allow, self._lookup_for(account))
             except TimeoutError:
                 raise TargetRefused(f"{url} did not resolve within {self.policy.timeout:g} s") from None
         http_method = "GET" if method == "GET_QUERY_PARAMS" else "POST"
@@ -413,6 +493,47 @@ class CallbackDispatcher:
             self._forget_oldest()
         return [record.id for record in records]
 
+    def _lookup_for(self, account: str) -> Lookup:
+        """Name lookups for one account: on the dispatcher's threads, not the loop's default ones that in-process
+        WSGI receivers use, and at most LOOKUPS_PER_ACCOUNT at once, so that one account's names that never resolve
+        cannot take every thread another account's lookups need."""
+
+        async def lookup(host: str, port: int) -> list[str]:
+            assert self._lookups is not None
+            await self._lookup_slots.acquire(account)
+            try:
+                running = asyncio.get_running_loop().run_in_executor(self._lookups, addresses, host, port)
+            except BaseException:
+                self._lookup_slots.release(account)
+                raise
+            # The slot goes back when the thread is done, not when the waiter gives up (at the attempt's timeout):
+            # until then the lookup still holds its thread.
+            running.add_done_callback(functools.partial(self._lookup_done, account))
+            return await asyncio.shield(running)
+
+        return lookup
+
+    def _lookup_done(self, account: str, running: asyncio.Future[list[str]]) -> None:
+        self._lookup_slots.release(account)
+        if not running.cancelled():
+            # Taken here: a waiter that gave up never reads it, and asyncio would log it as never retrieved.
+            running.exception()
+
+    async def _deliver(
+        self, account: str, kind: str, url: str, method: str, payloads: list[dict[str, str]], max_attempts: int
+    ) -> list[dict[str, Any]]:
+        ids = await self._admit(account, kind, url, method, payloads, max_attempts)
+        # The parts' first attempts, in order; the trigger waits for them at most about one attempt's timeout,
+        # however many parts or however slow the receiver: what has not happened by then goes on in the background
+        # and the answer shows it pending (never an error for callbacks that are being sent).
+        first = asyncio.get_running_loop().create_task(self._first_attempts(ids))
+        self._first_attempts_left.add(first)
+        first.add_done_callback(self._first_attempts_left.discard)
+        await asyncio.wait([first], timeout=self.policy.timeout + 2)
+        now = self.service_now()
+        with self._lock:
+            return [self._records[i].as_dict(now) for i in ids if i in self._records]
+
     async def _first_attempts(self, ids: list[str]) -> None:
         for delivery_id in ids:
             await self._attempt(delivery_id)
@@ -431,8 +552,9 @@ class CallbackDispatcher:
                 return
             record.next_due = None
             number = len(record.attempts) + 1
-        assert self._semaphore is not None
-        async with self._semaphore:
+        assert self._all_slots is not None
+        # The account's own slot first: waiting for it must not take one of the slots every account shares.
+        async with self._account_slots.hold(record.account), self._all_slots:
             started, at = time.perf_counter(), time.time()
             status: int | None = None
             error: str | None = None
@@ -468,7 +590,7 @@ class CallbackDispatcher:
             routed = self._routes.get(_origin(record.url))
         if routed is not None:
             client = routed
-            target = Target(httpx.URL(record.url))
+            target = Target(parse_callback_url(record.url))
         else:
             if self._client is None:
                 # Redirects are not followed: a receiver could otherwise send the mock anywhere.
@@ -476,13 +598,15 @@ class CallbackDispatcher:
                 if self.policy.ca_bundle:
                     verify = ssl.create_default_context()
                     verify.load_verify_locations(cafile=self.policy.ca_bundle)
+                # As many connections as attempts may be in flight: the pool must never queue one the slots let go.
+                limits = httpx.Limits(max_connections=self.policy.max_in_flight, max_keepalive_connections=20)
                 self._client = httpx.AsyncClient(
-                    timeout=self.policy.timeout, follow_redirects=False, trust_env=False, verify=verify
+                    timeout=self.policy.timeout, follow_redirects=False, trust_env=False, verify=verify, limits=limits
                 )
             client = self._client
             # Checked again at every attempt (the name may resolve elsewhere by now), within the attempt's timeout.
             async with asyncio.timeout(self.policy.timeout):
-                target = await resolve_target(record.url, self.policy.allow)
+                target = await resolve_target(record.url, self.policy.allow, self._lookup_for(record.account))
         headers = {"User-Agent": USER_AGENT}
         if target.host_header:
             headers["Host"] = target.host_header

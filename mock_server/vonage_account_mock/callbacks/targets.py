@@ -12,7 +12,7 @@ import asyncio
 import ipaddress
 import re
 import socket
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 import httpx
@@ -69,31 +69,69 @@ class Target:
     """For https to a checked address: the name the certificate is checked against (and the TLS server name)."""
 
 
-async def resolve_target(url: str, allow: AllowList) -> Target:
-    """The checked target of a callback URL, or TargetRefused."""
+def parse_callback_url(url: str) -> httpx.URL:
+    """A callback URL parsed and checked for shape (http or https, a host, a port that exists), or TargetRefused."""
     try:
         parsed = httpx.URL(url)
-    except httpx.InvalidURL:
-        raise TargetRefused("the callback URL is not a valid URL") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise TargetRefused("the callback URL must be an http or https URL with a host")
-    host = parsed.host.lower().rstrip(".")
+        # httpx checks an xn-- label only when `.host` decodes it: asked here, one that is not Punycode, or decodes
+        # to a code point IDNA 2008 forbids, is the URL's fault. The idna package's errors are ValueErrors.
+        has_host = bool(parsed.host)
+    except (httpx.InvalidURL, ValueError) as error:
+        raise TargetRefused(_unusable(str(error) or type(error).__name__)) from None
+    if parsed.scheme not in ("http", "https") or not has_host:
+        raise TargetRefused(_unusable("not an http or https URL with a host"))
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise TargetRefused(_unusable(f"port {parsed.port} does not exist"))
+    return parsed
+
+
+def _unusable(reason: str) -> str:
+    return (
+        f"the callback URL cannot be used ({reason}): set an http or https URL with a valid host name or address "
+        "(and a port from 1 to 65535) with POST /account/settings"
+    )
+
+
+def host_name(url: httpx.URL) -> str:
+    """The URL's host as it is looked up and allowed: ASCII (an IDNA name in its xn-- form), lower case, no dot at
+    the end."""
+    return url.raw_host.decode("ascii").lower().rstrip(".")
+
+
+Lookup = Callable[[str, int], Awaitable[list[str]]]
+"""The addresses a host name (and port) resolves to; OSError when it does not."""
+
+
+def addresses(host: str, port: int) -> list[str]:
+    """The addresses the system resolver gives for `host` (blocking: run it on a thread)."""
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+
+
+async def _default_lookup(host: str, port: int) -> list[str]:
+    return await asyncio.get_running_loop().run_in_executor(None, addresses, host, port)
+
+
+async def resolve_target(url: str, allow: AllowList, lookup: Lookup = _default_lookup) -> Target:
+    """The checked target of a callback URL, or TargetRefused; `lookup` resolves its host."""
+    parsed = parse_callback_url(url)
+    # Not `parsed.host`, which httpx decodes to Unicode: the allow-list holds ASCII names, and a Unicode name given
+    # to getaddrinfo would be encoded again by Python's own IDNA 2003 codec (`ß` becomes `ss`, not `xn--zca`).
+    host = host_name(parsed)
     if host in allow.names:
         return Target(parsed)
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        found = await lookup(host, port)
     except (OSError, UnicodeError):
         raise TargetRefused(f"the callback host {host!r} does not resolve") from None
-    addresses = [str(info[4][0]) for info in infos]
-    refused = sorted({a for a in addresses if not allow.allows_address(a)})
-    if not addresses or refused:
+    refused = sorted({a for a in found if not allow.allows_address(a)})
+    if not found or refused:
         raise TargetRefused(
             f"the callback host {host!r} resolves to {', '.join(refused) or 'nothing'}: the mock calls loopback "
             "addresses only, unless started with --callback-allow-host NAME|ADDRESS|NETWORK"
         )
     host_header = parsed.netloc.decode("ascii").rsplit("@", 1)[-1]
-    pinned = parsed.copy_with(host=addresses[0].split("%", 1)[0])
+    pinned = parsed.copy_with(host=found[0].split("%", 1)[0])
     # The call goes to the address checked, never to a second lookup a rebinding name could answer differently; an
     # https call still checks the certificate against the name, given as the TLS server name.
     return Target(pinned, host_header=host_header, sni_hostname=host if parsed.scheme == "https" else None)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import hmac
 import ipaddress
 import json
 from collections.abc import Awaitable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from typing import Any
 
@@ -25,7 +23,6 @@ def _problem(error: ControlError) -> tuple[dict[str, Any], int, dict[str, str]]:
 
 
 _JSON = {"Content-Type": "application/json"}
-_TRIGGERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="vonage-account-mock-trigger")
 
 HEALTH_PATH = CONTROL_PREFIX + "/health"
 
@@ -105,19 +102,24 @@ class ControlHandlers:
         return Response(status_code=204)
 
     async def send_inbound_sms(self, api_key: str, body: dict[str, Any], retries: int | None = None) -> Any:
-        return await self._send(self.control.send_inbound_sms, api_key, body, retries)
+        return await self._send("inbound-sms", api_key, body, retries)
 
     async def send_delivery_receipt(
         self, api_key: str, body: dict[str, Any] | None = None, retries: int | None = None
     ) -> Any:
-        return await self._send(self.control.send_delivery_receipt, api_key, body or {}, retries)
+        return await self._send("delivery-receipt", api_key, body or {}, retries)
 
-    async def _send(self, trigger: Any, api_key: str, body: dict[str, Any], retries: int | None) -> Any:
+    async def _send(self, kind: str, api_key: str, body: dict[str, Any], retries: int | None) -> Any:
         try:
-            # The trigger waits (a bounded while) for the first attempts, on threads of its own: not on this event
-            # loop, nor in the default pool that the rest of the control API and name lookups share.
-            call = functools.partial(trigger, api_key, body, retries=retries)
-            return await asyncio.get_running_loop().run_in_executor(_TRIGGERS, call), 200, _JSON
+            sending = self.control.start_callback(api_key, kind, body, retries=retries)
+            # Awaited here, holding no thread: a trigger never queues behind another's wait for a slow receiver
+            # (a pool of threads, each held for a wait, would let one tenant's triggers hold up every other's).
+            waiting = asyncio.wrap_future(sending)
+            # The outcome is read from `sending`: taking it from this copy too keeps asyncio from logging a refusal
+            # as an exception never retrieved.
+            waiting.add_done_callback(lambda done: done.cancelled() or done.exception())
+            await asyncio.wait([waiting], timeout=self.control.callbacks.answer_within)
+            return self.control.callback_answer(sending, wait=False), 200, _JSON
         except ControlError as error:
             return _problem(error)
 

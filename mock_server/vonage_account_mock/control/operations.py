@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from concurrent.futures import Future
 from dataclasses import asdict
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -233,15 +234,19 @@ class MockControl:
 
     def send_inbound_sms(self, api_key: str, fields: dict[str, Any], *, retries: int | None = None) -> dict[str, Any]:
         """Deliver the inbound SMS the service would send for `fields` to the account's `moCallBackUrl`."""
-        return self._send_callback(api_key, "inbound-sms", fields, retries)
+        return self.callback_answer(self.start_callback(api_key, "inbound-sms", fields, retries=retries))
 
     def send_delivery_receipt(
         self, api_key: str, fields: dict[str, Any], *, retries: int | None = None
     ) -> dict[str, Any]:
         """Deliver the delivery receipt the service would send for `fields` to the account's `drCallBackUrl`."""
-        return self._send_callback(api_key, "delivery-receipt", fields, retries)
+        return self.callback_answer(self.start_callback(api_key, "delivery-receipt", fields, retries=retries))
 
-    def _send_callback(self, api_key: str, kind: str, fields: dict[str, Any], retries: int | None) -> dict[str, Any]:
+    def start_callback(
+        self, api_key: str, kind: str, fields: dict[str, Any], *, retries: int | None = None
+    ) -> Future[list[dict[str, Any]]]:
+        """Build the callback of `kind` for `fields` and start sending it: the deliveries to come, for
+        `callback_answer` (a caller that must not hold a thread meanwhile waits for the future first)."""
         try:
             url, forward_method, signature = self.backend.callback_target(api_key, kind)
         except KeyError:
@@ -265,10 +270,15 @@ class MockControl:
             problems = payload_problems(kind, payload)
             if problems:
                 raise ControlError(400, f"the {kind} callback would not match callbacks.yaml: {'; '.join(problems)}")
+        return self.callbacks.submit(
+            account=api_key, kind=kind, url=url, forward_method=forward_method, payloads=payloads, retries=retries
+        )
+
+    def callback_answer(self, sending: Future[list[dict[str, Any]]], *, wait: bool = True) -> dict[str, Any]:
+        """What a trigger answers once `sending` is done (waited for at most the dispatcher's bound, unless `wait` is
+        false: a caller that waited already)."""
         try:
-            deliveries = self.callbacks.deliver(
-                account=api_key, kind=kind, url=url, forward_method=forward_method, payloads=payloads, retries=retries
-            )
+            deliveries = sending.result(self.callbacks.answer_within if wait else 0)
         except TargetRefused as error:
             raise ControlError(403, str(error)) from None
         except DeliveryQueueFull as error:
