@@ -625,3 +625,25 @@ def test_deterministic_mode_makes_the_callbacks_reproducible() -> None:
     assert [p["messageId"] for p in other] != [p["messageId"] for p in first]
     real = _callbacks_after_reset(None)
     assert [p["nonce"] for p in real] != [p["nonce"] for p in _callbacks_after_reset(None)]
+
+
+def test_a_lookup_that_times_out_does_not_show_the_urls_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    released = threading.Event()
+
+    def lookup(host: Any, *args: Any, **kwargs: Any) -> Any:
+        released.wait(30)
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    app = create_app(callback_policy=DeliveryPolicy(timeout=1.0, time_scale=1.0))
+    url = "http://hookuser:Hook1password@stalled.example:8443/dr?token=Query1token"
+    try:
+        app.control.put_account("tenantc1", {"secrets": ["Initial1secret"], "settings": {"dr_callback_url": url}})
+        with pytest.raises(ControlError) as refused:
+            app.control.send_delivery_receipt("tenantc1", {})
+    finally:
+        released.set()
+        app.close()
+    assert refused.value.status == 403 and "stalled.example:8443 did not resolve within 1 s" in refused.value.detail
+    for secret in ("hookuser", "Hook1password", "Query1token"):
+        assert secret not in refused.value.detail

@@ -463,7 +463,11 @@ class CallbackDispatcher:
                 async with asyncio.timeout(self.policy.timeout):
                     await resolve_target(url, self.policy.allow, self._lookup_for(account))
             except TimeoutError:
-                raise TargetRefused(f"{url} did not resolve within {self.policy.timeout:g} s") from None
+                # The host and port only: a URL's user, password or query may be credentials of the receiver's.
+                where = parse_callback_url(url).netloc.decode("ascii").rpartition("@")[2]
+                raise TargetRefused(
+                    f"the callback host {where} did not resolve within {self.policy.timeout:g} s"
+                ) from None
         http_method = "GET" if method == "GET_QUERY_PARAMS" else "POST"
         content_type = {"GET_QUERY_PARAMS": None, "POST_QUERY_PARAMS": FORM, "POST_JSON": JSON_TYPE}[method]
         records = []
