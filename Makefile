@@ -33,10 +33,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+OPERATION_IDS := $(SPEC_DIR)/operation_ids.py
+
 generate: install
 	openapi-python-client generate --path $(SPEC) --config $(CLIENT_CONFIG) --meta none \
 		--output-path $(CLIENT_PKG) --overwrite
 	touch $(CLIENT_PKG)/py.typed
+	python openapi/generate_operation_ids.py $(OPERATION_IDS)
 
 check-generated: install
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
@@ -44,6 +47,9 @@ check-generated: install
 		--output-path "$$tmp/pkg" --overwrite >/dev/null && touch "$$tmp/pkg/py.typed" && \
 	diff -r -x __pycache__ "$$tmp/pkg" $(CLIENT_PKG) && echo "generated client is up to date" || \
 	{ echo "generated_client/ is stale: run 'make generate' and commit the result" >&2; exit 1; }
+	@tmp=$$(mktemp) && trap 'rm -f "$$tmp"' EXIT && python openapi/generate_operation_ids.py "$$tmp" && \
+	diff "$$tmp" $(OPERATION_IDS) && echo "operation ids are up to date" || \
+	{ echo "$(OPERATION_IDS) is stale: run 'make generate' and commit the result" >&2; exit 1; }
 
 lint-spec: install
 	openapi-spec-validator $(SPECS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from mcp.types import Tool
@@ -15,6 +15,7 @@ from vonage_account_mock.testing import VonageMock
 from vonage_account_ops.mcp_server.command import StartupError, build_policy
 from vonage_account_ops.mcp_server.policy import Guard, Policy, PolicyError, RateLimit, load_policy
 from vonage_account_ops.mcp_server.tools import TOOL_NAMES
+from vonage_account_spec.operation_ids import OperationId
 
 READ_TOOLS = [
     "search_operations",
@@ -239,5 +240,5 @@ def test_read_only_refuses_every_write_operation_call_operation_can_reach(agent:
         refused = agent.error("call_operation", {"operation_id": operation_id, "arguments": arguments[operation_id]})
         assert refused["type"] == "urn:vonage-account-mcp:guardrail:not-allowed", (operation_id, refused)
         assert "read-only" in refused["detail"]
-        agent.mock.assert_not_called(operation_id)
+        agent.mock.assert_not_called(cast("OperationId", operation_id))
     assert [s["id"] for s in agent.mock.account(KEY)["secrets"]] == ids

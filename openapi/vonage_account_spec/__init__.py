@@ -9,7 +9,7 @@ layer and the tests can all depend on it without depending on each other.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,8 @@ __all__ = [
     "operations",
     "resolve_refs",
     "spec_path",
+    "unknown_operation",
+    "unknown_status",
 ]
 
 
@@ -53,6 +55,37 @@ def load_spec(path: Path) -> dict[str, Any]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     document: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     return document
+
+
+def unknown_operation(operation_id: str) -> str | None:
+    """Why `operation_id` is not one of the Account API's (with the closest ones, or the list), or None if it is."""
+    import difflib
+
+    from vonage_account_spec.operation_ids import OPERATION_IDS
+
+    if operation_id in OPERATION_IDS:
+        return None
+    # An id inside the typo or the typo inside an id ("top_up_balance", "revoke") first, then the most alike.
+    close: Sequence[str] = [known for known in OPERATION_IDS if operation_id in known or known in operation_id][:2]
+    if not close:
+        close = difflib.get_close_matches(operation_id, OPERATION_IDS, n=2, cutoff=0.5)
+    if close:
+        return f"no operation {operation_id!r} in the spec: did you mean {' or '.join(map(repr, close))}?"
+    return f"no operation {operation_id!r} in the spec; the operations are {', '.join(OPERATION_IDS)}"
+
+
+def unknown_status(status: int, operation_id: str | None = None) -> str | None:
+    """Why no answer can have `status` (of `operation_id`, or of any operation), or None if one can."""
+    from vonage_account_spec.operation_ids import DECLARED_STATUSES
+
+    if operation_id is not None and operation_id in DECLARED_STATUSES:
+        declared = DECLARED_STATUSES[operation_id]
+        if status not in declared:
+            return f"{operation_id} does not declare status {status} (it declares {', '.join(map(str, declared))})"
+        return None
+    if not any(status in declared for declared in DECLARED_STATUSES.values()):
+        return f"no operation of the spec answers {status}"
+    return None
 
 
 OPERATION_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

@@ -94,7 +94,12 @@ class ControlHandlers:
         status: int | None = None,
         limit: int | None = None,
     ) -> Any:
-        entries = self.control.journal_entries(operation_id=operation_id, account=account, status=status, limit=limit)
+        try:
+            entries = self.control.journal_entries(
+                operation_id=operation_id, account=account, status=status, limit=limit
+            )
+        except ControlError as error:
+            return _problem(error)
         return {"entries": [entry.as_dict() for entry in entries]}, 200, _JSON
 
     async def clear_journal(self, account: str | None = None) -> Any:

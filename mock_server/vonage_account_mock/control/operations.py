@@ -23,6 +23,7 @@ from vonage_account_mock.state.models import (
     Settings,
     Signature,
 )
+from vonage_account_spec import unknown_operation, unknown_status
 
 CONTROL_PREFIX = "/_mock"
 TOKEN_HEADER = "x-mock-control-token"
@@ -196,7 +197,14 @@ class MockControl:
         status: int | None = None,
         limit: int | None = None,
     ) -> list[JournalEntry]:
-        """Matching journal entries, oldest first."""
+        """Matching journal entries, oldest first. A filter no entry could ever match (an operation id the spec does not
+        have, a status no operation declares) is refused: it would match nothing, and a test asserting nothing was
+        called would pass for the wrong reason."""
+        refusal = (operation_id is not None and unknown_operation(operation_id)) or (
+            status is not None and unknown_status(status)
+        )
+        if refusal:
+            raise ControlError(400, refusal)
         return self.journal.entries(operation_id=operation_id, account=account, status=status, limit=limit)
 
     def clear_journal(self, account: str | None = None) -> None:

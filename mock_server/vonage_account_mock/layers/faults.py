@@ -18,7 +18,7 @@ from vonage_account_mock.layers.asgi import send_response
 from vonage_account_mock.layers.context import DROP_CONNECTION, FAULT, request_context, routed_operation
 from vonage_account_mock.layers.journal import claimed_account
 from vonage_account_mock.state.exceptions import new_instance_id
-from vonage_account_spec import operations, resolve_refs
+from vonage_account_spec import operations, resolve_refs, unknown_operation, unknown_status
 
 MAX_DELAY_MS = 60_000
 
@@ -106,11 +106,9 @@ class FaultBook:
         times: int | None = 1,
     ) -> FaultPlan:
         """Add a plan; InvalidFaultPlan when the spec does not allow it."""
-        if operation_id not in self.catalog.operations():
-            raise InvalidFaultPlan(f"unknown operation {operation_id!r}")
-        if status is not None and status not in self.catalog.statuses(operation_id):
-            declared = ", ".join(map(str, self.catalog.statuses(operation_id)))
-            raise InvalidFaultPlan(f"{operation_id} does not declare status {status} (it declares {declared})")
+        refusal = unknown_operation(operation_id) or (status is not None and unknown_status(status, operation_id))
+        if refusal:
+            raise InvalidFaultPlan(refusal)
         if status is not None and drop:
             raise InvalidFaultPlan("a dropped connection answers no status")
         if status is None and not drop and not delay_ms:

@@ -19,6 +19,8 @@ from vonage_account_client import AuthenticatedClient
 
 from vonage_account_mock.control.operations import TOKEN_HEADER, ControlError, MockControl
 from vonage_account_mock.testing.clients import IN_PROCESS_URL, account_client, in_process_client, in_process_http
+from vonage_account_spec import unknown_operation, unknown_status
+from vonage_account_spec.operation_ids import OperationId
 
 DEFAULT_API_KEY = "abcd1234"
 DEFAULT_API_SECRET = "Initial1secret"
@@ -271,9 +273,16 @@ class VonageMock:
     # -- journal ------------------------------------------------------------------------------
 
     def calls(
-        self, operation_id: str | None = None, *, account: str | None = None, status: int | None = None
+        self, operation_id: OperationId | None = None, *, account: str | None = None, status: int | None = None
     ) -> list[dict[str, Any]]:
-        """Requests that reached the Account API, oldest first (on a shared mock: this test's accounts only)."""
+        """Requests that reached the Account API, oldest first (on a shared mock: this test's accounts only).
+
+        An operation id the spec does not have, a status it never answers, or an account the mock does not know is
+        refused (with the closest names): a filter that can match nothing would make any assertion on it pass.
+        """
+        self._check_names(operation_id, status)
+        if account is not None:
+            self._check_account(account)
         entries = self.port.journal(operation_id=operation_id, account=account, status=status)
         if self.shared and account is None:
             mine = {*self._accounts, self.default_api_key}
@@ -281,7 +290,12 @@ class VonageMock:
         return entries
 
     def assert_called(
-        self, operation_id: str, times: int | None = None, *, account: str | None = None, status: int | None = None
+        self,
+        operation_id: OperationId,
+        times: int | None = None,
+        *,
+        account: str | None = None,
+        status: int | None = None,
     ) -> list[dict[str, Any]]:
         """Fail unless the operation was called (exactly `times` times, when given); returns the calls."""
         calls = self.calls(operation_id, account=account, status=status)
@@ -291,15 +305,36 @@ class VonageMock:
             assert len(calls) == times, f"{operation_id} was called {len(calls)} times, not {times}: {calls}"
         return calls
 
-    def assert_not_called(self, operation_id: str, *, account: str | None = None) -> None:
-        """Fail if the operation was called."""
-        self.assert_called(operation_id, 0, account=account)
+    def assert_not_called(
+        self, operation_id: OperationId, *, account: str | None = None, status: int | None = None
+    ) -> None:
+        """Fail if the operation was called (by `account`, answered with `status`, when given)."""
+        self.assert_called(operation_id, 0, account=account, status=status)
+
+    @staticmethod
+    def _check_names(operation_id: str | None, status: int | None = None) -> None:
+        refusal = (operation_id is not None and unknown_operation(operation_id)) or (
+            status is not None and unknown_status(status, operation_id)
+        )
+        if refusal:
+            raise ValueError(refusal)
+
+    def _check_account(self, api_key: str) -> None:
+        if api_key == self.default_api_key or api_key in self._accounts:
+            return
+        try:
+            self.port.get_account(api_key)
+        except ControlError:
+            known = ", ".join(sorted({self.default_api_key, *self._accounts}))
+            raise ValueError(
+                f"no account {api_key!r} on the mock: check the key (this test's accounts: {known})"
+            ) from None
 
     # -- faults -------------------------------------------------------------------------------
 
     def fault(
         self,
-        operation_id: str,
+        operation_id: OperationId,
         *,
         status: int | None = None,
         delay_ms: int = 0,
@@ -308,6 +343,7 @@ class VonageMock:
         times: int | None = 1,
     ) -> dict[str, Any]:
         """Plan a fault (a status the spec declares for the operation, a delay, or a dropped connection)."""
+        self._check_names(operation_id, status)
         spec: dict[str, Any] = {"operation_id": operation_id, "delay_ms": delay_ms, "drop": drop}
         for name, value in (("status", status), ("account", account), ("times", times)):
             if value is not None:
