@@ -285,19 +285,42 @@ def test_an_allowed_idna_name_matches_in_its_ascii_form(url: str) -> None:
     assert target.url.raw_host == b"xn--zca.example"
 
 
-def test_an_allowed_network_is_called() -> None:
-    policy = DeliveryPolicy(allow=AllowList.parse(["192.0.2.0/24"]), timeout=0.3, retry_delays=())
-    app = create_app(callback_policy=policy)
-    try:
-        app.control.put_account(
-            "abcd1234", {"secrets": ["Initial1secret"], "settings": {"dr_callback_url": "http://192.0.2.1/dr"}}
-        )
-        answer = app.control.send_delivery_receipt("abcd1234", {})
-    finally:
-        app.close()
-    [delivery] = answer["deliveries"]
-    assert delivery["state"] == "failed" and delivery["attempts"][0]["error"]
-    assert "loopback" not in delivery["attempts"][0]["error"]
+def _own_address() -> str:
+    """A non-loopback IPv4 address of this machine (the test is skipped on a machine without one)."""
+    import ipaddress
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.254", 9))  # no packet is sent: this only picks the interface of the route
+            address = str(probe.getsockname()[0])
+        except OSError:
+            address = "127.0.0.1"
+    if ipaddress.ip_address(address).is_loopback:
+        pytest.skip("this machine has no non-loopback address to serve a receiver on")
+    return address
+
+
+def test_an_allowed_network_is_called_and_others_are_not() -> None:
+    address = _own_address()
+    receiver = Receiver()
+    with ThreadedMockServer(receiver, host=address) as hooks:
+        url = f"http://{address}:{hooks.port}/dr"
+        for allow, delivered in (([], False), ([f"{address}/32"], True)):
+            app = create_app(callback_policy=DeliveryPolicy(allow=AllowList.parse(allow), retry_delays=()))
+            try:
+                app.control.put_account(
+                    "abcd1234", {"secrets": ["Initial1secret"], "settings": {"dr_callback_url": url}}
+                )
+                if delivered:
+                    assert app.control.send_delivery_receipt("abcd1234", {})["delivered"] is True
+                else:
+                    with pytest.raises(ControlError) as refused:
+                        app.control.send_delivery_receipt("abcd1234", {})
+                    assert refused.value.status == 403 and address in refused.value.detail
+            finally:
+                app.close()
+    # Refused before any connection, then called once allowed.
+    assert len(receiver.received) == 1
 
 
 def test_a_loopback_name_is_called_at_the_address_checked_with_its_host_header_kept(
@@ -350,7 +373,7 @@ def test_a_slow_receiver_cannot_pile_up_work() -> None:
 
 def test_an_attempt_that_takes_too_long_fails_and_is_retried() -> None:
     receiver = Receiver()
-    receiver.reset(delay=2.0)
+    receiver.reset(delay=10.0)
     app = create_app(callback_policy=DeliveryPolicy(timeout=0.2, time_scale=1.0))
     app.control.callbacks.route_to_app("http://hooks.invalid", receiver)
     app.control.put_account(
@@ -362,13 +385,14 @@ def test_an_attempt_that_takes_too_long_fails_and_is_retried() -> None:
         elapsed = time.perf_counter() - started
     finally:
         app.close()
-    assert elapsed < 1.5
+    # Bounded by the attempt's timeout, not the receiver's 10 s (a generous bound: this machine is shared).
+    assert elapsed < 5
     assert delivery["attempts"][0]["error"] == "no answer within 0.2 s" and delivery["state"] == "pending"
 
 
 def test_delivery_never_holds_up_the_account_api(vonage_mock: VonageMock, receiver: Receiver, hooks: str) -> None:
     set_webhooks(vonage_mock, hooks, "POST_JSON")
-    receiver.reset(delay=1.0)
+    receiver.reset(delay=8.0)
     client = vonage_mock.client()
     trigger = threading.Thread(target=vonage_mock.send_inbound_sms, args=("slow",))
     trigger.start()
@@ -377,9 +401,11 @@ def test_delivery_never_holds_up_the_account_api(vonage_mock: VonageMock, receiv
             time.sleep(0.01)
         started = time.perf_counter()
         assert get_balance.sync_detailed(client=client).status_code == 200
-        assert time.perf_counter() - started < 0.5
+        # Answered while the receiver still holds its callback (8 s): a generous bound for a shared machine.
+        assert time.perf_counter() - started < 4
+        assert trigger.is_alive() or receiver.received
     finally:
-        trigger.join(10)
+        trigger.join(30)
 
 
 def test_the_signature_secret_is_never_shown_logged_or_journaled(
