@@ -45,6 +45,20 @@ REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/account/get-balance", {"params": {"api_key": KEY}}),
     ("GET", "/account/get-balance", {"auth": (KEY, "Wrong1secret"), "params": {"api_key": KEY, "api_secret": SECRET}}),
     ("POST", f"/accounts/{KEY}/secrets", {"auth": AUTH, "json": {"secret": "weak"}}),
+    # Invalid query and path parameters: each refused alike (the lane must check what the full path checks).
+    ("GET", "/account/get-pricing/outbound/sms", {"auth": AUTH, "params": {"country": "G1"}}),
+    ("GET", "/account/get-pricing/outbound/sms", {"auth": AUTH, "params": {"country": "GBR"}}),
+    ("GET", "/account/get-pricing/outbound/sms", {"auth": AUTH}),
+    ("GET", "/account/get-pricing/outbound/sms", {"auth": AUTH, "params": [("country", "GB"), ("country", "FR")]}),
+    ("GET", "/account/get-prefix-pricing/outbound/sms", {"auth": AUTH, "params": {"prefix": ""}}),
+    ("GET", "/account/get-prefix-pricing/outbound/sms", {"auth": AUTH, "params": {"prefix": "1x"}}),
+    ("GET", "/account/get-pricing/outbound/fax", {"auth": AUTH, "params": {"country": "GB"}}),
+    ("GET", "/account/get-full-pricing/outbound/SMS", {"auth": AUTH}),
+    ("GET", "/account/get-balance", {"auth": AUTH, "params": {"unknown": "1"}}),
+    ("GET", f"/accounts/{KEY}/secrets/{'x' * 300}", {"auth": AUTH}),
+    ("GET", f"/accounts/{KEY}/secrets/not%20an%20id", {"auth": AUTH}),
+    ("GET", f"/accounts/{'k' * 65}/secrets", {"auth": AUTH}),
+    ("DELETE", f"/accounts/{KEY}/secrets/%00", {"auth": AUTH}),
     # A structured-syntax type the operations do not declare: the full path refuses it, so the lane must not answer.
     (
         "POST",
