@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import uuid
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from vonage_account_mock.layers.context import DROP_CONNECTION
+from vonage_account_mock.layers.problems import generic_problem
 
 _HEAD_END = b"\r\n\r\n"
 
@@ -133,15 +133,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def _refuse(self, status: int, reason: str, detail: str) -> None:
         """Answer a problem document (as the spec declares 431) and close: the request cannot be read further."""
-        fragment = reason.lower().replace(" ", "-")
-        body = json.dumps(
-            {
-                "type": f"https://developer.nexmo.com/api-errors#{fragment}",
-                "title": reason,
-                "detail": detail,
-                "instance": uuid.uuid4().hex,
-            }
-        ).encode()
+        body = json.dumps(generic_problem(reason.lower().replace(" ", "-"), reason, detail)).encode()
         head = (
             f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/problem+json\r\n"
             f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"

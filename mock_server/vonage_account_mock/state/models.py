@@ -34,9 +34,9 @@ MAX_SECRETS = 2
 MAX_PROVISIONED = 10_000
 """Accounts created on first use that are kept; beyond it the least recently authenticated one is forgotten."""
 MAX_API_KEY_LENGTH = 64
+"""Real keys are 8 characters, the plugin's tenant keys about 14; a longer one is refused before anything is kept."""
 STORED_SECRET_MAX_LENGTH = 256
 """A secret the mock holds (seeded: older than today's creation rules) is 1 to this many printable ASCII characters."""
-"""Real keys are 8 characters, the plugin's tenant keys about 14; a longer one is refused before anything is kept."""
 DEFAULT_BALANCE = Decimal("10.00")
 DEFAULT_RATE_LIMIT = 30
 DETERMINISTIC_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
