@@ -168,8 +168,9 @@ def create_app(
     mock_control = MockControl(backend, journal, faults, CallbackDispatcher(callback_policy))
     handlers = AccountApiHandlers(backend)
     router = OperationRouter(spec)
-    control_paths = load_spec(control_spec_path())["paths"]
-    control_router = OperationRouter({"paths": {CONTROL_PREFIX + t: item for t, item in control_paths.items()}})
+    control_spec = load_spec(control_spec_path())
+    prefixed = {CONTROL_PREFIX + t: item for t, item in control_spec["paths"].items()}
+    control_router = OperationRouter({**control_spec, "paths": prefixed})
 
     def allowed_methods(path: str) -> str | None:
         """The `Allow` header of a 405, from whichever spec the path belongs to."""

@@ -13,7 +13,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from vonage_account_spec import load_spec, operations, resolve_refs, spec_path
+from vonage_account_spec import load_spec, spec_path
+from vonage_account_spec.model import Operation as SpecOperation
+from vonage_account_spec.model import operation_model
 
 # Arguments an agent never gives: a secret value and a payment reference come from the operator's configuration.
 HIDDEN_FIELDS = {"create_secret": ("secret",), "top_up": ("trx",)}
@@ -94,34 +96,29 @@ def json_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return converted
 
 
-def _host(spec: dict[str, Any], item: dict[str, Any], operation: dict[str, Any]) -> str:
-    servers = operation.get("servers") or item.get("servers") or spec.get("servers") or []
-    url = servers[0]["url"] if servers else ""
+def _host(operation: SpecOperation) -> str:
+    url = operation.servers[0] if operation.servers else ""
     return "api" if "://api." in url else "rest"
 
 
-def _operation(
-    spec: dict[str, Any], template: str, method: str, item: dict[str, Any], raw: dict[str, Any]
-) -> Operation:
-    definition = resolve_refs(raw, spec)
-    operation_id = definition["operationId"]
+def _operation(spec_operation: SpecOperation) -> Operation:
+    operation_id = spec_operation.operation_id
     hidden = HIDDEN_FIELDS.get(operation_id, ())
     parameters: list[Parameter] = []
-    for param in [resolve_refs(p, spec) for p in item.get("parameters", [])] + definition.get("parameters", []):
-        if param["name"] in CREDENTIAL_PARAMETERS or param["in"] not in ("path", "query"):
+    for declared in spec_operation.parameters:
+        if declared.name in CREDENTIAL_PARAMETERS or declared.location not in ("path", "query"):
             continue
-        schema = json_schema({**param["schema"], "description": param.get("description", "")})
-        parameters.append(Parameter(param["name"], param["in"], bool(param.get("required")), schema))
+        schema = json_schema({**declared.schema, "description": declared.description})
+        parameters.append(Parameter(declared.name, declared.location, declared.required, schema))
     body_type = None
-    for content_type, media in (definition.get("requestBody") or {}).get("content", {}).items():
-        body_type = content_type
-        body = media.get("schema", {})
-        required = set(body.get("required", []))
-        for name, prop in body.get("properties", {}).items():
+    if spec_operation.body is not None and spec_operation.body.content:
+        media = spec_operation.body.content[0]
+        body_type = media.media_type
+        required = set(media.schema.get("required", []))
+        for name, prop in media.schema.get("properties", {}).items():
             if prop.get("readOnly") is True:
                 continue
             parameters.append(Parameter(name, "body", name in required, json_schema(prop)))
-        break
     properties: dict[str, Any] = {}
     required_names: list[str] = []
     for param in parameters:
@@ -134,19 +131,19 @@ def _operation(
         elif param.required:
             required_names.append(param.name)
         properties[param.name] = {k: v for k, v in schema.items() if v != ""}
-    if method.upper() != "GET":
+    if spec_operation.method != "GET":
         properties["dry_run"] = {"type": "boolean", "description": "Say what would be sent, send nothing."}
     input_schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
     if required_names:
         input_schema["required"] = required_names
     return Operation(
         operation_id=operation_id,
-        method=method.upper(),
-        path=template,
-        summary=definition.get("summary", ""),
-        description=" ".join(definition.get("description", "").split()),
-        tags=tuple(definition.get("tags", ())),
-        host=_host(spec, item, definition),
+        method=spec_operation.method,
+        path=spec_operation.template,
+        summary=spec_operation.summary,
+        description=" ".join(spec_operation.description.split()),
+        tags=spec_operation.tags,
+        host=_host(spec_operation),
         body_type=body_type,
         parameters=tuple(parameters),
         hidden=hidden,
@@ -292,10 +289,7 @@ class Catalog:
 
     def __init__(self, spec: dict[str, Any] | None = None) -> None:
         self.spec = spec if spec is not None else load_spec(spec_path())
-        self.operations = {
-            op.operation_id: op
-            for op in (_operation(self.spec, t, m, item, raw) for t, m, item, raw in operations(self.spec))
-        }
+        self.operations = {op_id: _operation(op) for op_id, op in operation_model(self.spec).items()}
         self._fields = {op_id: self._index(op) for op_id, op in self.operations.items()}
         document_frequency: Counter[str] = Counter()
         for fields in self._fields.values():

@@ -39,7 +39,7 @@ from vonage_account_mock.layers.handlers import AccountApiHandlers
 from vonage_account_mock.layers.problems import generic_problem, unauthorized
 from vonage_account_mock.state.exceptions import InvalidCredentials
 from vonage_account_mock.state.models import AccountBackend
-from vonage_account_spec import operations, resolve_refs
+from vonage_account_spec.model import Operation, operation_model
 
 _QUERY_PAIR = ("api_key", "api_secret")
 _BUILTINS = {"type"}
@@ -88,42 +88,37 @@ def _argument(name: str) -> str:
     return f"{name}_" if name in _BUILTINS else name
 
 
+def _params(operation: Operation, location: str) -> tuple[_Param, ...]:
+    return tuple(
+        _Param(p.name, _argument(p.name), p.required, _validator(p.schema)) for p in operation.parameters_in(location)
+    )
+
+
 def build_operations(spec: dict[str, Any], handlers: AccountApiHandlers) -> dict[str, _Operation]:
-    """The express-lane plan of every operation in the spec."""
+    """The express-lane plan of every operation in the spec, from its operation model."""
     plans: dict[str, _Operation] = {}
-    for _, _, item, operation in operations(spec):
-        shared = item.get("parameters", [])
-        definition = resolve_refs(operation, spec)
-        params = [resolve_refs(p, spec) for p in shared] + definition.get("parameters", [])
-        by_location: dict[str, list[_Param]] = {"query": [], "path": []}
-        for param in params:
-            validator = _validator(param["schema"])
-            by_location[param["in"]].append(
-                _Param(param["name"], _argument(param["name"]), bool(param.get("required")), validator)
-            )
-        query_pair = any("apiKeyQuery" in requirement for requirement in definition.get("security", []))
+    for operation_id, operation in operation_model(spec).items():
+        query_pair = any("apiKeyQuery" in requirement for requirement in operation.security)
         body_kind, body_media, body_required, body_validator = None, b"", False, None
-        if "requestBody" in definition:
-            content = definition["requestBody"]["content"]
-            media = next(iter(content))
-            body_kind, body_media = ("json" if "json" in media else "form"), media.encode()
-            body_required = bool(definition["requestBody"].get("required"))
-            body_validator = _validator(content[media]["schema"])
+        if operation.body is not None and operation.body.content:
+            media = operation.body.content[0]
+            body_kind, body_media = ("json" if "json" in media.media_type else "form"), media.media_type.encode()
+            body_required = operation.body.required
+            body_validator = _validator(media.schema)
         responses: dict[tuple[int, str | None], Any] = {}
-        for status, response in definition["responses"].items():
-            contents = response.get("content") or {}
-            if not contents:
-                responses[(int(status), None)] = None
-            for media_type, content in contents.items():
+        for status, response in operation.responses.items():
+            if not response.content:
+                responses[(status, None)] = None
+            for content in response.content:
                 # Checking the mock's own answers is the lane's hottest work: a compiled (Rust) validator.
-                responses[(int(status), media_type)] = jsonschema_rs.Draft4Validator(content["schema"])
-        query = tuple(by_location["query"])
+                responses[(status, content.media_type)] = jsonschema_rs.Draft4Validator(content.schema)
+        query = _params(operation, "query")
         allowed = frozenset(p.name for p in query) | (frozenset(_QUERY_PAIR) if query_pair else frozenset())
-        plans[definition["operationId"]] = _Operation(
-            definition["operationId"],
-            getattr(handlers, definition["operationId"]),
+        plans[operation_id] = _Operation(
+            operation_id,
+            getattr(handlers, operation_id),
             query,
-            tuple(by_location["path"]),
+            _params(operation, "path"),
             query_pair,
             body_kind,
             body_media,

@@ -18,7 +18,8 @@ from vonage_account_mock.layers.asgi import send_response
 from vonage_account_mock.layers.context import DROP_CONNECTION, FAULT, request_context, routed_operation
 from vonage_account_mock.layers.journal import claimed_account
 from vonage_account_mock.state.exceptions import new_instance_id
-from vonage_account_spec import operations, resolve_refs, unknown_operation, unknown_status
+from vonage_account_spec import unknown_operation, unknown_status
+from vonage_account_spec.model import Response, operation_model
 
 MAX_DELAY_MS = 60_000
 
@@ -39,21 +40,17 @@ class ResponseCatalog:
     """Every status each operation declares, with the example body the spec gives for it."""
 
     def __init__(self, spec: dict[str, Any]) -> None:
-        self._responses: dict[str, dict[int, CannedResponse]] = {}
-        for _, _, _, operation in operations(spec):
-            canned: dict[int, CannedResponse] = {}
-            for status, response in operation.get("responses", {}).items():
-                canned[int(status)] = self._canned(resolve_refs(response, spec))
-            self._responses[operation["operationId"]] = canned
+        self._responses: dict[str, dict[int, CannedResponse]] = {
+            operation_id: {status: self._canned(answer) for status, answer in operation.responses.items()}
+            for operation_id, operation in operation_model(spec).items()
+        }
 
-    def _canned(self, response: dict[str, Any]) -> CannedResponse:
-        for media_type, content in (response.get("content") or {}).items():
-            if "example" in content:
-                return CannedResponse(media_type, content["example"])
-            for example in (content.get("examples") or {}).values():
-                return CannedResponse(media_type, example["value"])
-            return CannedResponse(media_type, None)
-        return CannedResponse(None, None)
+    @staticmethod
+    def _canned(response: Response) -> CannedResponse:
+        if not response.content:
+            return CannedResponse(None, None)
+        first = response.content[0]
+        return CannedResponse(first.media_type, first.example if first.has_example else None)
 
     def operations(self) -> list[str]:
         """Every operationId."""

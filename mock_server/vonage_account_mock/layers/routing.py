@@ -9,7 +9,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vonage_account_mock.layers.context import OPERATION
-from vonage_account_spec import operations
+from vonage_account_spec.model import operation_model
 
 
 def path_pattern(template: str) -> re.Pattern[str]:
@@ -23,8 +23,8 @@ class OperationRouter:
 
     def __init__(self, spec: dict[str, Any]) -> None:
         by_template: dict[str, dict[str, str]] = {}
-        for template, method, _, operation in operations(spec):
-            by_template.setdefault(template, {})[method.upper()] = operation["operationId"]
+        for operation in operation_model(spec).values():
+            by_template.setdefault(operation.template, {})[operation.method] = operation.operation_id
         # Templates by their first segment, in spec order within each: a request is tried against the few that can
         # match, not against every path of the spec. A first segment that is a parameter could match any request,
         # so it is refused rather than filed where no request would look.
