@@ -405,6 +405,16 @@ class AccountBackend:
                 self._provisioned.move_to_end(api_key)
             return api_key
 
+    def verifies(self, api_key: str, secret: str) -> bool:
+        """Whether the pair is a known account's credentials: `authenticate` without provisioning or bookkeeping."""
+        digest = self._digest(secret)
+        with self._lock:
+            account = self._accounts.get(api_key)
+            matched = False
+            for stored in account.secrets if account is not None and secret else ():
+                matched |= hmac.compare_digest(stored.digest, digest)
+            return matched
+
     def _managed(self, caller: str, api_key: str) -> Account:
         """The account `caller` may manage secrets of: its own, or one of its sub-accounts."""
         account = self._accounts.get(api_key)
@@ -503,6 +513,18 @@ class AccountBackend:
             settings = account.settings
             url = settings.mo_callback_url if kind == "inbound-sms" else settings.dr_callback_url
             return url, settings.http_forward_method, account.signature
+
+    def held_credentials(self, api_key: str) -> tuple[str, ...]:
+        """The credentials the mock holds in clear for an account (its auto-reload `trx`, its signature secret).
+
+        For redacting them wherever a request carries them; empty for an unknown key.
+        """
+        with self._lock:
+            account = self._accounts.get(api_key)
+            if account is None:
+                return ()
+            held = (account.auto_reload.trx, account.signature.secret if account.signature else None)
+            return tuple(value for value in held if value)
 
     def register_sender(self, api_key: str, sender: EmailSender) -> EmailSender:
         """Register (or re-register) an email sender, keyed by its address."""
