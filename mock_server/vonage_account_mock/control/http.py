@@ -161,7 +161,9 @@ class ControlGate:
     """Keeps the control API closed: off entirely, behind a token, or — without one — to loopback Host names only.
 
     The Host check is what a web page the developer visits cannot pass: a name it rebinds to 127.0.0.1 still arrives
-    as its own name. `.invalid` names (the in-process transport's) never resolve, so they cannot be rebound.
+    as its own name. `.invalid` names (the in-process transport's) never resolve, so they cannot be rebound. A page
+    can still have the browser send a simple request to 127.0.0.1 itself; the browser marks it (`Origin`,
+    `Sec-Fetch-Site`) and can only type its body as a form or text, so those are refused too, token or not.
 
     `GET /_mock/health` is answered before the gate: a readiness probe must work however the mock was started (with
     a control token, or --no-control) and from any Host, so it needs no token and tells nothing but `HEALTH`. The
