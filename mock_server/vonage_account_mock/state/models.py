@@ -27,12 +27,16 @@ from vonage_account_mock.state.exceptions import (
     LastSecretRevocation,
     SecretLimitReached,
     SecretValidationFailed,
+    SenderLimitReached,
     TopUpFailed,
 )
 
 MAX_SECRETS = 2
 MAX_PROVISIONED = 10_000
 """Accounts created on first use that are kept; beyond it the least recently authenticated one is forgotten."""
+MAX_SENDERS = 100
+"""Email senders one account keeps (re-registering one of them always works), as accounts and the journal are
+bounded: 5,000 registrations from one key must not grow the mock without end."""
 MAX_API_KEY_LENGTH = 64
 STORED_SECRET_MAX_LENGTH = 256
 """A secret the mock holds (seeded: older than today's creation rules) is 1 to this many printable ASCII characters."""
@@ -527,7 +531,10 @@ class AccountBackend:
             return tuple(value for value in held if value)
 
     def register_sender(self, api_key: str, sender: EmailSender) -> EmailSender:
-        """Register (or re-register) an email sender, keyed by its address."""
+        """Register (or re-register) an email sender, keyed by its address; at most MAX_SENDERS per account."""
         with self._lock:
-            self._accounts[api_key].senders[sender.value] = sender
+            senders = self._accounts[api_key].senders
+            if sender.value not in senders and len(senders) >= MAX_SENDERS:
+                raise SenderLimitReached(MAX_SENDERS)
+            senders[sender.value] = sender
             return sender
