@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from vonage_account_client.api.configuration import register_sender, update_settings
 from vonage_account_client.models import (
     RegisterSenderRequest,
@@ -12,6 +13,7 @@ from vonage_account_client.models import (
 )
 
 from tests.conftest import KEY, SECRET, Mock
+from vonage_account_mock.state.models import MAX_SENDERS
 
 INBOUND = "https://example.com/webhooks/inbound-sms"
 RECEIPTS = "https://example.com/webhooks/delivery-receipt"
@@ -84,3 +86,31 @@ def test_register_sender_refuses_a_bad_address(mock: Mock) -> None:
     assert response.status_code == 400
     assert response.json()["invalid_parameters"] == {"value": "Must be a valid email."}
     assert mock.backend.account(KEY).senders == {}
+
+
+def _register(http: httpx.Client, value: str, name: str | None = None) -> httpx.Response:
+    body = {"provider": "email", "value": value, **({"name": name} if name else {})}
+    return http.post("/account/register-sender", auth=(KEY, SECRET), json=body)
+
+
+def test_an_account_keeps_at_most_max_senders_and_re_registering_one_still_works(mock: Mock) -> None:
+    with mock.http() as http:
+        accepted = [_register(http, f"sender{n}@example.com").status_code for n in range(MAX_SENDERS)]
+        assert accepted == [200] * MAX_SENDERS
+        refused = _register(http, "one-too-many@example.com")
+        assert refused.status_code == 400
+        assert refused.headers["content-type"] == "application/json"
+        assert refused.json() == {
+            "type": "BAD_REQUEST",
+            "error_title": "Bad Request",
+            "invalid_parameters": {
+                "value": f"Is one sender too many: an account registers at most {MAX_SENDERS}; "
+                "re-registering one of them still works"
+            },
+        }
+        again = _register(http, "sender7@example.com", name="renamed")
+        assert again.status_code == 200
+        assert again.json() == {"provider": "email", "value": "sender7@example.com", "name": "renamed"}
+    senders = mock.backend.account(KEY).senders
+    assert len(senders) == MAX_SENDERS and "one-too-many@example.com" not in senders
+    assert senders["sender7@example.com"].name == "renamed"

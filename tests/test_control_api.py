@@ -156,10 +156,12 @@ def test_the_journal_filters_and_clears(mock: Mock) -> None:
         assert len(http.get("/_mock/journal", params={"operation_id": "get_balance"}).json()["entries"]) == 3
         assert len(http.get("/_mock/journal", params={"status": 401}).json()["entries"]) == 1
         assert len(http.get("/_mock/journal", params={"account": "other001"}).json()["entries"]) == 1
+        # The refused call claimed KEY but proved nothing: it is nobody's.
+        assert len(http.get("/_mock/journal", params={"account": KEY}).json()["entries"]) == 2
         newest = http.get("/_mock/journal", params={"limit": 1}).json()["entries"]
         assert [e["operation_id"] for e in newest] == ["list_secrets"]
         http.delete("/_mock/journal", params={"account": KEY})
-        assert [e["account"] for e in http.get("/_mock/journal").json()["entries"]] == ["other001"]
+        assert [e["account"] for e in http.get("/_mock/journal").json()["entries"]] == [None, "other001"]
         http.delete("/_mock/journal")
         assert http.get("/_mock/journal").json() == {"entries": []}
 

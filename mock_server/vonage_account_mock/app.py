@@ -204,7 +204,12 @@ def create_app(
     stack = FaultMiddleware(stack, book=faults)
     stack = RoutingMiddleware(stack, router=router)
     stack = WireCompatibilityMiddleware(stack, max_body_bytes=max_body_bytes, limits=shape_limits)
-    stack = JournalMiddleware(stack, journal=journal, excluded_prefixes=(CONTROL_PREFIX + "/", "/ui", "/openapi.json"))
+    stack = JournalMiddleware(
+        stack,
+        journal=journal,
+        excluded_prefixes=(CONTROL_PREFIX + "/", "/ui", "/openapi.json"),
+        backend=backend,
+    )
     stack = ControlGate(stack, enabled=control, token=control_token, allowed_hosts=allowed_hosts)
     # A bug anywhere inside answers a 500 problem document (which the journal records as such).
     stack = CrashGuard(stack)

@@ -9,12 +9,13 @@ import json
 from collections.abc import Awaitable, Iterable
 from importlib import metadata
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vonage_account_mock.control.operations import CONTROL_PREFIX, TOKEN_HEADER, ControlError, MockControl
-from vonage_account_mock.layers.asgi import send_response
+from vonage_account_mock.layers.asgi import header, send_response
 from vonage_account_mock.state.exceptions import PROBLEM_JSON
 
 
@@ -167,7 +168,9 @@ class ControlGate:
     """Keeps the control API closed: off entirely, behind a token, or — without one — to loopback Host names only.
 
     The Host check is what a web page the developer visits cannot pass: a name it rebinds to 127.0.0.1 still arrives
-    as its own name. `.invalid` names (the in-process transport's) never resolve, so they cannot be rebound.
+    as its own name. `.invalid` names (the in-process transport's) never resolve, so they cannot be rebound. A page
+    can still have the browser send a simple request to 127.0.0.1 itself; the browser marks it (`Origin`,
+    `Sec-Fetch-Site`) and can only type its body as a form or text, so those are refused too, token or not.
 
     `GET /_mock/health` is answered before the gate: a readiness probe must work however the mock was started (with
     a control token, or --no-control) and from any Host, so it needs no token and tells nothing but `HEALTH`. The
@@ -194,6 +197,15 @@ class ControlGate:
         if not self.enabled:
             await _refuse(send, 404, "The control API is switched off (--no-control)")
             return
+        # Before the token: a page cannot read the token, but it could ride on a proxy or extension that adds it.
+        browser = _from_a_web_page(scope)
+        if browser is not None:
+            await _refuse(send, 403, browser)
+            return
+        not_json = _not_json(scope)
+        if not_json is not None:
+            await _refuse(send, 415, not_json)
+            return
         if self.token is not None:
             presented = next((v for k, v in scope["headers"] if k == TOKEN_HEADER.encode()), b"")
             if not hmac.compare_digest(presented, self.token):
@@ -218,6 +230,88 @@ class ControlGate:
             return ipaddress.ip_address(name).is_loopback
         except ValueError:
             return False
+
+
+_CALL_IT_FROM = "call it from a test, a script or curl, which send no Origin"
+_SAFE_METHODS = frozenset({"GET", "HEAD"})
+_UNFETCHED_SITES = frozenset({b"same-origin", b"none"})
+"""`Sec-Fetch-Site` values that are no other web page: the mock's own pages, and what the user typed or bookmarked.
+`same-site` is refused too: ports do not count in a site, so every dev server on localhost is the mock's "site"."""
+_SIMPLE_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"})
+"""The only Content-Types a web page can send cross-site without the browser asking first (CORS's "simple" ones)."""
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _from_a_web_page(scope: Scope) -> str | None:
+    """Why the request looks sent by a web page other than the mock's own (None when it does not).
+
+    A page can make the browser send a "simple" request anywhere, `fetch(url, {method: "POST", mode: "no-cors"})`
+    or a form post, and the browser says so: `Origin` on every POST, `Sec-Fetch-Site` on every request (in current
+    browsers). The Host check stops DNS rebinding, not this: the page's request arrives at 127.0.0.1 as asked.
+    """
+    origin = header(scope, b"origin")
+    if origin and not _same_origin(origin.decode("latin-1"), scope):
+        return (
+            f"The control API does not answer web pages: this request's Origin is not the mock's own; {_CALL_IT_FROM}"
+        )
+    site = header(scope, b"sec-fetch-site").lower()
+    if site and site not in _UNFETCHED_SITES:
+        return (
+            f"The control API does not answer web pages: Sec-Fetch-Site is {site.decode('latin-1')!r}, not "
+            f"same-origin or none; {_CALL_IT_FROM}"
+        )
+    return None
+
+
+def _same_origin(origin: str, scope: Scope) -> bool:
+    """Whether `origin` is the mock's own: the request's scheme, and its Host's name and port."""
+    scheme = str(scope.get("scheme", "http")).lower()
+    host = header(scope, b"host").decode("latin-1")
+    try:
+        theirs, ours = urlsplit(origin.strip()), urlsplit(f"//{host}")
+        their_port = theirs.port or _DEFAULT_PORTS.get(theirs.scheme.lower())
+        our_port = ours.port or _DEFAULT_PORTS.get(scheme)
+    except ValueError:
+        return False  # an unreadable port (and `null`, a sandboxed page's origin, reads as no host at all)
+    return bool(
+        theirs.hostname
+        and theirs.scheme.lower() == scheme
+        and theirs.hostname == ours.hostname
+        and their_port == our_port
+        and not (theirs.path or theirs.query or theirs.fragment or theirs.username)
+    )
+
+
+def _not_json(scope: Scope) -> str | None:
+    """Why a state-changing request's Content-Type is refused (None when it is fine).
+
+    A body must be JSON, which no page can send cross-site without the browser asking first (and the mock answers no
+    CORS); a bodiless request must not be typed as a form, which is what `<form method="post">` with no fields sends.
+    """
+    if scope["method"] in _SAFE_METHODS:
+        return None
+    media_type = header(scope, b"content-type").decode("latin-1").split(";", 1)[0].strip().lower()
+    if _has_body(scope):
+        # application/json alone, as every operation declares it (a `+json` type would only meet a 415 further in).
+        if media_type == "application/json":
+            return None
+        return "A control request's body must be JSON: send it with Content-Type: application/json"
+    if media_type in _SIMPLE_FORM_TYPES:
+        return (
+            f"A control request without a body must not be typed {media_type} (what a web page's form sends): "
+            "leave Content-Type out, or send JSON with Content-Type: application/json"
+        )
+    return None
+
+
+def _has_body(scope: Scope) -> bool:
+    length = header(scope, b"content-length")
+    if header(scope, b"transfer-encoding"):
+        return True
+    try:
+        return int(length or b"0") > 0
+    except ValueError:
+        return True  # unreadable: the server in front refuses it anyway; here it is not taken for bodiless
 
 
 async def _refuse(send: Send, status: int, detail: str) -> None:

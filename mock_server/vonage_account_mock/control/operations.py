@@ -35,12 +35,13 @@ _TITLES = {
     404: "Not Found",
     405: "Method Not Allowed",
     409: "Conflict",
+    415: "Unsupported Media Type",
     503: "Service Unavailable",
 }
 
 
 class ControlError(Exception):
-    """A control request that cannot be carried out (status 400, 404 or 405)."""
+    """A control request that cannot be carried out (a 4xx, or 503)."""
 
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(detail)

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 
 from vonage_account_mock.control.operations import ControlError
 from vonage_account_mock.full_path.validation import BODY, InvalidInput
-from vonage_account_mock.layers.context import FAILURE
+from vonage_account_mock.layers.context import CREDENTIALS_REFUSED, FAILURE
 from vonage_account_mock.layers.problems import bad_request, family, generic_problem, internal_error, log, unauthorized
 from vonage_account_mock.state.exceptions import PROBLEM_JSON, AccountApiError, InvalidCredentials
 
@@ -40,7 +40,7 @@ async def on_account_api_error(request: ConnexionRequest, exc: Exception) -> Con
 
 async def on_unauthenticated(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """Missing, malformed or wrong credentials: the 401 of the path's host."""
-    request.context[FAILURE] = {"credentials": "missing or wrong"}
+    request.context[FAILURE] = dict([CREDENTIALS_REFUSED])
     return as_response(unauthorized(request.url.path))
 
 

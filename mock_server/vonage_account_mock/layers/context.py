@@ -19,6 +19,8 @@ AUTH_SCHEME = "auth_scheme"
 """Context key holding which credentials matched: `basic`, `query` or `form`."""
 FAILURE = "vonage_mock.failure"
 """Context key holding why a request was refused (field name to reason), for the journal."""
+CREDENTIALS_REFUSED = ("credentials", "missing or wrong")
+"""The FAILURE of a request whose credentials were missing or wrong, as its one (name, reason) pair."""
 FAULT = "vonage_mock.fault"
 """Context key holding the id of the fault plan that answered."""
 REQUEST_BODY = "vonage_mock.request_body"
@@ -29,6 +31,10 @@ replays): the express lane takes it from here instead of reading it again."""
 PARSED_JSON = "vonage_mock.parsed_json"
 """Context key holding `(raw body, parsed document)` once the express lane has read a JSON body, so the journal
 need not parse it again."""
+ANSWERED_EXPRESS = "vonage_mock.answered_express"
+"""Context key set when the express lane answers a request itself: its credentials authenticated and everything it
+carries validated against the spec, so its sensitive fields are the spec's, named (the journal redacts them by name
+and need not look for credentials by value)."""
 RESPONSE_STATUS = "vonage_mock.response_status"
 """Context key holding the status of the answer once it has started (see `noting_status`)."""
 _NOTING = "vonage_mock.noting_status"

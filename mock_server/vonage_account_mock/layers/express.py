@@ -26,8 +26,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vonage_account_mock.layers.asgi import header, read_body, replay, send_response
 from vonage_account_mock.layers.context import (
+    ANSWERED_EXPRESS,
     AUTH_SCHEME,
     CALLER,
+    CREDENTIALS_REFUSED,
     FAILURE,
     HANDED_ON_BODY,
     LEGACY_FORM_CREDENTIALS,
@@ -163,6 +165,7 @@ class ExpressLaneMiddleware:
             # The full path reads the body too: from `receive` untouched, or again from what this lane read.
             await self.app(scope, replay(body) if read_here and body is not None else receive, send)
             return
+        request_context(scope)[ANSWERED_EXPRESS] = True
         await send_response(send, *self._answer(operation, await operation.handler(**kwargs)))
 
     def _arguments(self, operation: _Operation, scope: Scope, body: bytes | None) -> dict[str, Any]:
@@ -213,7 +216,7 @@ class ExpressLaneMiddleware:
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         error = unauthorized(scope["path"])
-        request_context(scope)[FAILURE] = {"credentials": "missing or wrong"}
+        request_context(scope)[FAILURE] = dict([CREDENTIALS_REFUSED])
         await send_response(send, error.status, dump_json(error.body()), error.media_type)
 
     def _answer(self, operation: _Operation, result: Any) -> tuple[int, bytes, str | None]:

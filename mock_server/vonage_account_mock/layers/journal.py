@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import logging
+import re
 import threading
 import time
 from collections import deque
@@ -13,14 +13,17 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus
 
+import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vonage_account_mock.layers.asgi import header
 from vonage_account_mock.layers.context import (
+    ANSWERED_EXPRESS,
     AUTH_SCHEME,
     CALLER,
+    CREDENTIALS_REFUSED,
     FAILURE,
     FAULT,
     PARSED_JSON,
@@ -31,16 +34,30 @@ from vonage_account_mock.layers.context import (
     routed_operation,
 )
 from vonage_account_mock.layers.limits import MAX_JSON_DEPTH, nested_deeper_than
-from vonage_account_mock.state.models import DETERMINISTIC_EPOCH
+from vonage_account_mock.state.models import DETERMINISTIC_EPOCH, AccountBackend
 
 REDACTED = "[redacted]"
-SENSITIVE = frozenset({"api_secret", "secret", "pending_secret", "password", "trx"})
-"""Fields whose values the journal never keeps, at any depth (a top-up's `trx` is checked like a credential)."""
+SENSITIVE_WORDS = ("secret", "password", "trx")
+"""A field whose name holds one of these (in any case, spacing or punctuation) holds a credential the journal never
+keeps, at any depth: `api_secret`, `API-Secret `, `pending_secret`, `password` and a top-up's `trx` among them."""
 MAX_STRING = 256
 """Longer strings are kept cut, with their length: a request cannot make the journal hold megabytes."""
 MAX_ENTRIES = 1000
 MAX_BODY_CAPTURE = 4096
+MIN_SCANNED_CREDENTIAL = 6
+"""A credential at least this long is redacted wherever a kept string holds it; a shorter one (a test's `trx=t`) only
+where a whole string is it, or every string holding a `t` would go."""
 _DETERMINISTIC_START = DETERMINISTIC_EPOCH.timestamp()
+_SENSITIVE_NAME = re.compile("|".join(SENSITIVE_WORDS), re.IGNORECASE)
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.\-~]*")
+_JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')
+_LOOSE_SEPARATORS = re.compile(r"[&;]")
+_FIELD_NAME = re.compile(r"[A-Za-z0-9_.\-\[\]]{1,64}")
+"""What the journal takes for a form field's name: a body whose `name=value` split yields anything else (a JSON
+text, a multipart part) is no form, and is not kept."""
+_JSON_TYPES = ("application/json",)
+_DOCUMENTS = (dict, list)
+_FORM_TYPE = "application/x-www-form-urlencoded"
 
 log = logging.getLogger("vonage_account_mock.access")
 
@@ -60,6 +77,8 @@ class JournalEntry:
     status: int
     auth_scheme: str | None
     account: str | None
+    """The api_key that authenticated, or whose valid credentials a request answered before they were checked carried;
+    None otherwise (a claimed key is not proof of anything, and a malformed credential's "key" may be its secret)."""
     duration_ms: float
     failure: Any
     fault: str | None
@@ -71,6 +90,11 @@ class JournalEntry:
         return document
 
 
+def _sensitive_name(name: str) -> bool:
+    """Whether a field called `name` holds a credential (see SENSITIVE_WORDS)."""
+    return _SENSITIVE_NAME.search(name) is not None
+
+
 def _short(value: str) -> str:
     return value if len(value) <= MAX_STRING else f"{value[:MAX_STRING]}…[{len(value)} characters]"
 
@@ -79,52 +103,187 @@ def _short_or_none(value: str | None) -> str | None:
     return None if value is None else _short(value)
 
 
-def _redact_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-    return {_short(name): REDACTED if name.lower() in SENSITIVE else _short(value) for name, value in pairs}
+def _redact_pairs(pairs: Iterable[tuple[str, str]], found: set[str]) -> dict[str, str]:
+    kept: dict[str, str] = {}
+    for name, value in pairs:
+        if _sensitive_name(name):
+            found.add(value)
+            kept[_short(name)] = REDACTED
+        else:
+            if ";" in value or "&" in value:
+                # Read loosely too: `api_key=k;api_secret=S` is one field to a strict parser, two to some servers.
+                _loose_credentials(value, found)
+            kept[_short(name)] = _short(value)
+    return kept
 
 
-def _redact_document(node: Any) -> Any:
+def _loose_credentials(text: str, found: set[str]) -> None:
+    """Add the value of every sensitive-looking `name=value` piece of `text`, split on `;` as well as `&`."""
+    for piece in _LOOSE_SEPARATORS.split(text):
+        name, _, value = piece.partition("=")
+        if _sensitive_name(unquote_plus(name)):
+            found.add(unquote_plus(value).strip())
+
+
+def _redact_document(node: Any, found: set[str]) -> Any:
     """A parsed body with every sensitive field blanked, however deep, and long strings cut."""
     if isinstance(node, dict):
-        return {
-            _short(str(key)): REDACTED if str(key).lower() in SENSITIVE else _redact_document(value)
-            for key, value in node.items()
-        }
+        kept = {}
+        for key, value in node.items():
+            if _sensitive_name(str(key)):
+                # What a sensitive field held, whatever its shape: each string in it is a credential to look for.
+                _collect_strings(value, found)
+                kept[_short(str(key))] = REDACTED
+            else:
+                kept[_short(str(key))] = _redact_document(value, found)
+        return kept
     if isinstance(node, list):
-        return [_redact_document(item) for item in node]
+        return [_redact_document(item, found) for item in node]
     if isinstance(node, str):
         return _short(node)
     return node
 
 
-def redact_body(raw: bytes, content_type: str, parsed: tuple[bytes, Any] | None = None) -> Any:
+def _collect_strings(node: Any, found: set[str]) -> None:
+    """Every string in a document into `found`."""
+    if isinstance(node, str):
+        found.add(node)
+    elif isinstance(node, dict):
+        for value in node.values():
+            _collect_strings(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _collect_strings(item, found)
+
+
+def _media_type(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def _is_json_type(media_type: str) -> bool:
+    return media_type in _JSON_TYPES or (media_type.startswith("application/") and media_type.endswith("+json"))
+
+
+def redact_body(
+    raw: bytes, content_type: str, parsed: tuple[bytes, Any] | None = None, found: set[str] | None = None
+) -> Any:
     """The request body as the journal keeps it: parsed when possible, secrets replaced at any depth.
 
-    JSON is read as JSON and forms as forms, by their content type only; anything else is not kept, so a secret in
-    some other body (a `text/plain` one that happens to hold `secret=...`) is not kept either.
+    Kept only when it parses strictly as its declared type: JSON media types as JSON, and
+    `application/x-www-form-urlencoded` as `name=value` pairs. Anything else (multipart, `text/plain`, a JSON text
+    labelled as a form) is not kept, so a secret in it is not kept either. The values of sensitive fields are added
+    to `found`.
     """
+    found = set() if found is None else found
     if not raw:
         return None
     if len(raw) > MAX_BODY_CAPTURE:
         return f"[{len(raw)} bytes, not kept]"
     if parsed is not None and parsed[0] == raw:
         # Parsed once already, by the express lane, which reads only JSON content types, and only UTF-8.
-        return _redact_document(parsed[1])
+        return _redact_document(parsed[1], found)
+    media_type = _media_type(content_type)
+    json_body = _is_json_type(media_type)
+    if not json_body and media_type != _FORM_TYPE:
+        return "[body not kept]"
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return f"[{len(raw)} bytes, not UTF-8]"
-    if "json" in content_type:
+    if json_body:
         if nested_deeper_than(raw, MAX_JSON_DEPTH):
             return f"[JSON nested deeper than {MAX_JSON_DEPTH} levels, not kept]"
         try:
             document = json.loads(text)
         except ValueError:
             return "[malformed JSON, not kept]"
-        return _redact_document(document)
-    if "form" in content_type:
-        return _redact_pairs(parse_qsl(text, keep_blank_values=True))
-    return "[body not kept]"
+        return _redact_document(document, found)
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True)
+    except ValueError:
+        return "[malformed form, not kept]"
+    if not all(_FIELD_NAME.fullmatch(name) for name, _ in pairs):
+        return "[malformed form, not kept]"
+    return _redact_pairs(pairs, found)
+
+
+def _presented_credentials(basic: tuple[str, bool, str] | None, unkept_body: bytes) -> set[str]:
+    """The values a request presented as credentials beyond the fields already read by name: the Basic password
+    (the whole credential when it has no colon), and the sensitive-looking fields of a body the journal does not
+    keep, read loosely."""
+    found: set[str] = set()
+    if basic is not None:
+        key, colon, secret = basic
+        found.add(secret if colon else key)
+    if unkept_body:
+        _loose_credentials(unkept_body[:MAX_BODY_CAPTURE].decode("utf-8", "replace"), found)
+    return found
+
+
+def _json_escaped(text: str) -> str:
+    if _JSON_ESCAPED.search(text) is None:
+        return text  # most credentials: JSON writes them as they are
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+def _spellings(credential: str) -> set[str]:
+    """A credential as a kept string could hold it: as is, percent-encoded, base64 (standard and URL-safe)."""
+    encoded = binascii.b2a_base64(credential.encode("utf-8", "surrogateescape"), newline=False).decode().rstrip("=")
+    spellings = {credential, encoded, encoded.replace("+", "-").replace("/", "_")}
+    if not _URL_SAFE.fullmatch(credential):
+        # Most credentials are letters and digits, which percent-encoding leaves as they are.
+        spellings |= {quote(credential, safe=""), quote_plus(credential)}
+    return spellings
+
+
+class _ValueRedactor:
+    """Blanks every kept string that holds one of some credentials, in any of their spellings."""
+
+    def __init__(self, credentials: Iterable[str]) -> None:
+        self.whole: set[str] = set()
+        self.inside: set[str] = set()
+        for credential in credentials:
+            if credential:  # an empty value (`api_secret=`) hides nothing, and every empty string would go
+                bucket = self.inside if len(credential) >= MIN_SCANNED_CREDENTIAL else self.whole
+                bucket.update(_spellings(credential))
+        # How JSON writes the spellings: as they are, but for quotes, backslashes and control characters.
+        self.inside_as_json = [_json_escaped(spelling) for spelling in self.inside]
+        self.whole_as_json = [f'"{_json_escaped(spelling)}"' for spelling in self.whole]
+
+    def finds_any(self, *nodes: Any) -> bool:
+        """Whether any string in `nodes` may hold a credential.
+
+        One substring search per spelling over the nodes written as JSON (in C), so the usual answer, no, costs no
+        walk in Python; a spelling JSON writes escaped (a quote, a backslash, a control character) is looked for as
+        written, and a `yes` here is checked string by string.
+        """
+        try:
+            text = orjson.dumps(nodes).decode()
+        except orjson.JSONEncodeError:
+            return True  # what orjson cannot write (a lone surrogate): walk it
+        for spelling in self.inside_as_json:
+            if spelling in text:
+                return True
+        return any(spelling in text for spelling in self.whole_as_json)
+
+    def string(self, value: str) -> str:
+        """`value`, or REDACTED when it holds one of the credentials."""
+        if value in self.whole:
+            return REDACTED
+        for spelling in self.inside:
+            if spelling in value:
+                return REDACTED
+        return value
+
+    def node(self, node: Any) -> Any:
+        """A copy of a kept document with every string holding a credential (key or value) blanked."""
+        if isinstance(node, str):
+            return self.string(node)
+        if isinstance(node, dict):
+            return {self.string(str(key)): self.node(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [self.node(item) for item in node]
+        return node
 
 
 _FIELDS = tuple(field.name for field in fields(JournalEntry))
@@ -228,19 +387,50 @@ def _path_account(path: str) -> str | None:
     return None
 
 
+def _basic_credential(scope: Scope) -> tuple[str, bool, str] | None:
+    """A Basic `Authorization`'s key, whether it had a colon, and secret (all empty when undecodable); None without
+    one."""
+    authorization = header(scope, b"authorization")
+    if authorization[:6].lower() != b"basic ":
+        return None
+    try:
+        key, colon, secret = binascii.a2b_base64(authorization[6:]).decode("latin-1").partition(":")
+    except (binascii.Error, ValueError):
+        return "", False, ""
+    return key, bool(colon), secret
+
+
 def claimed_account(scope: Scope) -> str | None:
     """The key a request claims to come from (Basic username or `api_key`), before it is authenticated."""
-    for name, value in scope["headers"]:
-        if name == b"authorization" and value[:6].lower() == b"basic ":
-            try:
-                return base64.b64decode(value[6:]).decode("latin-1").split(":", 1)[0] or None
-            except (binascii.Error, ValueError):
-                return None
+    return _claimed_account(scope, _basic_credential(scope))
+
+
+def _claimed_account(scope: Scope, basic: tuple[str, bool, str] | None) -> str | None:
+    if basic is not None:
+        key, colon, _ = basic
+        # Without a colon the credential names no key: what it holds may be the secret alone.
+        return key if colon and key else None
     query: bytes = scope.get("query_string", b"")
     for name, value in parse_qsl(query.decode("latin-1")):
         if name == "api_key":
             return str(value)
     return None
+
+
+def _presented_pair(scope: Scope, basic: tuple[str, bool, str] | None) -> tuple[str, str] | None:
+    """The api_key and secret a request presented (Basic, else the query pair), if it presented one pair."""
+    if header(scope, b"authorization"):
+        return (basic[0], basic[2]) if basic is not None and basic[1] else None
+    query: bytes = scope.get("query_string", b"")
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True) if query else []
+    keys = [value for name, value in pairs if name == "api_key"]
+    secrets = [value for name, value in pairs if name == "api_secret"]
+    return (keys[0], secrets[0]) if len(keys) == len(secrets) == 1 else None
+
+
+def _chosen_failure(failure: Any) -> bool:
+    """Whether a FAILURE holds names the request chose (a field's), not only the mock's own words."""
+    return failure is not None and not (isinstance(failure, dict) and list(failure.items()) == [CREDENTIALS_REFUSED])
 
 
 _JSON = "application/json"
@@ -252,12 +442,26 @@ def _content_type(scope: Scope) -> str:
 
 
 class JournalMiddleware:
-    """Records every Account API request in the journal and logs one line for it."""
+    """Records every Account API request in the journal and logs one line for it.
 
-    def __init__(self, app: ASGIApp, *, journal: Journal, excluded_prefixes: tuple[str, ...]) -> None:
+    Secrets are redacted by name, and by value: what the request presented as credentials, and what the mock holds
+    in clear for the account concerned (its `trx` and signature secret), wherever a kept string holds them. The
+    account is the one that authenticated, or whose valid credentials the request carried when it was answered before
+    they were checked (a malformed body, a fault plan): never a key merely claimed.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        journal: Journal,
+        excluded_prefixes: tuple[str, ...],
+        backend: AccountBackend | None = None,
+    ) -> None:
         self.app = app
         self.journal = journal
         self.excluded_prefixes = excluded_prefixes
+        self.backend = backend
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.excluded_prefixes):
@@ -279,32 +483,73 @@ class JournalMiddleware:
             self._record(scope, context, arrived, round((time.perf_counter() - started) * 1000, 3), crashed)
 
     def _record(self, scope: Scope, context: dict[str, Any], arrived: float, duration_ms: float, crashed: bool) -> None:
-        query: bytes = scope.get("query_string", b"")
+        raw_query: bytes = scope.get("query_string", b"")
         # The body as the wire layer read it (the one reader of every body): no wrapper on `receive` for it.
-        body: bytes = context.get(REQUEST_BODY, b"")
+        raw_body: bytes = context.get(REQUEST_BODY, b"")
         parsed = context.get(PARSED_JSON)
         status: int = context.get(RESPONSE_STATUS, 500 if crashed else 0)
         operation_id = routed_operation(scope)
+        caller: str | None = context.get(CALLER)
+        basic = None  # decoded only when needed: a call that authenticated and keeps no strings never decodes it
+        if caller is None and (status != 401 or FAULT in context):
+            # Answered before its credentials were checked (its body or query out of bounds, its media type wrong, a
+            # fault plan): it still belongs to the account whose credentials it carried, so a tenant on a shared mock
+            # sees its own 400s and faults. A 401 that no fault answered had them checked, and wrong.
+            basic = _basic_credential(scope)
+            caller = self._proven_account(scope, basic)
+        found: set[str] = set()
+        pairs = parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else []
+        query = _redact_pairs(pairs, found) if pairs else {}
+        body = redact_body(raw_body, _JSON if parsed else _content_type(scope), parsed, found) if raw_body else None
+        path = _short(scope["path"])
+        failure = context.get(FAILURE)
+        # The scan by value, only when the entry keeps strings the request chose beyond a routed path, and only for
+        # what the express lane did not answer: a call it answered holds the spec's fields alone, checked, and their
+        # sensitive ones are redacted by name (the rest, callback URLs and sender names, the mock shows back anyway).
+        # So the hot path pays nothing for it; what is odd, refused or unknown does.
+        if not context.get(ANSWERED_EXPRESS) and (
+            query or isinstance(body, _DOCUMENTS) or _chosen_failure(failure) or operation_id is None
+        ):
+            if basic is None:
+                basic = _basic_credential(scope)
+            found |= _presented_credentials(basic, b"" if isinstance(body, _DOCUMENTS) else raw_body)
+            if self.backend is not None:
+                concerned = caller or _claimed_account(scope, basic)
+                about = _path_account(scope["path"])
+                if concerned:
+                    found.update(self.backend.held_credentials(concerned))
+                if about and about != concerned:
+                    found.update(self.backend.held_credentials(about))
+            redactor = _ValueRedactor(found)
+            if found and redactor.finds_any(query, body, failure, path):
+                query, body, failure = redactor.node(query), redactor.node(body), redactor.node(failure)
+                path = redactor.string(path)
         self.journal.record(
             arrived,
             operation_id,
             scope["method"],
-            _short(scope["path"]),
-            _redact_pairs(parse_qsl(query.decode("latin-1"), keep_blank_values=True)) if query else {},
-            redact_body(body, _JSON if parsed else _content_type(scope), parsed) if body else None,
+            path,
+            query,
+            body,
             status,
             context.get(AUTH_SCHEME),
-            _short_or_none(context.get(CALLER) or claimed_account(scope)),
+            _short_or_none(caller),
             duration_ms,
-            context.get(FAILURE),
+            failure,
             context.get(FAULT),
         )
         if log.isEnabledFor(logging.INFO):
             log.info(
                 "%s %s %s %s %.1fms",
                 scope["method"],
-                _short(scope["path"]),
+                path,
                 operation_id or "-",
                 status or "-",
                 duration_ms,  # the real one, even when the journal's are deterministic
             )
+
+    def _proven_account(self, scope: Scope, basic: tuple[str, bool, str] | None) -> str | None:
+        pair = _presented_pair(scope, basic) if self.backend is not None else None
+        if pair is None or self.backend is None or not self.backend.verifies(*pair):
+            return None
+        return pair[0]

@@ -17,7 +17,13 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vonage_account_mock.layers.asgi import BodyTooLarge, header, read_body, replay, send_response
-from vonage_account_mock.layers.context import HANDED_ON_BODY, LEGACY_FORM_CREDENTIALS, REQUEST_BODY, request_context
+from vonage_account_mock.layers.context import (
+    FAILURE,
+    HANDED_ON_BODY,
+    LEGACY_FORM_CREDENTIALS,
+    REQUEST_BODY,
+    request_context,
+)
 from vonage_account_mock.layers.limits import (
     DEFAULT_SHAPE,
     ShapeLimits,
@@ -32,6 +38,8 @@ MAX_BODY_BYTES = 64 * 1024
 FORM = b"application/x-www-form-urlencoded"
 FORM_POSTS = frozenset({"/account/top-up", "/account/settings"})
 _CREDENTIAL_FIELDS = ("api_key", "api_secret")
+NOT_A_FORM = "Is not a form: name=value pairs joined by &."
+MULTIPART_REFUSED = "Is multipart: send application/x-www-form-urlencoded."
 
 
 def _with_header(headers: list[tuple[bytes, bytes]], name: bytes, value: bytes) -> list[tuple[bytes, bytes]]:
@@ -112,6 +120,7 @@ def _check_body(scope: Scope, body: bytes, limits: ShapeLimits) -> None:
 async def _refuse_shape(scope: Scope, send: Send, refused: ShapeRefused) -> None:
     """The 400 of the path's host family, naming where the bound was crossed (never a value)."""
     path = scope["path"]
+    request_context(scope)[FAILURE] = {refused.field: refused.reason}
     if family(path) == "control":
         document = generic_problem("bad-request", "Bad Request", f"{refused.field}: {refused.reason}")
         await send_response(send, 400, json.dumps(document).encode(), "application/problem+json")
@@ -132,8 +141,11 @@ def _content_length(scope: Scope) -> int | None:
 
 def _normalise_form_post(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
     headers: list[tuple[bytes, bytes]] = list(scope["headers"])
-    content_type = next((v for k, v in headers if k == b"content-type"), b"")
-    if body and b"json" in content_type.lower():
+    content_type = next((v for k, v in headers if k == b"content-type"), b"").lower()
+    if body and content_type.startswith(b"multipart/"):
+        # Its parts' headers would pass for field names, and a field's value (a trx) end up named in the 400.
+        raise ShapeRefused("body", MULTIPART_REFUSED)
+    if body and b"json" in content_type:
         converted = _form_from_json(body)
         if converted is None and body.lstrip()[:1] in (b"{", b"["):
             # Not an object of plain values: read as a form, the whole text would become one field's name.
@@ -141,9 +153,13 @@ def _normalise_form_post(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
         body = converted or body
     scope = dict(scope)
     try:
-        fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True) if body else []
+        # Strictly: a loose read takes a bare value (a `text/plain` body holding only the trx) for a field's name,
+        # which the 400 that refuses the unknown field would then echo.
+        fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True) if body else []
     except UnicodeDecodeError:
         fields = None
+    except ValueError:
+        raise ShapeRefused("body", NOT_A_FORM) from None
     if fields is not None and any(name in _CREDENTIAL_FIELDS for name, _ in fields):
         credentials = {name: value for name, value in fields if name in _CREDENTIAL_FIELDS}
         body = urlencode([(n, v) for n, v in fields if n not in _CREDENTIAL_FIELDS]).encode()

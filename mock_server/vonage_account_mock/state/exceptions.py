@@ -179,6 +179,15 @@ class RestBadRequest(AccountApiError):
         return {"type": "BAD_REQUEST", "error_title": "Bad Request", "invalid_parameters": self.invalid_parameters}
 
 
+class SenderLimitReached(RestBadRequest):
+    """A new email sender for an account that has the most it may keep (the service documents no such error, so the
+    rest host's declared 400 says it, on the field that would add one)."""
+
+    def __init__(self, limit: int) -> None:
+        reason = f"Is one sender too many: an account registers at most {limit}; re-registering one of them still works"
+        super().__init__({"value": reason})
+
+
 class PricingNotFound(ProblemError):
     """No pricing is known for the country."""
 

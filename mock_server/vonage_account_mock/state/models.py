@@ -27,12 +27,16 @@ from vonage_account_mock.state.exceptions import (
     LastSecretRevocation,
     SecretLimitReached,
     SecretValidationFailed,
+    SenderLimitReached,
     TopUpFailed,
 )
 
 MAX_SECRETS = 2
 MAX_PROVISIONED = 10_000
 """Accounts created on first use that are kept; beyond it the least recently authenticated one is forgotten."""
+MAX_SENDERS = 100
+"""Email senders one account keeps (re-registering one of them always works), as accounts and the journal are
+bounded: 5,000 registrations from one key must not grow the mock without end."""
 MAX_API_KEY_LENGTH = 64
 """Real keys are 8 characters, the plugin's tenant keys about 14; a longer one is refused before anything is kept."""
 STORED_SECRET_MAX_LENGTH = 256
@@ -405,6 +409,16 @@ class AccountBackend:
                 self._provisioned.move_to_end(api_key)
             return api_key
 
+    def verifies(self, api_key: str, secret: str) -> bool:
+        """Whether the pair is a known account's credentials: `authenticate` without provisioning or bookkeeping."""
+        digest = self._digest(secret)
+        with self._lock:
+            account = self._accounts.get(api_key)
+            matched = False
+            for stored in account.secrets if account is not None and secret else ():
+                matched |= hmac.compare_digest(stored.digest, digest)
+            return matched
+
     def _managed(self, caller: str, api_key: str) -> Account:
         """The account `caller` may manage secrets of: its own, or one of its sub-accounts."""
         account = self._accounts.get(api_key)
@@ -504,8 +518,23 @@ class AccountBackend:
             url = settings.mo_callback_url if kind == "inbound-sms" else settings.dr_callback_url
             return url, settings.http_forward_method, account.signature
 
-    def register_sender(self, api_key: str, sender: EmailSender) -> EmailSender:
-        """Register (or re-register) an email sender, keyed by its address."""
+    def held_credentials(self, api_key: str) -> tuple[str, ...]:
+        """The credentials the mock holds in clear for an account (its auto-reload `trx`, its signature secret).
+
+        For redacting them wherever a request carries them; empty for an unknown key.
+        """
         with self._lock:
-            self._accounts[api_key].senders[sender.value] = sender
+            account = self._accounts.get(api_key)
+            if account is None:
+                return ()
+            held = (account.auto_reload.trx, account.signature.secret if account.signature else None)
+            return tuple(value for value in held if value)
+
+    def register_sender(self, api_key: str, sender: EmailSender) -> EmailSender:
+        """Register (or re-register) an email sender, keyed by its address; at most MAX_SENDERS per account."""
+        with self._lock:
+            senders = self._accounts[api_key].senders
+            if sender.value not in senders and len(senders) >= MAX_SENDERS:
+                raise SenderLimitReached(MAX_SENDERS)
+            senders[sender.value] = sender
             return sender

@@ -99,7 +99,11 @@ def sync_detailed(
 ) -> Response[ErrorCodeResponse | Problem | RegisterSenderResponse | RestBadRequest]:
     """Register an email sender
 
-     Registers an email sender with the API key, for using email with Verify V2.
+     Registers an email sender with the API key, for using email with Verify V2; registering an address
+    again
+    replaces its name and application ids. An account keeps at most 100 senders: one more is a 400
+    naming
+    `value`, while re-registering one of the 100 still works.
 
     Args:
         body (RegisterSenderRequest):
@@ -130,7 +134,11 @@ def sync(
 ) -> ErrorCodeResponse | Problem | RegisterSenderResponse | RestBadRequest | None:
     """Register an email sender
 
-     Registers an email sender with the API key, for using email with Verify V2.
+     Registers an email sender with the API key, for using email with Verify V2; registering an address
+    again
+    replaces its name and application ids. An account keeps at most 100 senders: one more is a 400
+    naming
+    `value`, while re-registering one of the 100 still works.
 
     Args:
         body (RegisterSenderRequest):
@@ -156,7 +164,11 @@ async def asyncio_detailed(
 ) -> Response[ErrorCodeResponse | Problem | RegisterSenderResponse | RestBadRequest]:
     """Register an email sender
 
-     Registers an email sender with the API key, for using email with Verify V2.
+     Registers an email sender with the API key, for using email with Verify V2; registering an address
+    again
+    replaces its name and application ids. An account keeps at most 100 senders: one more is a 400
+    naming
+    `value`, while re-registering one of the 100 still works.
 
     Args:
         body (RegisterSenderRequest):
@@ -185,7 +197,11 @@ async def asyncio(
 ) -> ErrorCodeResponse | Problem | RegisterSenderResponse | RestBadRequest | None:
     """Register an email sender
 
-     Registers an email sender with the API key, for using email with Verify V2.
+     Registers an email sender with the API key, for using email with Verify V2; registering an address
+    again
+    replaces its name and application ids. An account keeps at most 100 senders: one more is a 400
+    naming
+    `value`, while re-registering one of the 100 still works.
 
     Args:
         body (RegisterSenderRequest):
