@@ -303,8 +303,8 @@ def table(results: dict[str, Any]) -> str:
             f"{'yes' if suite['checks_spec'] else 'no'} |"
         )
     lines.append(
-        f"\nEvery test builds its own generated client: {results['client_build_ms']:.1f} ms of each test's time in all "
-        "three (httpx loads the CA bundle for each client)."
+        f"\nEvery test builds its own generated client: {results['client_build_ms']:.1f} ms of each test's time in all"
+        "\nthree (httpx loads the CA bundle for each client)."
     )
     return "\n".join(lines) + "\n"
 
