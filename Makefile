@@ -99,12 +99,20 @@ fuzz: install
 soak: install
 	python -m bench.soak
 
-# Benchmarks are not tests: figures go to docs/bench/, nothing asserts on them.
-bench: install
+# Benchmarks are not tests: figures go to docs/bench/, nothing asserts on them. The peers (WireMock, Mockoon) and
+# the consumer suites' stub libraries are installed here only, never by `make install` or `make test`.
+bench: install bench/peers/node_modules/.installed
 	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	command -v java >/dev/null || { apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless; }
 	python -m pip install --quiet -e '.[dev,mcp,bench]'
 	python -m bench.run
+	python -m bench.consumer_suites
 	python -m bench.mcp
+
+bench/peers/node_modules/.installed: bench/peers/package.json bench/peers/package-lock.json
+	@echo "==> the bench's peers (WireMock's standalone jar, the Mockoon CLI) from bench/peers/package-lock.json"
+	npm ci --prefix bench/peers --no-audit --no-fund --loglevel=error
+	touch $@
 
 # Instructions per create+revoke request, counted by valgrind: steady where req/s is not (BENCH_AGAINST=PATH compares
 # with another checkout).
@@ -113,4 +121,4 @@ bench-instructions: install
 	python -m bench.instructions $(if $(BENCH_AGAINST),--against $(BENCH_AGAINST))
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
+	rm -rf $(VENV) node_modules bench/peers/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist

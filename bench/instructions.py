@@ -64,7 +64,7 @@ def _instructions(pairs: int, python_path: str) -> int:
             "--tool=cachegrind",
             "--cache-sim=no",
             f"--cachegrind-out-file={out}",
-            *TARGETS["mock"](port),
+            *TARGETS["mock"].command(port),
         ]
         env = {**os.environ, "PYTHONPATH": python_path}
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,14 +1,18 @@
-"""`make bench`: the mock against Prism and a bare Starlette app, in one run, on loopback, with the same load tool.
+"""`make bench`: the mock against Prism, WireMock, Mockoon and a bare Starlette app, in one run, on loopback, with the
+same load tool.
 
-Fair to every target: all three run side by side, each is warmed up with a discarded run per scenario (Prism's
-JIT is slow in its first seconds), runs are interleaved target by target in a rotating order, the servers are pinned
-to one core and wrk to another (when there are two or more), and every target gets the same connections and
-threads. Each ratio is given with its spread over the runs (min / median / max of the per-run ratio). Cold starts
-are measured apart, on fresh processes, interleaved the same way. Every pairs run has fresh keys, and a run answered
-with other statuses than its scenario measures stops the bench rather than being reported.
+Fair to every target: all run side by side, each is warmed up with discarded runs per scenario until its throughput
+stops rising (a JIT runtime is slow in its first seconds, the JVM for longest: WireMock gets at least three runs of
+5 s), runs are interleaved target by target in a rotating order, the servers are pinned to one core and wrk to another
+(when there are two or more), and every target gets the same connections and threads. Each ratio is given with its
+spread over the runs (min / median / max of the per-run ratio). Cold starts are measured apart, on fresh processes,
+interleaved the same way. Every pairs run has fresh keys, and a run answered with other statuses than its scenario
+measures stops the bench rather than being reported. WireMock and Mockoon serve a stub of get-balance only (a
+WireMock mapping and a Mockoon environment under bench/peers/, matching the bench key's Basic credentials, else 401):
+they keep no state, so they have no create+revoke pairs.
 
-Writes docs/bench/latest.json (with the machine, Python, Node and Prism versions), docs/bench/latest.md (the table
-the README quotes) and docs/bench/throughput.png.
+Writes docs/bench/latest.json (with the machine, the versions, each target's command and the warm-up it had),
+docs/bench/latest.md (the tables the README quotes) and docs/bench/throughput.png.
 """
 
 from __future__ import annotations
@@ -76,37 +80,138 @@ def _wait_ready(url: str, timeout: float = 30) -> float:
     raise RuntimeError(f"{url} did not answer within {timeout}s")
 
 
-TARGETS: dict[str, Callable[[int], list[str]]] = {
-    "mock": lambda port: [
-        sys.executable,
-        "-m",
-        "vonage_account_mock",
-        "serve",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ],
-    "prism": lambda port: [
-        str(ROOT / "node_modules" / ".bin" / "prism"),
+PEERS = ROOT / "bench" / "peers"
+PEERS_MISSING = "the peers are missing: `make bench` installs them (npm ci --prefix bench/peers)"
+
+
+def _wiremock_jar() -> Path:
+    jars = sorted((PEERS / "node_modules" / "wiremock" / "build").glob("wiremock-standalone-*.jar"))
+    if not jars:
+        raise SystemExit(PEERS_MISSING)
+    return jars[-1]
+
+
+@dataclass(frozen=True)
+class WarmUp:
+    """Discarded runs before a target is measured: at least `min_runs` of `seconds`, then more (up to `max_runs`)
+    until its throughput stops rising: none of the last `settle` runs more than `rise` above the best before them."""
+
+    seconds: int
+    min_runs: int = 1
+    max_runs: int = 1
+    settle: int = 1
+    rise: float = 0.03
+
+    def done(self, rps: list[float]) -> bool:
+        """Whether the runs so far (their req/s, oldest first) are warm-up enough."""
+        if len(rps) >= self.max_runs:
+            return True
+        if len(rps) < max(self.min_runs, self.settle + 1):
+            return False
+        best_before = max(rps[: -self.settle])
+        return all(value <= best_before * (1 + self.rise) for value in rps[-self.settle :])
+
+
+@dataclass(frozen=True)
+class Target:
+    """A server `make bench` measures: how to start it on a port, what it can serve and how it is warmed up."""
+
+    label: str
+    command: Callable[[int], list[str]]
+    scenarios: tuple[str, ...] = SCENARIOS
+    warm_up: WarmUp = WarmUp(WARM_UP_SECONDS)
+
+
+# No JIT in CPython: one discarded run is enough. V8 (Prism, Mockoon): until a run is no faster than the best before.
+# The JVM's tiered compilers take longest: at least three runs of 5 s, then on until two runs in a row are no faster.
+NODE_WARM_UP = WarmUp(WARM_UP_SECONDS, min_runs=2, max_runs=4)
+JVM_WARM_UP = WarmUp(max(WARM_UP_SECONDS, 5), min_runs=3, max_runs=10, settle=2)
+STATELESS = ("get_balance", "rejected_401")
+
+TARGETS: dict[str, Target] = {
+    "mock": Target(
         "mock",
-        str(SPEC),
-        "-p",
-        str(port),
-        "-v",
-        "silent",
-    ],
-    "starlette": lambda port: [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "bench.bare_app:app",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ],
+        lambda port: [
+            sys.executable,
+            "-m",
+            "vonage_account_mock",
+            "serve",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+    ),
+    "prism": Target(
+        "Prism (`-v silent`)",
+        lambda port: [
+            str(ROOT / "node_modules" / ".bin" / "prism"),
+            "mock",
+            str(SPEC),
+            "-p",
+            str(port),
+            "-v",
+            "silent",
+        ],
+        warm_up=NODE_WARM_UP,
+    ),
+    # WireMock's own flags for load: no request journal (it grows without bound), no request logging to the notifier,
+    # no banner. Not --async-response-enabled: WireMock answers asynchronously only a stub with a delay, and these have
+    # none. Jetty's container threads stay at WireMock's default (25), above the 16 connections.
+    "wiremock": Target(
+        "WireMock",
+        lambda port: [
+            "java",
+            "-jar",
+            str(_wiremock_jar()),
+            "--port",
+            str(port),
+            "--bind-address",
+            "127.0.0.1",
+            "--root-dir",
+            str(PEERS / "wiremock"),
+            "--no-request-journal",
+            "--disable-request-logging",
+            "--disable-banner",
+        ],
+        scenarios=STATELESS,
+        warm_up=JVM_WARM_UP,
+    ),
+    # Mockoon logs every transaction to stdout and has no flag to stop it (stdout goes to /dev/null here); its least
+    # logging: no log file, no transactions kept for the admin API, which is off.
+    "mockoon": Target(
+        "Mockoon",
+        lambda port: [
+            str(PEERS / "node_modules" / ".bin" / "mockoon-cli"),
+            "start",
+            "--data",
+            str(PEERS / "mockoon-environment.json"),
+            "--port",
+            str(port),
+            "--hostname",
+            "127.0.0.1",
+            "--disable-log-to-file",
+            "--max-transaction-logs",
+            "0",
+            "--disable-admin-api",
+        ],
+        scenarios=STATELESS,
+        warm_up=NODE_WARM_UP,
+    ),
+    "starlette": Target(
+        "bare Starlette",
+        lambda port: [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.bare_app:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+    ),
 }
 
 
@@ -136,7 +241,7 @@ def serving(target: str) -> Iterator[Started]:
     """Start a target on a free port; yield it with its cold-start figures."""
     port = _free_port()
     started = time.perf_counter()
-    command = TARGETS[target](port)
+    command = TARGETS[target].command(port)
     if PINNED:
         command = ["taskset", "-c", SERVER_CORES, *command]
     process = subprocess.Popen(
@@ -144,7 +249,7 @@ def serving(target: str) -> Iterator[Started]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(f"{url}/account/get-balance")
+        _wait_ready(f"{url}/account/get-balance", timeout=60)
         cold_start = time.perf_counter() - started
         # Straight after the first 200: the mock builds its full path (connexion) only after its first answer.
         first_refusal = time.perf_counter() - started if _refused(url) else None
@@ -245,6 +350,14 @@ def _spread(values: list[float]) -> dict[str, float]:
     return {"min": min(values), "median": statistics.median(values), "max": max(values)}
 
 
+def _npm_version(package: Path) -> str:
+    try:
+        found: str = json.loads((package / "package.json").read_text())["version"]
+    except (OSError, ValueError, KeyError):
+        return "missing"
+    return found
+
+
 def _machine() -> dict[str, Any]:
     def version(command: list[str]) -> str:
         try:
@@ -271,6 +384,9 @@ def _machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "node": version(["node", "--version"]),
         "prism": version([str(ROOT / "node_modules" / ".bin" / "prism"), "--version"]),
+        "java": version(["java", "-version"]),
+        "wiremock": _npm_version(PEERS / "node_modules" / "wiremock"),
+        "mockoon": _npm_version(PEERS / "node_modules" / "@mockoon" / "cli"),
         "wrk": version(["wrk", "--version"]),
         "uvicorn": version([sys.executable, "-c", "import uvicorn; print(uvicorn.__version__)"]),
     }
@@ -280,6 +396,18 @@ def _rotated(order: list[str], by: int) -> list[str]:
     return order[by % len(order) :] + order[: by % len(order)]
 
 
+def _warm_up(url: str, scenario: str, policy: WarmUp) -> list[float]:
+    """Discarded runs until the policy is satisfied; their req/s, for the record."""
+    rps: list[float] = []
+    while not policy.done(rps):
+        rps.append(_scenario(url, scenario, seconds=policy.seconds)["rps"])
+    return rps
+
+
+def _ratio(mine: list[dict[str, float]], theirs: list[dict[str, float]]) -> dict[str, float]:
+    return _spread([m["rps"] / o["rps"] for m, o in zip(mine, theirs, strict=True)])
+
+
 def measure() -> dict[str, Any]:
     """Every figure of the run."""
     targets = list(TARGETS)
@@ -287,7 +415,6 @@ def measure() -> dict[str, Any]:
         "machine": _machine(),
         "runs": RUNS,
         "seconds_per_run": SECONDS,
-        "warm_up_seconds": WARM_UP_SECONDS,
         "connections": CONNECTIONS,
         "threads": THREADS,
         "targets": {},
@@ -301,20 +428,32 @@ def measure() -> dict[str, Any]:
                 cold[target].append(started.cold_start_s)
                 if started.first_refusal_s is not None:
                     refusals[target].append(started.first_refusal_s)
-    # Throughput: the three side by side, warmed up, then interleaved run by run.
-    per_run: dict[str, dict[str, list[dict[str, float]]]] = {t: {s: [] for s in SCENARIOS} for t in targets}
+    # Throughput: all side by side, each warmed up, then interleaved run by run.
+    per_run: dict[str, dict[str, list[dict[str, float]]]] = {t: {s: [] for s in TARGETS[t].scenarios} for t in targets}
+    warm_ups: dict[str, dict[str, list[float]]] = {target: {} for target in targets}
     with contextlib.ExitStack() as stack:
         urls = {target: stack.enter_context(serving(target)).url for target in targets}
         for target in targets:
-            for scenario in SCENARIOS:
-                _scenario(urls[target], scenario, seconds=WARM_UP_SECONDS)
+            for scenario in TARGETS[target].scenarios:
+                warm_ups[target][scenario] = _warm_up(urls[target], scenario, TARGETS[target].warm_up)
         for run in range(RUNS):
             for scenario in SCENARIOS:
                 for target in _rotated(targets, run):
-                    per_run[target][scenario].append(_scenario(urls[target], scenario))
+                    if scenario in TARGETS[target].scenarios:
+                        per_run[target][scenario].append(_scenario(urls[target], scenario))
             print(f"run {run + 1}/{RUNS} done", file=sys.stderr)
     for target in targets:
+        policy = TARGETS[target].warm_up
         results["targets"][target] = {
+            "command": _shown_command(target),
+            "warm_up": {
+                "seconds_per_run": policy.seconds,
+                "min_runs": policy.min_runs,
+                "max_runs": policy.max_runs,
+                "settle_runs": policy.settle,
+                "until_rise_below": policy.rise,
+                "rps_per_run": warm_ups[target],
+            },
             "cold_start_s": statistics.median(cold[target]),
             "cold_start_spread_s": _spread(cold[target]),
             "first_refusal_s": statistics.median(refusals[target]) if refusals[target] else None,
@@ -326,10 +465,9 @@ def measure() -> dict[str, Any]:
         }
     results["ratios"] = {
         scenario: {
-            f"mock/{other}": _spread(
-                [m["rps"] / o["rps"] for m, o in zip(per_run["mock"][scenario], per_run[other][scenario], strict=True)]
-            )
-            for other in ("prism", "starlette")
+            f"mock/{other}": _ratio(per_run["mock"][scenario], per_run[other][scenario])
+            for other in targets[1:]
+            if scenario in TARGETS[other].scenarios
         }
         for scenario in SCENARIOS
     }
@@ -337,34 +475,73 @@ def measure() -> dict[str, Any]:
     return results
 
 
+def _shown_command(target: str) -> list[str]:
+    """The target's command as it ran, with PORT for its port and paths relative to the repository."""
+    placeholder = 65535  # no free port _free_port hands out is shown: the command is the same on every port
+    shown = []
+    for part in TARGETS[target].command(placeholder):
+        if part == str(placeholder):
+            part = "PORT"
+        elif part.startswith(str(ROOT)):
+            part = os.path.relpath(part, ROOT)
+        elif part == sys.executable:
+            part = "python"
+        shown.append(part)
+    return shown
+
+
+STATELESS_CELL = "n/a (stateless)"
+
+
+def _shown_ratio(ratio: dict[str, float] | None) -> str:
+    if ratio is None:
+        return STATELESS_CELL
+    return f"{ratio['median']:.2f}x ({ratio['min']:.2f} to {ratio['max']:.2f})"
+
+
 def table(results: dict[str, Any]) -> str:
-    """The Markdown table the README quotes."""
+    """The Markdown tables the README quotes: req/s and cold starts per target, then the mock's ratio to each."""
     targets = results["targets"]
-    mock, prism, bare = targets["mock"], targets["prism"], targets["starlette"]
-    lines = [
-        "| scenario (median of runs) | mock | Prism (`-v silent`) | bare Starlette | mock / Prism (min-max) | "
-        "mock / Starlette (min-max) |",
-        "|---|---|---|---|---|---|",
+    names = list(targets)
+    mock = targets["mock"]
+    header = "| " + " | ".join(TARGETS[name].label for name in names) + " |"
+    rule = "|---" * (len(names) + 1) + "|"
+    lines = ["| scenario (median of runs) " + header, rule]
+    for scenario in SCENARIOS:
+        p50, p99 = mock[scenario].get("p50_ms", 0), mock[scenario].get("p99_ms", 0)
+        cells = [f"{targets[n][scenario]['rps']:,.0f}" if scenario in targets[n] else STATELESS_CELL for n in names]
+        lines.append(f"| {scenario} req/s (mock p50 / p99 ms: {p50:.2f} / {p99:.2f}) | " + " | ".join(cells) + " |")
+    lines.append(
+        "| cold start to first 200 (s) | " + " | ".join(f"{targets[n]['cold_start_s']:.2f}" for n in names) + " |"
+    )
+    refusals = [targets[n]["first_refusal_s"] for n in names]
+    lines.append(
+        "| cold start to first refusal of invalid input (s) | "
+        + " | ".join("(checks nothing)" if r is None else f"{r:.2f}" for r in refusals)
+        + " |"
+    )
+    warm = [targets[n]["warm_up"] for n in names]
+    lines.append(
+        "| warm-up per scenario (discarded runs x s) | "
+        + " | ".join(
+            "/".join(str(len(rps)) for rps in w["rps_per_run"].values()) + f" x {w['seconds_per_run']}" for w in warm
+        )
+        + " |"
+    )
+    others = names[1:]
+    lines += [
+        "",
+        "| mock / other, median (min to max) | " + " | ".join(TARGETS[name].label for name in others) + " |",
+        "|---" * (len(others) + 1) + "|",
     ]
     for scenario in SCENARIOS:
-        m, p, b = mock[scenario]["rps"], prism[scenario]["rps"], bare[scenario]["rps"]
-        p50, p99 = mock[scenario].get("p50_ms", 0), mock[scenario].get("p99_ms", 0)
-        label = f"{scenario} req/s (mock p50 / p99 ms: {p50:.2f} / {p99:.2f})"
         ratios = results["ratios"][scenario]
-        shown = [
-            f"{r['median']:.2f}x ({r['min']:.2f} to {r['max']:.2f})"
-            for r in (ratios["mock/prism"], ratios["mock/starlette"])
-        ]
-        lines.append(f"| {label} | {m:,.0f} | {p:,.0f} | {b:,.0f} | {shown[0]} | {shown[1]} |")
+        cells = [_shown_ratio(ratios.get(f"mock/{n}")) for n in others]
+        lines.append(f"| {scenario} req/s | " + " | ".join(cells) + " |")
     lines.append(
-        f"| cold start to first 200 (s) | {mock['cold_start_s']:.2f} | {prism['cold_start_s']:.2f} | "
-        f"{bare['cold_start_s']:.2f} | {mock['cold_start_s'] / prism['cold_start_s']:.2f}x | "
-        f"{mock['cold_start_s'] / bare['cold_start_s']:.2f}x |"
-    )
-    refusal, prism_refusal = mock["first_refusal_s"], prism["first_refusal_s"]
-    lines.append(
-        f"| cold start to first refusal of invalid input (s) | {refusal:.2f} | {prism_refusal:.2f} | "
-        f"(checks nothing) | {refusal / prism_refusal:.2f}x | |"
+        "| cold start to first 200 | "
+        + " | ".join(f"{mock['cold_start_s'] / targets[n]['cold_start_s']:.2f}x" for n in others)
+        + " |"
     )
     in_process = results["in_process"]
     lines += [
@@ -377,7 +554,7 @@ def table(results: dict[str, Any]) -> str:
 
 
 def chart(results: dict[str, Any], path: Path) -> None:
-    """A bar chart of throughput per scenario and target."""
+    """A bar chart of throughput per scenario and target (none for a scenario a target cannot serve)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -385,15 +562,19 @@ def chart(results: dict[str, Any], path: Path) -> None:
 
     scenarios = list(SCENARIOS)
     targets = list(results["targets"])
-    figure, axes = plt.subplots(figsize=(8, 4))
+    figure, axes = plt.subplots(figsize=(9, 4))
     width = 0.8 / len(targets)
     for index, target in enumerate(targets):
-        values = [results["targets"][target][s]["rps"] for s in scenarios]
-        axes.bar([i + index * width for i in range(len(scenarios))], values, width, label=target)
-    axes.set_xticks([i + width for i in range(len(scenarios))], scenarios)
+        served = [i for i, s in enumerate(scenarios) if s in results["targets"][target]]
+        values = [results["targets"][target][scenarios[i]]["rps"] for i in served]
+        label = TARGETS[target].label.replace("`", "")
+        axes.bar([i + index * width for i in served], values, width, label=label)
+        for i in sorted(set(range(len(scenarios))) - set(served)):
+            axes.text(i + index * width, 0, " n/a (stateless)", rotation=90, ha="center", va="bottom", fontsize=7)
+    axes.set_xticks([i + width * (len(targets) - 1) / 2 for i in range(len(scenarios))], scenarios)
     axes.set_ylabel("requests / second")
-    axes.set_title("Throughput on loopback (wrk, median of runs)")
-    axes.legend()
+    axes.set_title("Throughput on loopback (wrk, median of runs; WireMock and Mockoon keep no state: no pairs)")
+    axes.legend(fontsize="small")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
 
@@ -401,6 +582,11 @@ def chart(results: dict[str, Any], path: Path) -> None:
 def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: `make bench` installs it (apt-get install wrk)")
+    if shutil.which("java") is None:
+        raise SystemExit("java is missing: `make bench` installs it (apt-get install openjdk-17-jre-headless)")
+    if not (PEERS / "node_modules" / ".bin" / "mockoon-cli").exists():
+        raise SystemExit(PEERS_MISSING)
+    _wiremock_jar()
     results = measure()
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "latest.json").write_text(json.dumps(results, indent=2) + "\n")

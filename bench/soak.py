@@ -53,7 +53,7 @@ def main() -> int:
     port = _free_port()
     process = subprocess.Popen(
         # The server `make bench` measures, with short deadlines so the slow-client traffic is cut off within the soak.
-        [*TARGETS["mock"](port), "--header-timeout", "2", "--body-timeout", "2"],
+        [*TARGETS["mock"].command(port), "--header-timeout", "2", "--body-timeout", "2"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
