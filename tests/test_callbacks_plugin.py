@@ -18,11 +18,11 @@ from starlette.routing import Route
 
 from tests.callback_receiver import Receiver
 from vonage_account_mock import create_app
+from vonage_account_mock.control.client import ControlClient
 from vonage_account_mock.control.operations import ControlError
 from vonage_account_mock.serving.cli import main
 from vonage_account_mock.serving.server import ThreadedMockServer
 from vonage_account_mock.testing import VonageMock
-from vonage_account_mock.testing.handle import HttpControl
 
 
 def test_callbacks_reach_a_wsgi_app_in_this_process_with_no_port(vonage_mock_in_process: VonageMock) -> None:
@@ -75,8 +75,8 @@ def test_a_remote_mock_calls_back_and_each_tenant_sees_only_its_own_deliveries(
     remote_mock: tuple[ThreadedMockServer, Receiver, str],
 ) -> None:
     server, receiver, hooks = remote_mock
-    with httpx.Client(base_url=server.url) as http:
-        mine, theirs = (VonageMock.shared_tenant(HttpControl(http), server.url) for _ in range(2))
+    with ControlClient(server.url) as control:
+        mine, theirs = (VonageMock.shared_tenant(control, server.url) for _ in range(2))
         _two_tenants(mine, theirs, receiver, hooks)
     assert server.app.control.deliveries(account=mine.default_api_key) == []
 

@@ -43,10 +43,12 @@ _TITLES = {
 class ControlError(Exception):
     """A control request that cannot be carried out (a 4xx, or 503)."""
 
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(self, status: int, detail: str, *, problem: dict[str, Any] | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.problem = problem or {}
+        """The problem document, when the error came over HTTP (its `invalid_parameters` among it)."""
 
     def document(self) -> dict[str, Any]:
         """The problem document of the error."""

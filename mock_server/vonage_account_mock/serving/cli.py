@@ -14,14 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
-from urllib.parse import quote
 
 import click
-import httpx
 
 from vonage_account_mock.app import create_app
 from vonage_account_mock.callbacks.delivery import DEFAULT_TIME_SCALE, DeliveryPolicy
 from vonage_account_mock.callbacks.targets import AllowList
+from vonage_account_mock.control.client import ControlClient, ControlUnreachable, NotAUrl
+from vonage_account_mock.control.operations import ControlError
 from vonage_account_mock.layers.limits import DEFAULT_SHAPE, ShapeLimits
 from vonage_account_mock.serving.protocol import ConnectionLimits
 from vonage_account_mock.serving.server import bind, serve_forever
@@ -518,26 +518,21 @@ def _refusal(status: int, answer: Any, reason: str, api_key: str) -> str:
 def _trigger(
     url: str, token: str | None, api_key: str, path: str, body: dict[str, Any], retries: int | None, as_json: bool
 ) -> None:
-    headers = {"X-Mock-Control-Token": token} if token else {}
-    params = {} if retries is None else {"retries": retries}
-    target = f"{url.rstrip('/')}/_mock/accounts/{quote(api_key, safe='')}/{path}"
+    kind = "inbound-sms" if path == "inbound-sms" else "delivery-receipt"
     try:
         # Above the mock's own bound on the wait (about one attempt's timeout, at most a minute).
-        with httpx.Client(headers=headers, timeout=90, trust_env=False) as http:
-            response = http.post(target, json=body, params=params)
-    except httpx.InvalidURL:
-        raise _SendFailed(f"--url {url!r} is not a URL: give the mock's, e.g. http://127.0.0.1:8080", as_json) from None
-    except httpx.HTTPError as error:
-        reason = str(error) or type(error).__name__
-        raise _SendFailed(f"cannot reach the mock at {url} ({reason}): is it running? (--url)", as_json) from None
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = None
-    if response.status_code == 200 and not (isinstance(answer, dict) and "deliveries" in answer):
+        with ControlClient(url, token, timeout=90) as control:
+            answer = control.send_callback(api_key, kind, body, retries)
+    except NotAUrl as error:
+        raise _SendFailed(f"--url {error}", as_json) from None
+    except ControlUnreachable as error:
+        raise _SendFailed(f"{error} (--url)", as_json) from None
+    except ControlError as error:
+        raise _SendFailed(
+            _refusal(error.status, error.problem, error.detail, api_key), as_json, error.problem
+        ) from None
+    if not (isinstance(answer, dict) and "deliveries" in answer):
         raise _SendFailed(f"{url} did not answer as a vonage-account-mock does: is it one? (--url)", as_json)
-    if response.status_code != 200 or not isinstance(answer, dict):
-        raise _SendFailed(_refusal(response.status_code, answer, response.reason_phrase, api_key), as_json, answer)
     if as_json:
         click.echo(json.dumps(answer, indent=2))
     else:

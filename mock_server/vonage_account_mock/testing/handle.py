@@ -17,7 +17,8 @@ from typing import Any, Protocol
 import httpx
 from vonage_account_client import AuthenticatedClient
 
-from vonage_account_mock.control.operations import TOKEN_HEADER, ControlError, MockControl
+from vonage_account_mock.control.client import ControlClient
+from vonage_account_mock.control.operations import ControlError, MockControl
 from vonage_account_mock.testing.clients import IN_PROCESS_URL, account_client, in_process_client, in_process_http
 from vonage_account_spec import unknown_operation, unknown_status
 from vonage_account_spec.operation_ids import OperationId
@@ -48,6 +49,9 @@ class LocalControl:
 
     def __init__(self, control: MockControl) -> None:
         self._control = control
+
+    def __repr__(self) -> str:
+        return "LocalControl(in this process)"
 
     def reset(self) -> None:
         self._control.reset()
@@ -87,67 +91,17 @@ class LocalControl:
     def advance_deliveries(self, seconds: float) -> dict[str, Any]:
         return self._control.advance_deliveries(seconds)
 
+    def route_to_app(self, base_url: str, app: Any) -> None:
+        """Callbacks for `base_url` go straight into `app` (only a mock in this process can)."""
+        self._control.callbacks.route_to_app(base_url, app)
 
-class HttpControl:
-    """Calls through a mock's control API."""
+    def remove_route(self, base_url: str) -> None:
+        """Callbacks for `base_url` go over the network again."""
+        self._control.callbacks.remove_route(base_url)
 
-    def __init__(self, http: httpx.Client) -> None:
-        self._http = http
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        response = self._http.request(method, f"/_mock{path}", **kwargs)
-        if response.status_code >= 400:
-            detail = response.json().get("detail", response.text) if response.content else response.reason_phrase
-            raise ControlError(response.status_code, str(detail))
-        return response
-
-    def reset(self) -> None:
-        self._call("POST", "/reset")
-
-    def reset_account(self, api_key: str) -> None:
-        self._call("DELETE", f"/accounts/{api_key}")
-
-    def put_account(self, api_key: str, spec: dict[str, Any]) -> dict[str, Any]:
-        document: dict[str, Any] = self._call("PUT", f"/accounts/{api_key}", json=spec).json()
-        return document
-
-    def get_account(self, api_key: str) -> dict[str, Any]:
-        document: dict[str, Any] = self._call("GET", f"/accounts/{api_key}").json()
-        return document
-
-    def spend(self, api_key: str, amount: str) -> str:
-        return str(self._call("POST", f"/accounts/{api_key}/spend", json={"amount": amount}).json()["balance"])
-
-    def journal(self, **filters: Any) -> list[dict[str, Any]]:
-        params = {name: value for name, value in filters.items() if value is not None}
-        entries: list[dict[str, Any]] = self._call("GET", "/journal", params=params).json()["entries"]
-        return entries
-
-    def add_fault(self, spec: dict[str, Any]) -> dict[str, Any]:
-        document: dict[str, Any] = self._call("POST", "/faults", json=spec).json()
-        return document
-
-    def list_faults(self) -> list[dict[str, Any]]:
-        plans: list[dict[str, Any]] = self._call("GET", "/faults").json()["plans"]
-        return plans
-
-    def remove_fault(self, plan_id: str) -> None:
-        self._call("DELETE", f"/faults/{plan_id}")
-
-    def send_callback(self, api_key: str, kind: str, fields: dict[str, Any], retries: int | None) -> dict[str, Any]:
-        path = "inbound-sms" if kind == "inbound-sms" else "delivery-receipts"
-        params = {} if retries is None else {"retries": retries}
-        document: dict[str, Any] = self._call("POST", f"/accounts/{api_key}/{path}", json=fields, params=params).json()
-        return document
-
-    def deliveries(self, **filters: Any) -> list[dict[str, Any]]:
-        params = {name: value for name, value in filters.items() if value is not None}
-        found: list[dict[str, Any]] = self._call("GET", "/deliveries", params=params).json()["deliveries"]
-        return found
-
-    def advance_deliveries(self, seconds: float) -> dict[str, Any]:
-        document: dict[str, Any] = self._call("POST", "/deliveries/advance", json={"seconds": seconds}).json()
-        return document
+HttpControl = ControlClient
+"""The port of a mock elsewhere: its control API over HTTP (the one client of it, `control.client`)."""
 
 
 @dataclass(frozen=True)
@@ -211,8 +165,9 @@ class VonageMock:
             else:
                 client.get_httpx_client().close()
         self._clients.clear()
-        for base_url in self._routes:
-            self.app.control.callbacks.remove_route(base_url)
+        if isinstance(self.port, LocalControl):
+            for base_url in self._routes:
+                self.port.remove_route(base_url)
         self._routes.clear()
         if self.shared:
             for plan_id in self._plans:
@@ -402,9 +357,9 @@ class VonageMock:
     def deliver_to_app(self, app: Any, base_url: str = "http://webhooks.invalid") -> str:
         """Send callbacks for `base_url` straight into `app` (ASGI or WSGI) in this process, with no port; returns
         `base_url`, to build the webhook URLs from. Only for a mock in this process (a remote one needs a URL)."""
-        if self.app is None or self.shared:
+        if not isinstance(self.port, LocalControl) or self.shared:
             raise RuntimeError("deliver_to_app needs a mock in this process; give a remote mock a real URL")
-        self.app.control.callbacks.route_to_app(base_url, app)
+        self.port.route_to_app(base_url, app)
         self._routes.append(base_url)
         return base_url.rstrip("/")
 
@@ -437,6 +392,4 @@ class VonageMock:
 
 def remote_handle(url: str, token: str | None = None) -> VonageMock:
     """A handle on a mock running elsewhere, as one tenant among others."""
-    headers = {TOKEN_HEADER: token} if token else {}
-    http = httpx.Client(base_url=url, headers=headers, timeout=30)
-    return VonageMock.shared_tenant(HttpControl(http), url.rstrip("/"))
+    return VonageMock.shared_tenant(ControlClient(url, token), url.rstrip("/"))
