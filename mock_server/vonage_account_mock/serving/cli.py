@@ -18,16 +18,41 @@ from typing import Any
 import click
 
 from vonage_account_mock.app import create_app
-from vonage_account_mock.callbacks.delivery import DEFAULT_TIME_SCALE, DeliveryPolicy
-from vonage_account_mock.callbacks.targets import AllowList
+from vonage_account_mock.callbacks.delivery import DeliveryPolicy
 from vonage_account_mock.control.client import ControlClient, ControlUnreachable, NotAUrl
 from vonage_account_mock.control.operations import ControlError
-from vonage_account_mock.layers.limits import DEFAULT_SHAPE, ShapeLimits
+from vonage_account_mock.layers.limits import ShapeLimits
+from vonage_account_mock.serving.options import (
+    CALLBACK_OPTIONS,
+    CONNECTION_OPTIONS,
+    DELIVERY_EXTRA,
+    SHAPE_OPTIONS,
+    delivery_policy,
+    grouped,
+)
 from vonage_account_mock.serving.protocol import ConnectionLimits
 from vonage_account_mock.serving.server import bind, serve_forever
 from vonage_account_mock.serving.tls import TlsFiles, UnsafeTlsFiles, default_tls_dir, forget_tls_files, make_tls_files
 from vonage_account_mock.state.models import MAX_PROVISIONED
 from vonage_account_mock.state.seed import SeedError, load_seed_file
+
+
+def _tls_files(tls: bool, certfile: Path | None, keyfile: Path | None, tls_dir: Path | None) -> TlsFiles | None:
+    """The certificate to serve: the one given, a local CA's (--tls), or none."""
+    if certfile and keyfile:
+        _check_certificate(certfile, keyfile)
+        return TlsFiles(ca_bundle=certfile, certfile=certfile, keyfile=keyfile)
+    if not tls:
+        return None
+    folder = tls_dir or default_tls_dir()
+    try:
+        return make_tls_files(folder)
+    except UnsafeTlsFiles as error:
+        raise BadFile(f"cannot use the TLS folder: {error}") from None
+    except OSError as error:
+        raise BadFile(
+            f"cannot use the TLS folder {folder}: {error.strerror or error}; give another --tls-dir"
+        ) from None
 
 
 def _is_loopback(host: str) -> bool:
@@ -146,69 +171,8 @@ def main() -> None:
 )
 @click.option("--deterministic", type=click.IntRange(0), metavar="SEED", help="Reproducible secret ids and timestamps.")
 @click.option("--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning"]))
-@click.option(
-    "--max-header-bytes",
-    default=ConnectionLimits.max_header_bytes,
-    show_default=True,
-    type=click.IntRange(1024),
-    help="Request line and headers; larger requests get 431.",
-)
-@click.option(
-    "--header-timeout",
-    default=ConnectionLimits.header_timeout,
-    show_default=True,
-    type=click.FloatRange(0.1),
-    help="Seconds a client may take to send a request's headers (from its first byte, or from connecting).",
-)
-@click.option(
-    "--body-timeout",
-    default=ConnectionLimits.body_timeout,
-    show_default=True,
-    type=click.FloatRange(0.1),
-    help="Seconds a request's body may go without a new byte.",
-)
-@click.option(
-    "--keep-alive-timeout",
-    default=ConnectionLimits.keep_alive_timeout,
-    show_default=True,
-    type=click.FloatRange(1),
-    help="Seconds an idle keep-alive connection stays open.",
-)
-@click.option(
-    "--max-connections",
-    default=ConnectionLimits.max_connections,
-    show_default=True,
-    type=click.IntRange(1),
-    help="Open connections at once; one more is closed straight away.",
-)
-@click.option(
-    "--max-query-parameters",
-    default=DEFAULT_SHAPE.max_query_parameters,
-    show_default=True,
-    type=click.IntRange(1),
-    help="Query parameters a request may carry (400 beyond).",
-)
-@click.option(
-    "--max-form-fields",
-    default=DEFAULT_SHAPE.max_form_fields,
-    show_default=True,
-    type=click.IntRange(1),
-    help="Fields a form body may carry (400 beyond).",
-)
-@click.option(
-    "--max-json-depth",
-    default=DEFAULT_SHAPE.max_json_depth,
-    show_default=True,
-    type=click.IntRange(1),
-    help="How deep a JSON body may nest (400 beyond).",
-)
-@click.option(
-    "--max-integer-digits",
-    default=DEFAULT_SHAPE.max_integer_digits,
-    show_default=True,
-    type=click.IntRange(1),
-    help="Digits of an integer in a JSON body (400 beyond).",
-)
+@grouped("limits", ConnectionLimits, CONNECTION_OPTIONS)
+@grouped("shape", ShapeLimits, SHAPE_OPTIONS)
 @click.option(
     "--max-auto-accounts",
     default=MAX_PROVISIONED,
@@ -216,39 +180,7 @@ def main() -> None:
     type=click.IntRange(1),
     help="Accounts made on first use that are kept (the least recently used goes first).",
 )
-@click.option(
-    "--callback-allow-host",
-    "callback_allow_hosts",
-    multiple=True,
-    metavar="NAME|ADDRESS|NETWORK",
-    help="A webhook host the mock may call back besides loopback addresses (repeatable; e.g. 10.0.0.0/8).",
-)
-@click.option(
-    "--callback-ca-bundle",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A CA file to trust for https webhooks (e.g. a local CA's), besides the system's.",
-)
-@click.option(
-    "--callback-timeout",
-    default=DeliveryPolicy.timeout,
-    show_default=True,
-    type=click.FloatRange(0.1, 60),
-    help="Seconds one callback attempt may take before it counts as failed and is retried.",
-)
-@click.option(
-    "--callback-hour",
-    default=round(DEFAULT_TIME_SCALE * 3600, 3),
-    show_default=True,
-    type=click.FloatRange(0.001, 3600),
-    help="Wall seconds an hour of the service's retry schedule takes (3600: the real pace, about 24 hours).",
-)
-@click.option(
-    "--callback-max-pending",
-    default=DeliveryPolicy.max_pending,
-    show_default=True,
-    type=click.IntRange(1, 100_000),
-    help="Callbacks pending at once (being sent or awaiting a retry); a trigger beyond it is refused (503).",
-)
+@grouped("callback_policy", DeliveryPolicy, CALLBACK_OPTIONS, build=delivery_policy, extra=DELIVERY_EXTRA)
 def serve(
     host: str,
     port: int,
@@ -264,21 +196,10 @@ def serve(
     allowed_hosts: tuple[str, ...],
     deterministic: int | None,
     log_level: str,
-    max_header_bytes: int,
-    header_timeout: float,
-    body_timeout: float,
-    keep_alive_timeout: float,
-    max_connections: int,
-    max_query_parameters: int,
-    max_form_fields: int,
-    max_json_depth: int,
-    max_integer_digits: int,
+    limits: ConnectionLimits,
+    shape: ShapeLimits,
     max_auto_accounts: int,
-    callback_allow_hosts: tuple[str, ...],
-    callback_ca_bundle: Path | None,
-    callback_timeout: float,
-    callback_hour: float,
-    callback_max_pending: int,
+    callback_policy: DeliveryPolicy,
 ) -> None:
     """Serve the mock until Ctrl-C (or SIGTERM).
 
@@ -297,11 +218,6 @@ def serve(
     if url_file is not None:
         _check_url_file_folder(url_file)
     try:
-        callback_allow = AllowList.parse(callback_allow_hosts)
-    except ValueError as error:
-        detail = str(error).removeprefix("--callback-allow-host ")
-        raise click.BadParameter(detail, param_hint="'--callback-allow-host'") from None
-    try:
         seeds = load_seed_file(seed_file) if seed_file else []
         app = create_app(
             strict=strict,
@@ -309,34 +225,15 @@ def serve(
             control=not no_control,
             control_token=control_token,
             allowed_hosts=allowed_hosts,
-            shape_limits=ShapeLimits(max_query_parameters, max_form_fields, max_json_depth, max_integer_digits),
+            shape_limits=shape,
             max_auto_accounts=max_auto_accounts,
             deterministic_seed=deterministic,
-            callback_policy=DeliveryPolicy(
-                time_scale=callback_hour / 3600,
-                timeout=callback_timeout,
-                max_pending=callback_max_pending,
-                allow=callback_allow,
-                ca_bundle=str(callback_ca_bundle) if callback_ca_bundle else None,
-            ),
+            callback_policy=callback_policy,
         )
     except (SeedError, ValueError) as error:
         raise BadFile(f"cannot seed accounts: {error}; fix the seed file and start again") from None
 
-    tls_files: TlsFiles | None = None
-    if certfile and keyfile:
-        _check_certificate(certfile, keyfile)
-        tls_files = TlsFiles(ca_bundle=certfile, certfile=certfile, keyfile=keyfile)
-    elif tls:
-        folder = tls_dir or default_tls_dir()
-        try:
-            tls_files = make_tls_files(folder)
-        except UnsafeTlsFiles as error:
-            raise BadFile(f"cannot use the TLS folder: {error}") from None
-        except OSError as error:
-            raise BadFile(
-                f"cannot use the TLS folder {folder}: {error.strerror or error}; give another --tls-dir"
-            ) from None
+    tls_files = _tls_files(tls, certfile, keyfile, tls_dir)
 
     try:
         sock = bind(host, port)
@@ -369,13 +266,6 @@ def serve(
     # stop like Ctrl-C (the URL file removed, exit 0) instead of the default, dying with 143.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        limits = ConnectionLimits(
-            max_header_bytes=max_header_bytes,
-            header_timeout=header_timeout,
-            body_timeout=body_timeout,
-            keep_alive_timeout=keep_alive_timeout,
-            max_connections=max_connections,
-        )
         serve_forever(app, sock, tls=tls_files, log_level=log_level, limits=limits, on_ready=on_ready)
     except KeyboardInterrupt:
         # uvicorn re-raises Ctrl-C after its clean shutdown; stopping is what the user asked for.
