@@ -123,8 +123,10 @@ class NamingParameterValidator(ParameterValidator):  # type: ignore[misc]
                     raise InvalidInput({name: _reason(error)}) from None
 
 
-class NamingJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
-    """JSON body validation that raises InvalidInput naming the field."""
+class _NamingBody:
+    """What both body validators share: the compiled schema, and a required body that is missing refused."""
+
+    _schema: Any
 
     @property
     def _validator(self) -> Any:
@@ -132,7 +134,11 @@ class NamingJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
 
     async def wrap_receive(self, receive: Any, *, scope: Any) -> Any:
         await _wrap_receive_requiring_body(self, receive, scope)
-        return await super().wrap_receive(receive, scope=scope)
+        return await super().wrap_receive(receive, scope=scope)  # type: ignore[misc]
+
+
+class NamingJSONBodyValidator(_NamingBody, JSONRequestBodyValidator):  # type: ignore[misc]
+    """JSON body validation that raises InvalidInput naming the field."""
 
     async def _parse(self, stream: Any, scope: Any) -> Any:
         seen = bytearray()
@@ -164,16 +170,8 @@ class NamingJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
         return None
 
 
-class NamingFormValidator(FormDataValidator):  # type: ignore[misc]
+class NamingFormValidator(_NamingBody, FormDataValidator):  # type: ignore[misc]
     """Form body validation that raises InvalidInput naming the field."""
-
-    @property
-    def _validator(self) -> Any:
-        return compiled(self._schema, RequestSchemaValidator)
-
-    async def wrap_receive(self, receive: Any, *, scope: Any) -> Any:
-        await _wrap_receive_requiring_body(self, receive, scope)
-        return await super().wrap_receive(receive, scope=scope)
 
     async def _parse(self, stream: Any, scope: Any) -> Any:
         try:
