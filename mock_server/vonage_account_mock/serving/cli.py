@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 import ipaddress
 import json
 import logging
@@ -11,6 +12,7 @@ import signal
 import ssl
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -356,23 +358,42 @@ def send() -> None:
 
 
 def _mock_options(command: Any) -> Any:
-    command = click.option(
+    """The options every `send` command shares (which mock, which account, how), handed on as one `target`."""
+
+    @functools.wraps(command)
+    def with_target(
+        url: str, control_token: str | None, api_key: str, retries: int | None, as_json: bool, **fields: Any
+    ) -> Any:
+        return command(_Target(url, control_token, api_key, retries, as_json), **fields)
+
+    with_target = click.option(
         "--url",
         envvar="VONAGE_ACCOUNT_MOCK_URL",
         default="http://127.0.0.1:8080",
         show_default=True,
         help="The running mock ($VONAGE_ACCOUNT_MOCK_URL).",
-    )(command)
-    command = click.option(
+    )(with_target)
+    with_target = click.option(
         "--control-token",
         envvar="VONAGE_ACCOUNT_MOCK_CONTROL_TOKEN",
         help="The mock's control token, if it has one ($VONAGE_ACCOUNT_MOCK_CONTROL_TOKEN).",
-    )(command)
-    command = click.option("--api-key", default="abcd1234", show_default=True, help="The account.")(command)
-    command = click.option(
+    )(with_target)
+    with_target = click.option("--api-key", default="abcd1234", show_default=True, help="The account.")(with_target)
+    with_target = click.option(
         "--retries", type=click.IntRange(0, 100), help="At most this many retries (default: the full schedule)."
-    )(command)
-    return click.option("--json", "as_json", is_flag=True, help="Print the mock's whole answer as JSON.")(command)
+    )(with_target)
+    return click.option("--json", "as_json", is_flag=True, help="Print the mock's whole answer as JSON.")(with_target)
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where a `send` command sends: the mock, its token, the account, the retries, and how to print the answer."""
+
+    url: str
+    token: str | None = field(repr=False)
+    api_key: str
+    retries: int | None
+    as_json: bool
 
 
 class _SendFailed(click.ClickException):
@@ -405,10 +426,9 @@ def _refusal(status: int, answer: Any, reason: str, api_key: str) -> str:
     return f"the mock refused ({status}): {detail}"
 
 
-def _trigger(
-    url: str, token: str | None, api_key: str, path: str, body: dict[str, Any], retries: int | None, as_json: bool
-) -> None:
-    kind = "inbound-sms" if path == "inbound-sms" else "delivery-receipt"
+def _trigger(target: _Target, kind: str, fields: dict[str, Any]) -> None:
+    url, token, api_key, retries, as_json = target.url, target.token, target.api_key, target.retries, target.as_json
+    body = {name: value for name, value in fields.items() if value is not None}
     try:
         # Above the mock's own bound on the wait (about one attempt's timeout, at most a minute).
         with ControlClient(url, token, timeout=90) as control:
@@ -441,28 +461,15 @@ def _trigger(
 
 @send.command("inbound-sms")
 @_mock_options
-@click.option("--from", "sender", required=True, help="The sender's number (becomes msisdn).")
+@click.option("--from", "from", required=True, help="The sender's number (becomes msisdn).")
 @click.option("--to", required=True, help="The account's number it was sent to.")
 @click.option("--text", help="The message; split into parts when longer than one SMS.")
-@click.option("--type", "kind", type=click.Choice(["text", "unicode", "binary"]), help="Default: from the text.")
+@click.option("--type", "type", type=click.Choice(["text", "unicode", "binary"]), help="Default: from the text.")
 @click.option("--keyword", help="Default: the first word, upper-cased.")
 @click.option("--message-id", help="16 upper-case hex characters (default: a new one).")
-def send_inbound_sms(
-    url: str,
-    control_token: str | None,
-    api_key: str,
-    retries: int | None,
-    as_json: bool,
-    sender: str,
-    to: str,
-    text: str | None,
-    kind: str | None,
-    keyword: str | None,
-    message_id: str | None,
-) -> None:
+def send_inbound_sms(target: _Target, **fields: str | None) -> None:
     """Send an inbound SMS to the account's moCallBackUrl."""
-    body = {"from": sender, "to": to, "text": text, "type": kind, "keyword": keyword, "message_id": message_id}
-    _trigger(url, control_token, api_key, "inbound-sms", _present(body), retries, as_json)
+    _trigger(target, "inbound-sms", fields)
 
 
 @send.command("delivery-receipt")
@@ -479,34 +486,6 @@ def send_inbound_sms(
 @click.option("--price", help="e.g. 0.03330000")
 @click.option("--network-code", help="MCCMNC, e.g. 23410")
 @click.option("--client-ref", help="Only sent when given.")
-def send_delivery_receipt(
-    url: str,
-    control_token: str | None,
-    api_key: str,
-    retries: int | None,
-    as_json: bool,
-    message_id: str | None,
-    msisdn: str | None,
-    to: str | None,
-    status: str | None,
-    err_code: str | None,
-    price: str | None,
-    network_code: str | None,
-    client_ref: str | None,
-) -> None:
+def send_delivery_receipt(target: _Target, **fields: str | None) -> None:
     """Send a delivery receipt to the account's drCallBackUrl."""
-    body = {
-        "message_id": message_id,
-        "msisdn": msisdn,
-        "to": to,
-        "status": status,
-        "err_code": err_code,
-        "price": price,
-        "network_code": network_code,
-        "client_ref": client_ref,
-    }
-    _trigger(url, control_token, api_key, "delivery-receipts", _present(body), retries, as_json)
-
-
-def _present(fields: dict[str, str | None]) -> dict[str, str]:
-    return {name: value for name, value in fields.items() if value is not None}
+    _trigger(target, "delivery-receipt", fields)
