@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus
 
 import orjson
@@ -35,6 +35,7 @@ from vonage_account_mock.layers.context import (
 )
 from vonage_account_mock.layers.limits import MAX_JSON_DEPTH, nested_deeper_than
 from vonage_account_mock.state.models import DETERMINISTIC_EPOCH, AccountBackend
+from vonage_account_spec import unknown_operation, unknown_status
 
 REDACTED = "[redacted]"
 SENSITIVE_WORDS = ("secret", "password", "trx")
@@ -290,6 +291,19 @@ _FIELDS = tuple(field.name for field in fields(JournalEntry))
 _OPERATION, _PATH, _STATUS, _ACCOUNT = (_FIELDS.index(name) for name in ("operation_id", "path", "status", "account"))
 
 
+class JournalFilters(TypedDict, total=False):
+    """What the journal's entries can be filtered by."""
+
+    operation_id: str | None
+    account: str | None
+    status: int | None
+    limit: int | None
+
+
+class UnknownFilter(ValueError):
+    """A journal filter that names what the spec does not have."""
+
+
 class Journal:
     """A bounded, thread-safe log of Account API requests, oldest first."""
 
@@ -345,15 +359,20 @@ class Journal:
                 )
             )
 
-    def entries(
-        self,
-        *,
-        operation_id: str | None = None,
-        account: str | None = None,
-        status: int | None = None,
-        limit: int | None = None,
-    ) -> list[JournalEntry]:
-        """Matching entries, oldest first; `limit` keeps the newest ones."""
+    def entries(self, **filters: Unpack[JournalFilters]) -> list[JournalEntry]:
+        """Matching entries, oldest first; `limit` keeps the newest ones.
+
+        A filter no entry could ever match (an operation id the spec does not have, a status no operation declares)
+        raises UnknownFilter: it would match nothing, and a test asserting nothing was called would pass for the
+        wrong reason.
+        """
+        operation_id, account = filters.get("operation_id"), filters.get("account")
+        status, limit = filters.get("status"), filters.get("limit")
+        refusal = (operation_id is not None and unknown_operation(operation_id)) or (
+            status is not None and unknown_status(status)
+        )
+        if refusal:
+            raise UnknownFilter(refusal)
         with self._lock:
             found = [
                 entry
