@@ -8,7 +8,8 @@ Importing connexion and building the app costs most of the mock's start-up, so `
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+import functools
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from connexion import AsyncApp
@@ -23,7 +24,7 @@ from vonage_account_mock.full_path.error_handlers import EXCEPTION_HANDLERS, htt
 from vonage_account_mock.full_path.security import security_map
 from vonage_account_mock.full_path.speedups import CachedAsyncApi, build_middleware_stack
 from vonage_account_mock.full_path.validation import VALIDATOR_MAP
-from vonage_account_mock.layers.handlers import AccountApiHandlers
+from vonage_account_mock.layers.handlers import AccountApiHandlers, Answer
 
 
 def build_full_path(
@@ -47,7 +48,7 @@ def build_full_path(
         "pythonic_params": True,
     }
     # The specs were parsed once with libyaml; connexion gets copies, as it writes into what it is given.
-    app.add_api(copy.deepcopy(spec), resolver=_resolver(handlers), name="account", **common)
+    app.add_api(copy.deepcopy(spec), resolver=_answers_adapted(handlers), name="account", **common)
     if control_spec is not None:
         app.add_api(
             copy.deepcopy(control_spec),
@@ -68,3 +69,20 @@ def build_full_path(
 
 def _resolver(handlers: object) -> Resolver:
     return Resolver(function_resolver=lambda operation_id: getattr(handlers, operation_id))
+
+
+def _answers_adapted(handlers: AccountApiHandlers) -> Resolver:
+    """The Account API's handlers, their Answers turned into connexion's dialect once, here."""
+
+    def adapted(operation_id: str) -> Callable[..., Awaitable[Any]]:
+        handler = getattr(handlers, operation_id)
+
+        # wraps: connexion reads the handler's parameters from its signature.
+        @functools.wraps(handler)
+        async def for_connexion(*args: Any, **kwargs: Any) -> Any:
+            answer: Answer = await handler(*args, **kwargs)
+            return answer.for_connexion()
+
+        return for_connexion
+
+    return Resolver(function_resolver=adapted)

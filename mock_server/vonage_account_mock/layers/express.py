@@ -21,7 +21,6 @@ from urllib.parse import parse_qsl
 
 import jsonschema_rs
 import orjson
-from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vonage_account_mock.layers.asgi import header, read_body, replay, send_response
@@ -37,7 +36,7 @@ from vonage_account_mock.layers.context import (
     request_context,
     routed_operation,
 )
-from vonage_account_mock.layers.handlers import AccountApiHandlers
+from vonage_account_mock.layers.handlers import AccountApiHandlers, Answer
 from vonage_account_mock.layers.problems import generic_problem, unauthorized
 from vonage_account_mock.state.exceptions import InvalidCredentials
 from vonage_account_mock.state.models import AccountBackend
@@ -219,15 +218,10 @@ class ExpressLaneMiddleware:
         request_context(scope)[FAILURE] = dict([CREDENTIALS_REFUSED])
         await send_response(send, error.status, dump_json(error.body()), error.media_type)
 
-    def _answer(self, operation: _Operation, result: Any) -> tuple[int, bytes, str | None]:
-        """The status, body and media type of a handler's result, checked against the spec."""
-        if isinstance(result, Response):
-            status, media_type, payload = result.status_code, None, b""
-            document: Any = None
-        else:
-            document, status, headers = result if len(result) == 3 else (*result, {})
-            media_type = headers.get("Content-Type", "application/json")
-            payload = dump_json(document)
+    def _answer(self, operation: _Operation, result: Answer) -> tuple[int, bytes, str | None]:
+        """The status, body and media type of a handler's answer, checked against the spec."""
+        document, status, media_type = result.document, result.status, result.media_type
+        payload = b"" if document is None else dump_json(document)
         if self.validate_responses:
             problem = _nonconformity(operation, status, media_type, document)
             if problem:

@@ -8,37 +8,45 @@ from typing import Any, ParamSpec
 
 from starlette.responses import Response
 
-from vonage_account_mock.layers.problems import as_handler_result
 from vonage_account_mock.state import pricing
 from vonage_account_mock.state.exceptions import AccountApiError
 from vonage_account_mock.state.models import AccountBackend, EmailSender, SecretView, Settings, SettingsChange
 
 P = ParamSpec("P")
-Result = Any
 
 
-def answers_errors(handler: Callable[P, Awaitable[Result]]) -> Callable[P, Awaitable[Result]]:
-    """Return domain errors as responses (so response validation sees them too) instead of raising."""
+class Answer:
+    """What a handler answers: a status, a JSON document (None: no body) and its media type.
+
+    The one type between the handlers and whichever path serves them: the express lane writes it as it is, the full
+    path hands it to connexion once (`for_connexion`)."""
+
+    __slots__ = ("document", "media_type", "status")
+
+    def __init__(self, document: Any, status: int = 200, media_type: str | None = "application/json") -> None:
+        self.document = document
+        self.status = status
+        self.media_type = media_type if document is not None else None
+
+    def for_connexion(self) -> Any:
+        """The answer in connexion's dialect: a ready response when bodiless, else (body, status, headers)."""
+        if self.document is None:
+            # An empty answer has no media type to choose; a ready response skips connexion's serialiser.
+            return Response(status_code=self.status)
+        return self.document, self.status, {"Content-Type": self.media_type}
+
+
+def answers_errors(handler: Callable[P, Awaitable[Answer]]) -> Callable[P, Awaitable[Answer]]:
+    """Answer domain errors as their documents (so response validation sees them too) instead of raising."""
 
     @functools.wraps(handler)
-    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> Result:
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> Answer:
         try:
-            result = await handler(*args, **kwargs)
+            return await handler(*args, **kwargs)
         except AccountApiError as error:
-            result = as_handler_result(error)
-        body, status, *headers = result if isinstance(result, tuple) else (result, 200)
-        if body is None:
-            # An empty answer has no media type to choose; a ready response skips connexion's serialiser.
-            return Response(status_code=status)
-        if headers:
-            return body, status, headers[0]
-        # Operations declare JSON and problem+json answers: connexion needs to be told which one this is.
-        return body, status, _JSON_HEADERS
+            return Answer(error.body(), error.status, error.media_type)
 
     return wrapper
-
-
-_JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 def _secret_document(api_key: str, secret: SecretView) -> dict[str, Any]:
@@ -78,29 +86,29 @@ class AccountApiHandlers:
     # -- balance ------------------------------------------------------------------------------
 
     @answers_errors
-    async def get_balance(self, caller: str) -> Result:
+    async def get_balance(self, caller: str) -> Answer:
         value, auto_reload = self.backend.balance(caller)
-        return {"value": float(value), "autoReload": auto_reload}
+        return Answer({"value": float(value), "autoReload": auto_reload})
 
     @answers_errors
-    async def top_up(self, caller: str, body: dict[str, Any]) -> Result:
+    async def top_up(self, caller: str, body: dict[str, Any]) -> Answer:
         self.backend.top_up(caller, str(body["trx"]))
-        return {"error-code": "200", "error-code-label": "success"}
+        return Answer({"error-code": "200", "error-code-label": "success"})
 
     # -- configuration ------------------------------------------------------------------------
 
     @answers_errors
-    async def update_settings(self, caller: str, body: dict[str, Any] | None = None) -> Result:
+    async def update_settings(self, caller: str, body: dict[str, Any] | None = None) -> Answer:
         form = body or {}
         change = SettingsChange(
             mo_callback_url=_either(form, "moCallBackUrl", "moCallbackUrl"),
             dr_callback_url=_either(form, "drCallBackUrl", "drCallbackUrl"),
             http_forward_method=_either(form, "httpForwardMethod"),
         )
-        return _settings_document(self.backend.update_settings(caller, change))
+        return Answer(_settings_document(self.backend.update_settings(caller, change)))
 
     @answers_errors
-    async def register_sender(self, caller: str, body: dict[str, Any]) -> Result:
+    async def register_sender(self, caller: str, body: dict[str, Any]) -> Answer:
         sender = EmailSender(
             provider=body["provider"],
             value=body["value"],
@@ -113,42 +121,44 @@ class AccountApiHandlers:
             document["name"] = stored.name
         if stored.application_ids:
             document["application_ids"] = list(stored.application_ids)
-        return document
+        return Answer(document)
 
     # -- pricing ------------------------------------------------------------------------------
 
     @answers_errors
-    async def get_country_pricing(self, caller: str, type_: str, country: str) -> Result:
-        return pricing.country_pricing(type_, country)
+    async def get_country_pricing(self, caller: str, type_: str, country: str) -> Answer:
+        return Answer(pricing.country_pricing(type_, country))
 
     @answers_errors
-    async def get_full_pricing(self, caller: str, type_: str) -> Result:
-        return pricing.full_pricing(type_)
+    async def get_full_pricing(self, caller: str, type_: str) -> Answer:
+        return Answer(pricing.full_pricing(type_))
 
     @answers_errors
-    async def get_prefix_pricing(self, caller: str, type_: str, prefix: str) -> Result:
-        return pricing.prefix_pricing(type_, prefix)
+    async def get_prefix_pricing(self, caller: str, type_: str, prefix: str) -> Answer:
+        return Answer(pricing.prefix_pricing(type_, prefix))
 
     # -- secrets ------------------------------------------------------------------------------
 
     @answers_errors
-    async def list_secrets(self, caller: str, api_key: str) -> Result:
+    async def list_secrets(self, caller: str, api_key: str) -> Answer:
         secrets = self.backend.list_secrets(caller, api_key)
-        return {
-            "_links": {"self": {"href": f"/accounts/{api_key}/secrets"}},
-            "_embedded": {"secrets": [_secret_document(api_key, secret) for secret in secrets]},
-        }
+        return Answer(
+            {
+                "_links": {"self": {"href": f"/accounts/{api_key}/secrets"}},
+                "_embedded": {"secrets": [_secret_document(api_key, secret) for secret in secrets]},
+            }
+        )
 
     @answers_errors
-    async def create_secret(self, caller: str, api_key: str, body: dict[str, Any]) -> Result:
+    async def create_secret(self, caller: str, api_key: str, body: dict[str, Any]) -> Answer:
         secret = self.backend.create_secret(caller, api_key, str(body["secret"]))
-        return _secret_document(api_key, secret), 201
+        return Answer(_secret_document(api_key, secret), 201)
 
     @answers_errors
-    async def get_secret(self, caller: str, api_key: str, secret_id: str) -> Result:
-        return _secret_document(api_key, self.backend.get_secret(caller, api_key, secret_id))
+    async def get_secret(self, caller: str, api_key: str, secret_id: str) -> Answer:
+        return Answer(_secret_document(api_key, self.backend.get_secret(caller, api_key, secret_id)))
 
     @answers_errors
-    async def revoke_secret(self, caller: str, api_key: str, secret_id: str) -> Result:
+    async def revoke_secret(self, caller: str, api_key: str, secret_id: str) -> Answer:
         self.backend.revoke_secret(caller, api_key, secret_id)
-        return None, 204
+        return Answer(None, 204)

@@ -60,11 +60,6 @@ def generic_problem(type_fragment: str, title: str, detail: str) -> dict[str, An
     return {"type": f"{_API_ERRORS}#{type_fragment}", "title": title, "detail": detail, "instance": new_instance_id()}
 
 
-def as_handler_result(error: AccountApiError) -> tuple[Any, int, dict[str, str]]:
-    """An error as a handler's return value, so it passes response validation like any answer."""
-    return error.body(), error.status, {"Content-Type": error.media_type}
-
-
 def internal_error() -> dict[str, Any]:
     """The problem document for a bug in the mock."""
     return generic_problem("internal-error", "Internal Error", "The mock failed; see its log")
