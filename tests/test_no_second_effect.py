@@ -312,3 +312,11 @@ def test_an_answer_outside_the_spec_is_a_clear_failure_and_a_top_up_is_not_repea
             ops.top_up(TRX)
     assert "check the balance" in unknown.value.detail
     assert sent.count("/account/top-up") == 1
+
+
+def test_an_error_before_any_answer_is_not_taken_for_an_odd_answer() -> None:
+    def broken() -> Any:
+        raise TypeError("a bug in building the request")
+
+    with AccountOps(Credentials(KEY, SECRET), rest_url="http://rest.test") as ops, pytest.raises(TypeError):
+        ops.send(broken, "top_up")  # nothing was sent: not an unknown outcome

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -118,6 +119,8 @@ class AccountOps:
         self.max_wait = max_wait
         self._sleep = sleep
         self._httpx_args = httpx_args
+        # Whether the request under way on this thread got an answer (noted by an httpx response hook).
+        self._answered = threading.local()
         self._rest = self._client(self.rest_url, credentials.api_secret)
         self._api = self._client(self.api_url, credentials.api_secret)
 
@@ -131,8 +134,15 @@ class AccountOps:
             verify_ssl=verify,
             timeout=httpx.Timeout(self.timeout),
             # An httpx.BasicAuth, not a (key, secret) tuple: the client's repr shows its httpx_args.
-            httpx_args={"auth": httpx.BasicAuth(self.credentials.api_key, secret), **extra},
+            httpx_args={
+                "auth": httpx.BasicAuth(self.credentials.api_key, secret),
+                "event_hooks": {"response": [self._note_answer]},
+                **extra,
+            },
         )
+
+    def _note_answer(self, response: httpx.Response) -> None:
+        self._answered.seen = True
 
     def with_secret(self, secret: str) -> AccountOps:
         """The same hosts and settings, authenticating with another secret of the key."""
@@ -177,9 +187,12 @@ class AccountOps:
         repeatable = operation_id not in SECOND_EFFECT
         last: AccountError | None = None
         for attempt in range(self.max_attempts):
+            self._answered.seen = False
             try:
                 response = request()
             except _UNPARSABLE as error:
+                if not self._answered.seen:
+                    raise  # raised before any answer came: a bug of ours, not the service's answer
                 # The generated client could not read the answer: it is not what the spec says. Not retried (the
                 # next answer would be the same), and for a second-effect operation, the request went out.
                 odd = AccountError(
@@ -203,7 +216,7 @@ class AccountOps:
             if status == 429 or (status in _TRANSIENT and repeatable):
                 self._sleep(self._backoff(attempt, retry_after))
                 continue
-            if status in _TRANSIENT or (status >= 500 and not repeatable):
+            if status >= 500 and not repeatable:
                 raise self._unknown(operation_id, last)
             raise last
         assert last is not None
