@@ -72,10 +72,14 @@ contract: install
 
 # The behaviour tests on two workers (much of them waits on sockets and subprocesses), the contract tests beside them
 # in one process: schemathesis gives every operation's test the same node id, so pytest-xdist would run only one.
+# The contract run's output waits in a file and is shown after the behaviour run's, each under its own heading.
 test: lint check-generated
-	@pytest -q -p no:xdist contract_tests & contract=$$!; \
+	@log=$$(mktemp) && trap 'rm -f "$$log"' EXIT; \
+	pytest -q -p no:xdist contract_tests > "$$log" 2>&1 & contract=$$!; \
+	echo "==> behaviour tests (tests/, examples/; two workers)"; \
 	pytest -q -n 2 --dist loadfile tests examples; behaviour=$$?; \
 	wait $$contract; contract=$$?; \
+	echo "==> contract tests (contract_tests/: schemathesis, hypothesis, Prism)"; cat "$$log"; \
 	exit $$(( behaviour || contract ))
 
 mock: install
