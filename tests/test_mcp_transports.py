@@ -55,6 +55,7 @@ def test_stdio_serves_a_desktop_client(vonage_mock: VonageMock, tmp_path: Path) 
     tools, balance = run(session)
     assert len(tools) == 13 and balance == {"balance": "42.00", "currency": "EUR", "auto_reload": False}
     log = server_log.read_text()
+    assert log.startswith(f"vonage-account mcp: stdio, key {KEY} from $VONAGE_API_KEY / $VONAGE_API_SECRET, 13 tools\n")
     assert "tool=check_balance outcome=ok" in log and SECRET not in log
     vonage_mock.assert_called("get_balance", times=1, account=KEY)
 
@@ -163,3 +164,17 @@ def test_a_token_file_others_can_read_is_warned_of(tmp_path: Path, capsys: pytes
     warning = capsys.readouterr().err
     assert f"the token file {token_file} is readable by other users" in warning and "chmod 600" in warning
     assert TOKEN not in warning
+
+
+def test_without_credentials_the_server_does_not_start(vonage_mock: VonageMock, tmp_path: Path) -> None:
+    environment = {k: v for k, v in _environment(vonage_mock, tmp_path).items() if not k.startswith("VONAGE_API_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "vonage_account_ops", "mcp"],
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == ["error: set VONAGE_API_KEY and VONAGE_API_SECRET, or give a credentials file"]

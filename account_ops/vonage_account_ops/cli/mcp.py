@@ -80,6 +80,14 @@ def mcp_command(
         )
         token = command.http_token(token_file, host) if use_http else None
         source = ctx.source()
+        # Checked now, not at the agent's first call: a server without usable credentials should not start.
+        api_key = source.load().api_key
+        transport = "Streamable HTTP" if use_http else "stdio"
+        click.echo(
+            f"vonage-account mcp: {transport}, key {api_key} from {source.description}, {len(TOOL_NAMES)} tools"
+            + (" (read-only)" if policy.read_only else ""),
+            err=True,
+        )
         server = command.make_server(
             source, policy, rest_url=ctx.rest_url, api_url=ctx.api_url, ca_bundle=ctx.ca_bundle, timeout=ctx.timeout
         )
