@@ -21,6 +21,14 @@ from tests.mcp_support import KEY, SECRET, run
 from vonage_account_mock.testing import VonageMock
 
 TOKEN = "test-token-0123456789abcdef"
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+}
+"""A client's first message, as raw JSON-RPC."""
+INITIALIZE_HEADERS = {"Accept": "application/json, text/event-stream", "Authorization": f"Bearer {TOKEN}"}
 
 
 def _environment(mock: VonageMock, tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -93,13 +101,7 @@ def test_streamable_http_serves_a_client_holding_the_token(vonage_mock: VonageMo
 
 
 def test_streamable_http_refuses_no_token_a_foreign_host_and_a_foreign_origin(http_server: str) -> None:
-    initialize = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
-    }
-    headers = {"Accept": "application/json, text/event-stream", "Authorization": f"Bearer {TOKEN}"}
+    initialize, headers = INITIALIZE, INITIALIZE_HEADERS
     port = http_server.rsplit(":", 1)[1].split("/")[0]
     with httpx.Client(timeout=10) as http:
         anonymous = http.post(http_server, json=initialize, headers={"Accept": headers["Accept"]})
@@ -136,13 +138,7 @@ def test_listening_beyond_loopback_needs_a_token_never_a_flag(vonage_mock: Vonag
 def test_http_sessions_are_bounded_for_one_operator(http_server: str) -> None:
     from vonage_account_ops.mcp_server.server import MAX_HTTP_SESSIONS
 
-    initialize = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
-    }
-    headers = {"Accept": "application/json, text/event-stream", "Authorization": f"Bearer {TOKEN}"}
+    initialize, headers = INITIALIZE, INITIALIZE_HEADERS
     with httpx.Client(timeout=10) as http:
         opened = [http.post(http_server, json=initialize, headers=headers) for _ in range(MAX_HTTP_SESSIONS)]
         assert [answer.status_code for answer in opened] == [200] * MAX_HTTP_SESSIONS

@@ -131,13 +131,20 @@ def test_a_gateway_error_on_a_new_secret_is_not_retried(status: int) -> None:
     assert "the secret may have been created" in unknown.value.detail
 
 
+def _on_the_server(threaded_server: Any, *, balance: Decimal = Decimal("10.00"), reload: Decimal | None = None) -> Mock:
+    """The session's threaded server, fresh, with the account seeded (auto-reload on when `reload` is given)."""
+    mock = Mock(app=threaded_server.app, base_url=threaded_server.url, in_process=False)
+    mock.app.control.reset(deterministic_seed=None)
+    auto_reload = AutoReload(enabled=True, trx=TRX, amount=reload) if reload is not None else AutoReload()
+    mock.backend.seed(AccountSeed(api_key=KEY, secrets=(SECRET,), balance=balance, auto_reload=auto_reload))
+    return mock
+
+
 # -- timeouts ------------------------------------------------------------------------------------------------------
 
 
 def test_the_client_gives_up_after_its_timeout_and_says_so(threaded_server: Any) -> None:
-    mock = Mock(app=threaded_server.app, base_url=threaded_server.url, in_process=False)
-    mock.app.control.reset(deterministic_seed=None)
-    mock.backend.seed(AccountSeed(api_key=KEY, secrets=(SECRET,)))
+    mock = _on_the_server(threaded_server)
     mock.app.control.add_fault({"operation_id": "get_balance", "delay_ms": 3000})
     with _ops(mock, timeout=1.0) as ops, pytest.raises(TransientFailure) as stalled:
         ops.balance()  # without a timeout, the answer after the stall
@@ -148,11 +155,7 @@ def test_the_client_gives_up_after_its_timeout_and_says_so(threaded_server: Any)
 
 
 def test_a_top_up_that_times_out_is_an_unknown_outcome(threaded_server: Any) -> None:
-    mock = Mock(app=threaded_server.app, base_url=threaded_server.url, in_process=False)
-    mock.app.control.reset(deterministic_seed=None)
-    mock.backend.seed(
-        AccountSeed(api_key=KEY, secrets=(SECRET,), auto_reload=AutoReload(enabled=True, trx=TRX, amount=Decimal(5)))
-    )
+    mock = _on_the_server(threaded_server, reload=Decimal(5))
     # A stall on every top-up: a second one sent would be counted by the plan as it arrives.
     mock.app.control.add_fault({"operation_id": "top_up", "delay_ms": 3000})
     with _ops(mock, timeout=1.0) as ops, pytest.raises(OutcomeUnknown) as unknown:
@@ -252,16 +255,7 @@ def test_processes_sharing_a_state_file_top_up_once_per_dip(threaded_server: Any
     import subprocess
     import sys
 
-    mock = Mock(app=threaded_server.app, base_url=threaded_server.url, in_process=False)
-    mock.app.control.reset(deterministic_seed=None)
-    mock.backend.seed(
-        AccountSeed(
-            api_key=KEY,
-            secrets=(SECRET,),
-            balance=Decimal("3.00"),
-            auto_reload=AutoReload(enabled=True, trx=TRX, amount=Decimal("25.00")),
-        )
-    )
+    mock = _on_the_server(threaded_server, balance=Decimal("3.00"), reload=Decimal("25.00"))
     mock.app.control.add_fault({"operation_id": "get_balance", "delay_ms": 100})
     state = tmp_path / "top-up.json"
     command = [sys.executable, "-c", _TOP_UP_SCRIPT, mock.base_url, str(state), KEY, SECRET, TRX]
@@ -278,11 +272,7 @@ def test_the_cli_says_a_top_up_of_unknown_outcome_was_sent_once(threaded_server:
 
     from vonage_account_ops.cli import main
 
-    mock = Mock(app=threaded_server.app, base_url=threaded_server.url, in_process=False)
-    mock.app.control.reset(deterministic_seed=None)
-    mock.backend.seed(
-        AccountSeed(api_key=KEY, secrets=(SECRET,), auto_reload=AutoReload(enabled=True, trx=TRX, amount=Decimal(5)))
-    )
+    mock = _on_the_server(threaded_server, reload=Decimal(5))
     mock.app.control.add_fault({"operation_id": "top_up", "status": 500})
     environment = {"VONAGE_API_KEY": KEY, "VONAGE_API_SECRET": SECRET, "VONAGE_REST_URL": mock.base_url}
     result = CliRunner().invoke(main, ["top-up", "--trx", TRX], env=environment)

@@ -3,7 +3,7 @@
 Generated from account.yaml by openapi/generate_operation_ids.py: do not edit (`make generate` rewrites it,
 `make check-generated` checks it)."""
 
-from typing import Literal
+from typing import Literal, get_args
 
 OperationId = Literal[
     "create_secret",
@@ -20,19 +20,7 @@ OperationId = Literal[
 ]
 """An operation id of the spec: a typo is a type error."""
 
-OPERATION_IDS: tuple[OperationId, ...] = (
-    "create_secret",
-    "get_balance",
-    "get_country_pricing",
-    "get_full_pricing",
-    "get_prefix_pricing",
-    "get_secret",
-    "list_secrets",
-    "register_sender",
-    "revoke_secret",
-    "top_up",
-    "update_settings",
-)
+OPERATION_IDS: tuple[OperationId, ...] = get_args(OperationId)
 
 DECLARED_STATUSES: dict[str, tuple[int, ...]] = {
     "create_secret": (201, 400, 401, 403, 404, 413, 415, 429, 431, 500),
