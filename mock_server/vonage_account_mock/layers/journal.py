@@ -18,21 +18,7 @@ from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from vonage_account_mock.layers.asgi import header
-from vonage_account_mock.layers.context import (
-    ANSWERED_EXPRESS,
-    AUTH_SCHEME,
-    CALLER,
-    CREDENTIALS_REFUSED,
-    FAILURE,
-    FAULT,
-    PARSED_JSON,
-    REQUEST_BODY,
-    RESPONSE_STATUS,
-    noting_status,
-    request_context,
-    routed_operation,
-)
+from vonage_account_mock.layers.context import CREDENTIALS_REFUSED, RequestState, noting_status, state_of
 from vonage_account_mock.layers.limits import MAX_JSON_DEPTH, nested_deeper_than
 from vonage_account_mock.state.models import DETERMINISTIC_EPOCH, AccountBackend
 from vonage_account_spec import unknown_operation, unknown_status
@@ -406,11 +392,11 @@ def _path_account(path: str) -> str | None:
     return None
 
 
-def _basic_credential(scope: Scope) -> tuple[str, bool, str] | None:
+def _basic_credential(state: RequestState) -> tuple[str, bool, str] | None:
     """A Basic `Authorization`'s key, whether it had a colon, and secret (all empty when undecodable); None without
     one."""
-    authorization = header(scope, b"authorization")
-    if authorization[:6].lower() != b"basic ":
+    authorization = state.authorization
+    if authorization is None or authorization[:6].lower() != b"basic ":
         return None
     try:
         key, colon, secret = binascii.a2b_base64(authorization[6:]).decode("latin-1").partition(":")
@@ -421,27 +407,26 @@ def _basic_credential(scope: Scope) -> tuple[str, bool, str] | None:
 
 def claimed_account(scope: Scope) -> str | None:
     """The key a request claims to come from (Basic username or `api_key`), before it is authenticated."""
-    return _claimed_account(scope, _basic_credential(scope))
+    state = state_of(scope).read_headers(scope)
+    return _claimed_account(scope, state, _basic_credential(state))
 
 
-def _claimed_account(scope: Scope, basic: tuple[str, bool, str] | None) -> str | None:
+def _claimed_account(scope: Scope, state: RequestState, basic: tuple[str, bool, str] | None) -> str | None:
     if basic is not None:
         key, colon, _ = basic
         # Without a colon the credential names no key: what it holds may be the secret alone.
         return key if colon and key else None
-    query: bytes = scope.get("query_string", b"")
-    for name, value in parse_qsl(query.decode("latin-1")):
-        if name == "api_key":
-            return str(value)
+    for name, value in state.query(scope.get("query_string", b"")):
+        if name == "api_key" and value:
+            return value
     return None
 
 
-def _presented_pair(scope: Scope, basic: tuple[str, bool, str] | None) -> tuple[str, str] | None:
+def _presented_pair(scope: Scope, state: RequestState, basic: tuple[str, bool, str] | None) -> tuple[str, str] | None:
     """The api_key and secret a request presented (Basic, else the query pair), if it presented one pair."""
-    if header(scope, b"authorization"):
+    if state.authorization:
         return (basic[0], basic[2]) if basic is not None and basic[1] else None
-    query: bytes = scope.get("query_string", b"")
-    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True) if query else []
+    pairs = state.query(scope.get("query_string", b""))
     keys = [value for name, value in pairs if name == "api_key"]
     secrets = [value for name, value in pairs if name == "api_secret"]
     return (keys[0], secrets[0]) if len(keys) == len(secrets) == 1 else None
@@ -454,10 +439,6 @@ def _chosen_failure(failure: Any) -> bool:
 
 _JSON = "application/json"
 """What a body the express lane parsed was sent as: it parses only bodies sent as the JSON type the spec declares."""
-
-
-def _content_type(scope: Scope) -> str:
-    return header(scope, b"content-type").decode("latin-1")
 
 
 class JournalMiddleware:
@@ -488,8 +469,8 @@ class JournalMiddleware:
             return
         # Shared with every shallow copy of the scope further in, so what they learn comes back here; the status of
         # the answer among it, noted by the outermost layer that wraps `send` for it (the CrashGuard, or else here).
-        context = request_context(scope)
-        send = noting_status(context, send)
+        state = state_of(scope)
+        send = noting_status(state, send)
         arrived = time.time()
         started = time.perf_counter()
         crashed = False
@@ -499,41 +480,45 @@ class JournalMiddleware:
             crashed = True  # a bug further in: the CrashGuard outside answers it with a 500, as recorded here
             raise
         finally:
-            self._record(scope, context, arrived, round((time.perf_counter() - started) * 1000, 3), crashed)
+            self._record(scope, state, arrived, round((time.perf_counter() - started) * 1000, 3), crashed)
 
-    def _record(self, scope: Scope, context: dict[str, Any], arrived: float, duration_ms: float, crashed: bool) -> None:
-        raw_query: bytes = scope.get("query_string", b"")
+    def _record(self, scope: Scope, state: RequestState, arrived: float, duration_ms: float, crashed: bool) -> None:
+        state.read_headers(scope)  # (read already unless a layer inside answered before any asked)
         # The body as the wire layer read it (the one reader of every body): no wrapper on `receive` for it.
-        raw_body: bytes = context.get(REQUEST_BODY, b"")
-        parsed = context.get(PARSED_JSON)
-        status: int = context.get(RESPONSE_STATUS, 500 if crashed else 0)
-        operation_id = routed_operation(scope)
-        caller: str | None = context.get(CALLER)
+        raw_body = state.arrived_body
+        parsed = state.parsed_json
+        status = state.status if state.status is not None else 500 if crashed else 0
+        operation_id = state.operation
+        caller = state.caller
         basic = None  # decoded only when needed: a call that authenticated and keeps no strings never decodes it
-        if caller is None and (status != 401 or FAULT in context):
+        if caller is None and (status != 401 or state.fault is not None):
             # Answered before its credentials were checked (its body or query out of bounds, its media type wrong, a
             # fault plan): it still belongs to the account whose credentials it carried, so a tenant on a shared mock
             # sees its own 400s and faults. A 401 that no fault answered had them checked, and wrong.
-            basic = _basic_credential(scope)
-            caller = self._proven_account(scope, basic)
+            basic = _basic_credential(state)
+            caller = self._proven_account(scope, state, basic)
         found: set[str] = set()
-        pairs = parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else []
+        pairs = state.query(scope.get("query_string", b""))
         query = _redact_pairs(pairs, found) if pairs else {}
-        body = redact_body(raw_body, _JSON if parsed else _content_type(scope), parsed, found) if raw_body else None
+        if raw_body:
+            content_type = _JSON if parsed else (state.content_type or b"").decode("latin-1")
+            body = redact_body(raw_body, content_type, parsed, found)
+        else:
+            body = None
         path = _short(scope["path"])
-        failure = context.get(FAILURE)
+        failure = state.failure
         # The scan by value, only when the entry keeps strings the request chose beyond a routed path, and only for
         # what the express lane did not answer: a call it answered holds the spec's fields alone, checked, and their
         # sensitive ones are redacted by name (the rest, callback URLs and sender names, the mock shows back anyway).
         # So the hot path pays nothing for it; what is odd, refused or unknown does.
-        if not context.get(ANSWERED_EXPRESS) and (
+        if not state.answered_express and (
             query or isinstance(body, _DOCUMENTS) or _chosen_failure(failure) or operation_id is None
         ):
             if basic is None:
-                basic = _basic_credential(scope)
+                basic = _basic_credential(state)
             found |= _presented_credentials(basic, b"" if isinstance(body, _DOCUMENTS) else raw_body)
             if self.backend is not None:
-                concerned = caller or _claimed_account(scope, basic)
+                concerned = caller or _claimed_account(scope, state, basic)
                 about = _path_account(scope["path"])
                 if concerned:
                     found.update(self.backend.held_credentials(concerned))
@@ -551,11 +536,11 @@ class JournalMiddleware:
             query,
             body,
             status,
-            context.get(AUTH_SCHEME),
+            state.auth_scheme,
             _short_or_none(caller),
             duration_ms,
             failure,
-            context.get(FAULT),
+            state.fault,
         )
         if log.isEnabledFor(logging.INFO):
             log.info(
@@ -567,8 +552,8 @@ class JournalMiddleware:
                 duration_ms,  # the real one, even when the journal's are deterministic
             )
 
-    def _proven_account(self, scope: Scope, basic: tuple[str, bool, str] | None) -> str | None:
-        pair = _presented_pair(scope, basic) if self.backend is not None else None
+    def _proven_account(self, scope: Scope, state: RequestState, basic: tuple[str, bool, str] | None) -> str | None:
+        pair = _presented_pair(scope, state, basic) if self.backend is not None else None
         if pair is None or self.backend is None or not self.backend.verifies(*pair):
             return None
         return pair[0]
