@@ -96,12 +96,10 @@ class ControlHandlers:
         limit: int | None = None,
     ) -> Any:
         try:
-            entries = self.control.journal_entries(
-                operation_id=operation_id, account=account, status=status, limit=limit
-            )
+            entries = self.control.journal(operation_id=operation_id, account=account, status=status, limit=limit)
         except ControlError as error:
             return _problem(error)
-        return {"entries": [entry.as_dict() for entry in entries]}, 200, _JSON
+        return {"entries": entries}, 200, _JSON
 
     async def clear_journal(self, account: str | None = None) -> Any:
         self.control.clear_journal(account)
@@ -144,11 +142,11 @@ class ControlHandlers:
         return result, 200, _JSON
 
     async def list_faults(self) -> Any:
-        return {"plans": [plan.as_dict() for plan in self.control.list_faults()]}, 200, _JSON
+        return {"plans": self.control.list_faults()}, 200, _JSON
 
     async def add_fault(self, body: dict[str, Any]) -> Any:
         try:
-            return self.control.add_fault(body).as_dict(), 201, _JSON
+            return self.control.add_fault(body), 201, _JSON
         except ControlError as error:
             return _problem(error)
 
