@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import binascii
+import copy
 import json
 import logging
 import re
@@ -10,9 +11,8 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
-from typing import Any, TypedDict, Unpack
+from typing import Any, NamedTuple, TypedDict, Unpack
 from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus
 
 import orjson
@@ -49,13 +49,17 @@ _FORM_TYPE = "application/x-www-form-urlencoded"
 log = logging.getLogger("vonage_account_mock.access")
 
 
-@dataclass(frozen=True)
-class JournalEntry:
-    """One request to the Account API and its answer."""
+class JournalEntry(NamedTuple):
+    """One request to the Account API and its answer.
+
+    A named tuple, as the journal keeps one for every request and most are never read: as cheap to make as a tuple.
+    `at` is when the request arrived, in seconds since the epoch (ISO 8601 in `as_dict`). `account` is the api_key
+    that authenticated, or whose valid credentials a request answered before they were checked carried; None
+    otherwise (a claimed key is not proof of anything, and a malformed credential's "key" may be its secret).
+    """
 
     seq: int
     at: float
-    """When the request arrived, in seconds since the epoch (ISO 8601 in `as_dict`)."""
     operation_id: str | None
     method: str
     path: str
@@ -64,15 +68,15 @@ class JournalEntry:
     status: int
     auth_scheme: str | None
     account: str | None
-    """The api_key that authenticated, or whose valid credentials a request answered before they were checked carried;
-    None otherwise (a claimed key is not proof of anything, and a malformed credential's "key" may be its secret)."""
     duration_ms: float
     failure: Any
     fault: str | None
 
     def as_dict(self) -> dict[str, Any]:
-        """The entry as the control API shows it."""
-        document = asdict(self)
+        """The entry as the control API shows it (a copy: changing it changes nothing in the journal)."""
+        document = self._asdict()
+        for name in ("query", "body", "failure"):
+            document[name] = copy.deepcopy(document[name])
         document["at"] = datetime.fromtimestamp(self.at, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         return document
 
@@ -273,10 +277,6 @@ class _ValueRedactor:
         return node
 
 
-_FIELDS = tuple(field.name for field in fields(JournalEntry))
-_OPERATION, _PATH, _STATUS, _ACCOUNT = (_FIELDS.index(name) for name in ("operation_id", "path", "status", "account"))
-
-
 class JournalFilters(TypedDict, total=False):
     """What the journal's entries can be filtered by."""
 
@@ -294,9 +294,7 @@ class Journal:
     """A bounded, thread-safe log of Account API requests, oldest first."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        # Kept as tuples of the entry's fields: an entry object is made only when one is read (most never are), since
-        # a frozen dataclass costs microseconds to build on every request's way out.
-        self._entries: deque[tuple[Any, ...]] = deque(maxlen=max_entries)
+        self._entries: deque[JournalEntry] = deque(maxlen=max_entries)
         self._lock = threading.Lock()
         self._seq = 0
         self.deterministic = False
@@ -328,7 +326,7 @@ class Journal:
             if self.deterministic:
                 at, duration_ms = _DETERMINISTIC_START + self._seq - 1, 0.0
             self._entries.append(
-                (
+                JournalEntry(
                     self._seq,
                     at,
                     operation_id,
@@ -363,11 +361,11 @@ class Journal:
             found = [
                 entry
                 for entry in self._entries
-                if (operation_id is None or entry[_OPERATION] == operation_id)
+                if (operation_id is None or entry.operation_id == operation_id)
                 and (account is None or _about(entry, account))
-                and (status is None or entry[_STATUS] == status)
+                and (status is None or entry.status == status)
             ]
-        return [JournalEntry(*entry) for entry in (found[-limit:] if limit else found)]
+        return found[-limit:] if limit else found
 
     def clear(self, account: str | None = None) -> None:
         """Forget every entry (numbering starts again at 1), or only those of one account."""
@@ -381,8 +379,8 @@ class Journal:
             self._entries.extend(kept)
 
 
-def _about(entry: tuple[Any, ...], account: str) -> bool:
-    return bool(entry[_ACCOUNT] == account or _path_account(entry[_PATH]) == account)
+def _about(entry: JournalEntry, account: str) -> bool:
+    return entry.account == account or _path_account(entry.path) == account
 
 
 def _path_account(path: str) -> str | None:
