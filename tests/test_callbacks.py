@@ -354,7 +354,8 @@ def test_a_trigger_without_its_required_fields_is_a_400(vonage_mock: VonageMock,
 def test_a_slow_receiver_cannot_pile_up_work() -> None:
     receiver = Receiver()
     receiver.reset(*[500] * 50)
-    policy = DeliveryPolicy(max_pending=2, time_scale=1.0)  # the real pace: nothing retries during the test
+    # The real pace: nothing retries during the test. Eight pending in all, two of them per account.
+    policy = DeliveryPolicy(max_pending=8, time_scale=1.0)
     app = create_app(callback_policy=policy)
     app.control.callbacks.route_to_app("http://hooks.invalid", receiver)
     app.control.put_account(
@@ -369,6 +370,25 @@ def test_a_slow_receiver_cannot_pile_up_work() -> None:
     assert statuses == [200, 200, 503]
     assert refused.json()["title"] == "Service Unavailable" and "pending" in refused.json()["detail"]
     assert len(receiver.received) == 2
+
+
+def test_one_tenants_failing_receiver_leaves_room_for_another_tenants_callbacks() -> None:
+    receiver = Receiver()
+    receiver.reset(*[500] * 50)  # tenant A's receiver fails: each of A's callbacks stays pending, awaiting a retry
+    policy = DeliveryPolicy(max_pending=8, time_scale=1.0)
+    app = create_app(callback_policy=policy)
+    app.control.route_to_app("http://hooks.invalid", receiver)
+    for key in ("tenanta1", "tenantb1"):
+        settings = {"dr_callback_url": f"http://hooks.invalid/{key}"}
+        app.control.put_account(key, {"secrets": ["Initial1secret"], "settings": settings})
+    try:
+        with in_process_http(app) as http:
+            a = [http.post("/_mock/accounts/tenanta1/delivery-receipts").status_code for _ in range(8)]
+            b = http.post("/_mock/accounts/tenantb1/delivery-receipts")
+    finally:
+        app.close()
+    assert b.status_code == 200, b.text
+    assert a == [200] * 2 + [503] * 6  # A is held to its share of the bound: a quarter
 
 
 def test_an_attempt_that_takes_too_long_fails_and_is_retried() -> None:
@@ -559,7 +579,9 @@ def test_one_tenants_stalled_receiver_does_not_hold_up_another_tenants_callback(
     timeout = 1.0
     # The real pace (time_scale 1): no retry falls due during the test, so the stalled tenant's callbacks stay pending.
     # Two sending slots: tenant A's triggers below want more of them than there are, and more trigger threads too.
-    app = create_app(callback_policy=DeliveryPolicy(timeout=timeout, time_scale=1.0, max_concurrent=2))
+    # Room for A's 80 parts pending (a quarter of the bound per account).
+    policy = DeliveryPolicy(timeout=timeout, time_scale=1.0, max_concurrent=2, max_pending=400)
+    app = create_app(callback_policy=policy)
     stalled, fast = StalledReceiver(), Receiver()
     with (
         ThreadedMockServer(stalled) as slow_hooks,
