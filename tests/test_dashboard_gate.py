@@ -59,7 +59,7 @@ def test_every_dashboard_answer_has_the_strict_policy_and_nosniff(open_mock: htt
     assert answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert answer.headers["x-frame-options"] == "DENY"
-    assert answer.headers["referrer-policy"] == "no-referrer"
+    assert answer.headers["referrer-policy"] == "same-origin"
 
 
 def test_the_policy_is_the_strict_one() -> None:

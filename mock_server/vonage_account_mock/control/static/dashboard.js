@@ -3,7 +3,8 @@
 // an SMS text or a journal body may hold markup, and must be shown as the characters they are.
 
 const API = "/_mock";
-const POLL_MS = 1000;
+// Once a second by default; `?poll=MS` (200 to 60000) for another pace.
+const POLL_MS = Math.min(60000, Math.max(200, Number(new URLSearchParams(window.location.search).get("poll")) || 1000));
 
 const $ = (selector) => document.querySelector(selector);
 
