@@ -215,8 +215,8 @@ def test_a_cross_site_request_with_the_cookie_is_refused(token_mock: httpx.Clien
         _assert_problem(token_mock.post("/_mock/reset", headers=headers), 403, "web pages")
         _assert_problem(token_mock.get("/_mock/account-details", headers=headers), 403, "web pages")
     # A form post the browser would make without asking: 415, cookie or not.
-    answer = token_mock.post("/_mock/reset", content=b"", headers={"Content-Type": "application/x-www-form-urlencoded"})
-    _assert_problem(answer, 415, "form")
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    _assert_problem(token_mock.delete("/_mock/accounts/abcd1234", headers=form), 415, "form")
     assert token_mock.get("/_mock/accounts").json() == {"accounts": ["abcd1234"]}
 
 
