@@ -30,7 +30,7 @@ def chromium_missing() -> str | None:
     """Why the browser cannot start (None when it can)."""
     if CHROMIUM.exists() or shutil.which("chromium"):
         return None
-    return f"{CHROMIUM} is missing: `make install` installs it (apt-get install -y chromium)"
+    return f"{CHROMIUM} is missing: `make browser` (or `make test`) installs it (apt-get install -y chromium)"
 
 
 @contextmanager
