@@ -22,6 +22,8 @@ from vonage_account_mock.state.models import (
     AutoReload,
     Settings,
     Signature,
+    format_timestamp,
+    utc_now,
 )
 
 CONTROL_PREFIX = "/_mock"
@@ -185,6 +187,29 @@ class MockControl:
     def list_accounts(self) -> list[str]:
         """Every known api_key."""
         return self.backend.api_keys()
+
+    def account_details(self, *, limit: int | None = None) -> dict[str, Any]:
+        """Every account as `get_account` shows it (the first `limit`), and the time now to tell secret ages by."""
+        with self.backend.locked():
+            keys = self.backend.api_keys()
+            shown = keys if limit is None else keys[:limit]
+            accounts = [describe_account(self.backend.account(key), self.backend.subaccounts(key)) for key in shown]
+            # In deterministic mode there is no now to tell ages by: reading the synthetic clock would move it on.
+            now = None if self.backend.deterministic_seed is not None else format_timestamp(utc_now())
+        return {"now": now, "total": len(keys), "accounts": accounts}
+
+    def set_balance(self, api_key: str, balance: str) -> str:
+        """Make an account's balance exactly `balance`; the new balance."""
+        value = _decimal(balance, "balance")
+        try:
+            return str(self.backend.set_balance(api_key, value))
+        except KeyError:
+            raise ControlError(404, f"No account '{api_key}'") from None
+
+    def operations(self) -> list[dict[str, Any]]:
+        """The Account API's operations and the statuses each declares: what a fault plan may name."""
+        catalog = self.faults.catalog
+        return [{"operation_id": op, "statuses": catalog.statuses(op)} for op in catalog.operations()]
 
     def spend(self, api_key: str, amount: str) -> str:
         """Lower a balance; the new balance."""

@@ -496,6 +496,13 @@ class AccountBackend:
             account.balance -= amount
             return account.balance
 
+    def set_balance(self, api_key: str, balance: Decimal) -> Decimal:
+        """Make the balance exactly `balance` (the control API's and the dashboard's "set a balance"); the balance."""
+        with self._lock:
+            account = self._accounts[api_key]
+            account.balance = balance
+            return account.balance
+
     # -- configuration ------------------------------------------------------------------------
 
     def update_settings(self, api_key: str, change: SettingsChange) -> Settings:
