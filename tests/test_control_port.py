@@ -22,6 +22,8 @@ CONTROL_SPEC = "openapi/vonage_account_spec/mock-control.yaml"
 # client's alone: a mock in this process is up by definition.
 PORT_METHOD = {
     "get_journal": "journal",
+    "list_account_details": "account_details",
+    "list_operations": "operations",
     "list_deliveries": "deliveries",
     "send_inbound_sms": "send_callback",
     "send_delivery_receipt": "send_callback",
@@ -67,6 +69,10 @@ def _script(port: ControlPort, http: httpx.Client) -> list[Any]:
     call("list_accounts")
     call("spend", "port0001", "1.25")
     call("spend", "port0001", "-1")
+    call("set_balance", "port0001", "4.75")
+    call("set_balance", "nobody00", "1")
+    call("account_details", limit=1)
+    call("operations")
     http.get("/account/get-balance", auth=("port0001", "Initial1secret"))
     http.get("/account/get-balance", auth=("port0001", "wrong-secret"))
     call("add_fault", {"operation_id": "get_balance", "status": 500, "account": "port0001", "times": 1})
@@ -116,7 +122,7 @@ def test_in_process_and_over_http_the_port_answers_the_same() -> None:
             assert f"{_FIELD[answer[0]]}: " in answer[3], answer
     # The script saw what it set out to: entries, a plan that fired, refusals with their statuses.
     answered = [answer for answer in in_process if answer[1] != "ControlError"]
-    assert ("spend", "2.25") in answered
+    assert ("spend", "2.25") in answered and ("set_balance", "4.75") in answered
     fired = [answer[1] for answer in answered if answer[0] == "list_faults"]
     assert [plan["fired"] for plan in fired[1]] == [1]
     [entries, refused, _] = [answer[1] for answer in answered if answer[0] == "journal"]

@@ -111,6 +111,22 @@ class ControlClient:
         accounts: list[str] = self._call("GET", "/accounts")["accounts"]
         return accounts
 
+    def account_details(self, *, limit: int | None = None) -> dict[str, Any]:
+        """Every account as `get_account` shows it (the first `limit`), and the time now to tell secret ages by."""
+        params = {} if limit is None else {"limit": limit}
+        document: dict[str, Any] = self._call("GET", "/account-details", params=params)
+        return document
+
+    def set_balance(self, api_key: str, balance: str) -> str:
+        """Make an account's balance exactly `balance`; the new balance."""
+        answer = self._call("PUT", f"/accounts/{_segment(api_key)}/balance", json={"balance": balance})
+        return str(answer["balance"])
+
+    def operations(self) -> list[dict[str, Any]]:
+        """The Account API's operations and the statuses each declares: what a fault plan may name."""
+        found: list[dict[str, Any]] = self._call("GET", "/operations")["operations"]
+        return found
+
     def reset_account(self, api_key: str) -> None:
         """One account (and its sub-accounts) back to its seed."""
         self._call("DELETE", f"/accounts/{_segment(api_key)}")
