@@ -161,7 +161,8 @@ def create_app(
         backend.make_deterministic(deterministic_seed)
     seeds = list(seeds)
     if seeds:
-        backend.set_baseline(seeds)
+        # A state restored from a file stays as it was: the seeds are what its resets return to.
+        backend.set_baseline(seeds, reset=not backend.restored)
     spec = load_spec(spec_path())
     journal = Journal(journal_size)
     faults = FaultBook(ResponseCatalog(spec))

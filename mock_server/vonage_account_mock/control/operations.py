@@ -71,7 +71,7 @@ def describe_account(account: Account, subaccounts: list[str]) -> dict[str, Any]
         "auto_reload": {
             "enabled": account.auto_reload.enabled,
             # Checked like a credential by top-up, so never shown: only whether one is set.
-            "trx": None if account.auto_reload.trx is None else "[redacted]",
+            "trx": None if account.auto_reload.trx_digest is None else "[redacted]",
             "amount": str(account.auto_reload.amount),
         },
         "settings": asdict(account.settings),

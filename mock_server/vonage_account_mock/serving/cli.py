@@ -32,11 +32,13 @@ from vonage_account_mock.serving.options import (
     delivery_policy,
     grouped,
 )
+from vonage_account_mock.serving.persistence import StateOptions, backend_on, state_options
 from vonage_account_mock.serving.protocol import ConnectionLimits
 from vonage_account_mock.serving.server import bind, serve_forever
 from vonage_account_mock.serving.tls import TlsFiles, UnsafeTlsFiles, default_tls_dir, forget_tls_files, make_tls_files
 from vonage_account_mock.state.models import MAX_PROVISIONED
 from vonage_account_mock.state.seed import SeedError, load_seed_file
+from vonage_account_mock.state.store import StateFileError
 
 
 def _tls_files(tls: bool, certfile: Path | None, keyfile: Path | None, tls_dir: Path | None) -> TlsFiles | None:
@@ -126,7 +128,7 @@ class OneLineErrors(click.Group):
 EXIT_CODES_HELP = """\b
 Exit codes of serve: 0 stopped cleanly (Ctrl-C or SIGTERM), 1 interrupted while starting,
 2 usage (a flag or its value, a missing file or an unwritable --url-file folder),
-3 a file that cannot be used (seed file, certificate or key, TLS folder),
+3 a file that cannot be used (seed file, certificate or key, TLS folder, --state file),
 4 the address cannot be listened on (port in use, no permission)."""
 
 
@@ -183,6 +185,7 @@ def main() -> None:
     help="Accounts made on first use that are kept (the least recently used goes first).",
 )
 @grouped("callback_policy", DeliveryPolicy, CALLBACK_OPTIONS, build=delivery_policy, extra=DELIVERY_EXTRA)
+@state_options
 def serve(
     host: str,
     port: int,
@@ -202,6 +205,7 @@ def serve(
     shape: ShapeLimits,
     max_auto_accounts: int,
     callback_policy: DeliveryPolicy,
+    state: StateOptions,
 ) -> None:
     """Serve the mock until Ctrl-C (or SIGTERM).
 
@@ -220,8 +224,13 @@ def serve(
     if url_file is not None:
         _check_url_file_folder(url_file)
     try:
+        state_file = state.claim()
+    except StateFileError as error:
+        raise BadFile(str(error)) from None
+    try:
         seeds = load_seed_file(seed_file) if seed_file else []
         app = create_app(
+            backend_on(state_file, strict=strict, max_auto_accounts=max_auto_accounts),
             strict=strict,
             seeds=seeds,
             control=not no_control,
@@ -232,6 +241,8 @@ def serve(
             deterministic_seed=deterministic,
             callback_policy=callback_policy,
         )
+    except StateFileError as error:
+        raise BadFile(str(error)) from None
     except (SeedError, ValueError) as error:
         raise BadFile(f"cannot seed accounts: {error}; fix the seed file and start again") from None
 
