@@ -28,6 +28,7 @@ from vonage_account_mock.layers.problems import CrashGuard
 from vonage_account_mock.layers.routing import OperationRouter, RoutingMiddleware
 from vonage_account_mock.layers.wire import MAX_BODY_BYTES, WireCompatibilityMiddleware
 from vonage_account_mock.state.models import MAX_PROVISIONED, AccountBackend, AccountSeed
+from vonage_account_mock.state.snapshot import MAX_SNAPSHOT_BYTES
 from vonage_account_spec import control_spec_path, load_spec, spec_path
 
 __all__ = ["AccountMockApp", "control_spec_path", "create_app", "spec_path"]
@@ -204,7 +205,12 @@ def create_app(
     # Faults apply once the operation is known, before credentials are checked.
     stack = FaultMiddleware(stack, book=faults)
     stack = RoutingMiddleware(stack, router=router)
-    stack = WireCompatibilityMiddleware(stack, max_body_bytes=max_body_bytes, limits=shape_limits)
+    stack = WireCompatibilityMiddleware(
+        stack,
+        max_body_bytes=max_body_bytes,
+        limits=shape_limits,
+        larger_bodies={CONTROL_PREFIX + "/snapshot": MAX_SNAPSHOT_BYTES} if control else None,
+    )
     stack = JournalMiddleware(
         stack,
         journal=journal,

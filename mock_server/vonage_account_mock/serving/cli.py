@@ -35,6 +35,7 @@ from vonage_account_mock.serving.options import (
 from vonage_account_mock.serving.persistence import StateOptions, backend_on, state_options
 from vonage_account_mock.serving.protocol import ConnectionLimits
 from vonage_account_mock.serving.server import bind, serve_forever
+from vonage_account_mock.serving.snapshot_cli import snapshot
 from vonage_account_mock.serving.tls import TlsFiles, UnsafeTlsFiles, default_tls_dir, forget_tls_files, make_tls_files
 from vonage_account_mock.state.models import MAX_PROVISIONED
 from vonage_account_mock.state.seed import SeedError, load_seed_file
@@ -335,6 +336,9 @@ def _listen_hint(error: OSError, port: int) -> str:
     if error.errno == errno.EADDRINUSE:
         return f"stop what uses port {port}, or pick another --port (0: any free port)"
     return "check --host (an address of this machine, e.g. 127.0.0.1) and --port"
+
+
+main.add_command(snapshot)
 
 
 @main.command()
