@@ -26,9 +26,11 @@ from vonage_account_mock.layers.journal import MAX_ENTRIES, Journal, JournalMidd
 from vonage_account_mock.layers.limits import DEFAULT_SHAPE, ShapeLimits
 from vonage_account_mock.layers.problems import CrashGuard
 from vonage_account_mock.layers.routing import OperationRouter, RoutingMiddleware
+from vonage_account_mock.layers.shared_faults import SharedFaultBook
 from vonage_account_mock.layers.wire import MAX_BODY_BYTES, WireCompatibilityMiddleware
 from vonage_account_mock.state.models import MAX_PROVISIONED, AccountBackend, AccountSeed
 from vonage_account_mock.state.snapshot import MAX_SNAPSHOT_BYTES
+from vonage_account_mock.state.store import StateFile
 from vonage_account_spec import control_spec_path, load_spec, spec_path
 
 __all__ = ["AccountMockApp", "control_spec_path", "create_app", "spec_path"]
@@ -146,6 +148,7 @@ def create_app(
     deterministic_seed: int | None = None,
     express: bool = True,
     callback_policy: DeliveryPolicy | None = None,
+    shared_state: StateFile | None = None,
 ) -> AccountMockApp:
     """Build the mock.
 
@@ -154,7 +157,8 @@ def create_app(
     answers loopback Host names and `allowed_hosts` only);
     `deterministic_seed` makes secret ids and timestamps reproducible; `express=False` sends every request
     down connexion's full path (the express lane answers well-formed calls faster, with the same checks);
-    `callback_policy` sets how callbacks are sent (retry schedule and time scale, timeout, bounds, allowed hosts).
+    `callback_policy` sets how callbacks are sent (retry schedule and time scale, timeout, bounds, allowed hosts);
+    `shared_state` keeps the fault plans in that state file, shared by every process serving it (`--workers`).
     """
     if backend is None:
         backend = AccountBackend(auto_provision=not strict, max_provisioned=max_auto_accounts)
@@ -166,7 +170,8 @@ def create_app(
         backend.set_baseline(seeds, reset=not backend.restored)
     spec = load_spec(spec_path())
     journal = Journal(journal_size)
-    faults = FaultBook(ResponseCatalog(spec))
+    catalog = ResponseCatalog(spec)
+    faults = FaultBook(catalog) if shared_state is None else SharedFaultBook(catalog, shared_state)
     mock_control = MockControl(backend, journal, faults, CallbackDispatcher(callback_policy))
     handlers = AccountApiHandlers(backend)
     router = OperationRouter(spec)

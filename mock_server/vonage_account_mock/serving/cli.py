@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from vonage_account_mock.app import create_app
+from vonage_account_mock.app import AccountMockApp, create_app
 from vonage_account_mock.callbacks.delivery import DeliveryPolicy
 from vonage_account_mock.control.client import ControlClient, ControlUnreachable, NotAUrl
 from vonage_account_mock.control.operations import ControlError
@@ -32,12 +32,13 @@ from vonage_account_mock.serving.options import (
     delivery_policy,
     grouped,
 )
-from vonage_account_mock.serving.persistence import StateOptions, backend_on, state_options
+from vonage_account_mock.serving.persistence import StateOptions, backend_on, initialise, state_options
 from vonage_account_mock.serving.protocol import ConnectionLimits
 from vonage_account_mock.serving.server import bind, serve_forever
 from vonage_account_mock.serving.snapshot_cli import snapshot
 from vonage_account_mock.serving.tls import TlsFiles, UnsafeTlsFiles, default_tls_dir, forget_tls_files, make_tls_files
-from vonage_account_mock.state.models import MAX_PROVISIONED
+from vonage_account_mock.serving.workers import WorkerFailed, serve_workers
+from vonage_account_mock.state.models import MAX_PROVISIONED, AccountSeed
 from vonage_account_mock.state.seed import SeedError, load_seed_file
 from vonage_account_mock.state.store import StateFileError
 
@@ -228,9 +229,11 @@ def serve(
         state_file = state.claim()
     except StateFileError as error:
         raise BadFile(str(error)) from None
-    try:
-        seeds = load_seed_file(seed_file) if seed_file else []
-        app = create_app(
+    seeds: list[AccountSeed] = []
+
+    def build_app() -> AccountMockApp:
+        """The app of one serving process (each worker builds its own, after the fork)."""
+        return create_app(
             backend_on(state_file, strict=strict, max_auto_accounts=max_auto_accounts),
             strict=strict,
             seeds=seeds,
@@ -241,7 +244,16 @@ def serve(
             max_auto_accounts=max_auto_accounts,
             deterministic_seed=deterministic,
             callback_policy=callback_policy,
+            shared_state=state_file if state.workers > 1 else None,
         )
+
+    try:
+        seeds = load_seed_file(seed_file) if seed_file else []
+        if state_file is not None and state.workers > 1:
+            initialise(state_file, strict=strict, max_auto_accounts=max_auto_accounts, seeds=seeds)
+            app = None
+        else:
+            app = build_app()
     except StateFileError as error:
         raise BadFile(str(error)) from None
     except (SeedError, ValueError) as error:
@@ -267,8 +279,6 @@ def serve(
         click.echo(f"warning: listening on {host}, reachable beyond this machine", err=True)
     if seeds:
         click.echo(f"Seeded {len(seeds)} account(s){' (strict)' if strict else ''}")
-    # The express lane answers from the start; connexion's full path is built right after the first answer.
-    app.warm_up(after_first_answer=True)
     on_ready: Callable[[], None] | None = None
     if url_file is not None:
         target = url_file
@@ -280,7 +290,17 @@ def serve(
     # stop like Ctrl-C (the URL file removed, exit 0) instead of the default, dying with 143.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        serve_forever(app, sock, tls=tls_files, log_level=log_level, limits=limits, on_ready=on_ready)
+        if app is None:
+            click.echo(f"{state.workers} workers on {state.path}")
+            serve_workers(
+                build_app, sock, state.workers, tls=tls_files, log_level=log_level, limits=limits, on_ready=on_ready
+            )
+        else:
+            # The express lane answers from the start; connexion's full path is built right after the first answer.
+            app.warm_up(after_first_answer=True)
+            serve_forever(app, sock, tls=tls_files, log_level=log_level, limits=limits, on_ready=on_ready)
+    except WorkerFailed as error:
+        raise BadFile(f"{error}; see the worker's error above") from None
     except KeyboardInterrupt:
         # uvicorn re-raises Ctrl-C after its clean shutdown; stopping is what the user asked for.
         pass

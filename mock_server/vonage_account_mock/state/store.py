@@ -79,6 +79,8 @@ def _schema_1(connection: sqlite3.Connection) -> None:
         "CREATE TABLE accounts (api_key TEXT PRIMARY KEY, doc BLOB, provisioned INTEGER, rev INTEGER NOT NULL)"
     )
     connection.execute("CREATE INDEX accounts_by_rev ON accounts (rev)")
+    # A mock's fault plans when its workers share them (`--workers`): a JSON document per plan, in order.
+    connection.execute("CREATE TABLE faults (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, plan BLOB NOT NULL)")
     connection.executemany(
         "INSERT INTO meta VALUES (?, ?)", [("generation", 0), ("rev", 0), ("tombstones", 0), ("salt", None)]
     )
