@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -25,13 +26,16 @@ def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stop(process)
 
 
-def _each_on_a_new_connection(url: str, requests: list[tuple[str, str, dict[str, object]]]) -> list[int]:
+Request = tuple[str, str, dict[str, Any]]
+
+
+def _each_on_a_new_connection(url: str, requests: list[Request]) -> list[int]:
     """The statuses of requests sent at once, each on a connection of its own (so the kernel spreads them)."""
 
-    def send(request: tuple[str, str, dict[str, object]]) -> int:
+    def send(request: Request) -> int:
         method, path, kwargs = request
         with httpx.Client(base_url=url, timeout=30) as client:
-            return client.request(method, path, **kwargs).status_code  # type: ignore[arg-type]
+            return client.request(method, path, **kwargs).status_code
 
     with ThreadPoolExecutor(max_workers=25) as pool:
         return list(pool.map(send, requests))
@@ -51,23 +55,25 @@ def test_fifty_parallel_creates_over_the_workers_give_one_201(workers: str, key:
 
 def test_a_rotation_authenticates_on_every_worker_at_once(workers: str) -> None:
     key, new = "workers02", "Rotated2secret"
+    balance: Request = ("GET", "/account/get-balance", {"headers": basic(key, SECRET)})
+    # Every worker knows the account (and its one secret) before the rotation.
+    assert set(_each_on_a_new_connection(workers, [balance] * 20)) == {200}
     with httpx.Client(base_url=workers) as client:
-        assert client.get("/account/get-balance", headers=basic(key, SECRET)).status_code == 200
         old = client.get(f"/accounts/{key}/secrets", headers=basic(key, SECRET)).json()["_embedded"]["secrets"][0]
         assert (
             client.post(f"/accounts/{key}/secrets", json={"secret": new}, headers=basic(key, SECRET)).status_code == 201
         )
         assert client.delete(f"/accounts/{key}/secrets/{old['id']}", headers=basic(key, new)).status_code == 204
-    balance = ("GET", "/account/get-balance")
-    assert set(_each_on_a_new_connection(workers, [(*balance, {"headers": basic(key, new)})] * 20)) == {200}
-    assert set(_each_on_a_new_connection(workers, [(*balance, {"headers": basic(key, SECRET)})] * 20)) == {401}
+    with_new: Request = ("GET", "/account/get-balance", {"headers": basic(key, new)})
+    assert set(_each_on_a_new_connection(workers, [with_new] * 20)) == {200}
+    assert set(_each_on_a_new_connection(workers, [balance] * 20)) == {401}
 
 
 def test_a_fault_planned_through_one_worker_fires_once_on_any(workers: str) -> None:
     key = "workers03"
     once = {"operation_id": "get_balance", "status": 429, "times": 1, "account": key}
     plan = httpx.post(f"{workers}/_mock/faults", json=once).json()
-    balance = ("GET", "/account/get-balance", {"headers": basic(key, SECRET)})
+    balance: Request = ("GET", "/account/get-balance", {"headers": basic(key, SECRET)})
     assert Counter(_each_on_a_new_connection(workers, [balance] * 20)) == {429: 1, 200: 19}
     listings = _each_on_a_new_connection(workers, [("GET", "/_mock/faults", {})] * 10)
     assert set(listings) == {200}
@@ -80,7 +86,7 @@ def test_a_standing_fault_applies_on_every_worker_until_removed_through_any(work
     standing = httpx.post(
         f"{workers}/_mock/faults", json={"operation_id": "get_balance", "status": 429, "account": key}
     ).json()
-    balance = ("GET", "/account/get-balance", {"headers": basic(key, SECRET)})
+    balance: Request = ("GET", "/account/get-balance", {"headers": basic(key, SECRET)})
     assert set(_each_on_a_new_connection(workers, [balance] * 20)) == {429}
     removals = _each_on_a_new_connection(workers, [("DELETE", f"/_mock/faults/{standing['id']}", {})] * 4)
     assert sorted(removals) == [204, 404, 404, 404]
