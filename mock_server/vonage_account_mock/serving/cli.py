@@ -223,6 +223,8 @@ def serve(
         )
     if not _is_loopback(host) and not no_control and not control_token:
         raise click.UsageError(f"listening on {host}: give the control API a --control-token, or use --no-control")
+    if deterministic is not None and state.workers > 1:
+        raise click.UsageError("--deterministic and --workers do not go together: each worker would repeat the ids")
     if url_file is not None:
         _check_url_file_folder(url_file)
     try:
@@ -250,6 +252,7 @@ def serve(
     try:
         seeds = load_seed_file(seed_file) if seed_file else []
         if state_file is not None and state.workers > 1:
+            state_file.share()
             initialise(state_file, strict=strict, max_auto_accounts=max_auto_accounts, seeds=seeds)
             app = None
         else:

@@ -9,9 +9,11 @@ mode that a mock's workers share. docs/state.md says what a PostgreSQL store beh
 from __future__ import annotations
 
 import fcntl
+import mmap
 import os
 import sqlite3
 import stat
+import struct
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -174,20 +176,50 @@ def _prepare(path: Path, fd: int) -> None:
         connection.close()
 
 
+class ChangeSignal:
+    """The revision of the last write, in memory shared by a mock's forked workers (an anonymous shared mapping,
+    made before the fork): a read compares one integer instead of asking SQLite whether anything changed.
+
+    A writer sets its revision inside its transaction (so writes set it in order) and answers after its COMMIT; a
+    reader that finds a value other than the revision it last read from the file reads the file again. So a request
+    that starts after an answer sees that answer's change.
+    """
+
+    def __init__(self) -> None:
+        self._memory = mmap.mmap(-1, 8)
+
+    def get(self) -> int:
+        value: int = struct.unpack_from("q", self._memory)[0]
+        return value
+
+    def set(self, revision: int) -> None:
+        struct.pack_into("q", self._memory, 0, revision)
+
+
 class StateFile:
-    """A state file checked, migrated and claimed for one mock: its workers (forked after) share the claim."""
+    """A state file checked, migrated and claimed for one mock: its workers (forked after) share the claim.
+
+    `signal` is None while one process alone uses the file (the claim keeps every other mock out, so nothing else
+    writes it); `share()` before forking workers makes the signal they read.
+    """
 
     def __init__(self, path: Path | str, *, synchronous: str = "NORMAL") -> None:
         if synchronous not in ("NORMAL", "FULL"):
             raise ValueError("synchronous is NORMAL or FULL")
         self.path = Path(path)
         self.synchronous = synchronous
+        self.signal: ChangeSignal | None = None
         self._fd, self.created = _open_claimed(self.path)
         try:
             _prepare(self.path, self._fd)
         except BaseException:
             self.release()
             raise
+
+    def share(self) -> None:
+        """Prepare for several processes (forked after this) to share the file."""
+        if self.signal is None:
+            self.signal = ChangeSignal()
 
     def release(self) -> None:
         """Give up the claim (another mock may then use the file)."""
@@ -221,9 +253,11 @@ class SqliteStore:
     def __init__(self, state_file: StateFile) -> None:
         self.path = state_file.path
         self._connection = _connect(self.path, state_file.synchronous)
+        self._signal = state_file.signal
         self._generation = -1
         self._rev = -1
-        self._data_version = -1
+        self._seen = -1
+        self._tombstones = 0
 
     def _meta(self) -> dict[str, object]:
         return dict(self._connection.execute("SELECT key, value FROM meta").fetchall())
@@ -243,6 +277,7 @@ class SqliteStore:
     def _changes(self) -> Changes | None:
         meta = self._meta()
         generation, rev = int(meta["generation"]), int(meta["rev"])  # type: ignore[call-overload]
+        self._tombstones = int(meta["tombstones"])  # type: ignore[call-overload]
         if generation != self._generation:
             changes: Changes | None = self._read_all(meta)
         elif rev == self._rev:
@@ -265,23 +300,28 @@ class SqliteStore:
             changes = self._changes()
         finally:
             self._connection.execute("COMMIT")
-        self._data_version = self._connection.execute("PRAGMA data_version").fetchone()[0]
+        self._seen = self._rev
         assert changes is not None
         return changes
 
     def refresh(self) -> Changes | None:
-        version = self._connection.execute("PRAGMA data_version").fetchone()[0]
-        if version == self._data_version:
+        if self._signal is None:
+            return None  # this process alone writes the file: its copy is the file's state
+        if self._signal.get() == self._seen:
             return None
-        self._data_version = version
         self._connection.execute("BEGIN")
         try:
             return self._changes()
         finally:
             self._connection.execute("COMMIT")
+            # The file's revision, not the signal's: a write that set the signal but has not committed yet is
+            # read again next time.
+            self._seen = self._rev
 
     def begin(self) -> Changes | None:
         self._connection.execute("BEGIN IMMEDIATE")
+        if self._signal is None:
+            return None
         try:
             return self._changes()
         except BaseException:
@@ -292,7 +332,7 @@ class SqliteStore:
         execute = self._connection.execute
         try:
             rev = self._rev + 1
-            tombstones = 0 if full else int(self._meta()["tombstones"])  # type: ignore[call-overload]
+            tombstones = 0 if full else self._tombstones
             if full:
                 execute("DELETE FROM accounts")
                 execute("UPDATE meta SET value = ? WHERE key = 'salt'", (salt,))
@@ -306,15 +346,20 @@ class SqliteStore:
                 execute("DELETE FROM accounts WHERE doc IS NULL")
                 execute("UPDATE meta SET value = ? WHERE key = 'generation'", (self._generation + 1,))
                 tombstones = 0
-            execute("UPDATE meta SET value = ? WHERE key = 'rev'", (rev,))
-            execute("UPDATE meta SET value = ? WHERE key = 'tombstones'", (tombstones,))
+            execute(
+                "UPDATE meta SET value = CASE key WHEN 'rev' THEN ? ELSE ? END WHERE key IN ('rev', 'tombstones')",
+                (rev, tombstones),
+            )
+            if self._signal is not None:
+                self._signal.set(rev)
             execute("COMMIT")
         except BaseException:
             self.rollback()
             raise
-        self._rev = rev
+        self._rev, self._tombstones = rev, tombstones
         if full or compact:
             self._generation += 1
+        self._seen = rev
 
     def _write_rows(self, rows: dict[str, tuple[Account, bool] | None], rev: int) -> None:
         upserts: list[tuple[str, bytes | None, int | None, int]] = []
