@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -51,8 +52,8 @@ class Ledger:
     spent_unknown: int = 0
     webhook: str | None = None
     webhook_unknown: set[str] = field(default_factory=set)
-    candidates: list[str] = field(default_factory=list)
-    """Secrets whose creation had no answer: one of them may be active."""
+    unsettled: bool = False
+    """A request had no answer: the key is checked, and its rotation finished, before the next step."""
 
 
 class Mock:
@@ -90,11 +91,19 @@ class Mock:
             self.process.wait(timeout=20)
 
 
-def _call(mock: Mock, method: str, path: str, **kwargs: object) -> httpx.Response:
+_CLIENTS = threading.local()
+UNANSWERED = [0]
+
+
+def _call(mock: Mock, method: str, path: str, **kwargs: Any) -> httpx.Response:
     mock.up.wait(60)
+    client = getattr(_CLIENTS, "client", None)
+    if client is None:
+        client = _CLIENTS.client = httpx.Client(base_url=mock.url, timeout=10)
     try:
-        return httpx.request(method, mock.url + path, timeout=10, **kwargs)  # type: ignore[arg-type]
+        return client.request(method, path, **kwargs)
     except httpx.TransportError:
+        UNANSWERED[0] += 1
         raise Unknown() from None
 
 
@@ -104,7 +113,7 @@ def _step(mock: Mock, ledger: Ledger, n: int) -> None:
     try:
         created = _call(mock, "POST", f"/accounts/{ledger.key}/secrets", json={"secret": new}, auth=auth)
     except Unknown:
-        ledger.candidates.append(new)
+        ledger.unsettled = True
         return
     if created.status_code != 201:
         raise AssertionError(f"{ledger.key}: create answered {created.status_code}")
@@ -118,11 +127,13 @@ def _step(mock: Mock, ledger: Ledger, n: int) -> None:
         ledger.revoked.add(old)
     except Unknown:
         ledger.present.discard(old)  # either way now; the check below tolerates both
+        ledger.unsettled = True
     try:
         if _call(mock, "POST", f"/_mock/accounts/{ledger.key}/spend", json={"amount": str(STEP)}).status_code == 200:
             ledger.spent += 1
     except Unknown:
         ledger.spent_unknown += 1
+        ledger.unsettled = True
     hook = f"https://example.com/hook/{n}"
     try:
         answer = _call(mock, "POST", "/account/settings", data={"moCallBackUrl": hook}, auth=(ledger.key, new))
@@ -130,6 +141,7 @@ def _step(mock: Mock, ledger: Ledger, n: int) -> None:
             ledger.webhook, ledger.webhook_unknown = hook, set()
     except Unknown:
         ledger.webhook_unknown.add(hook)
+        ledger.unsettled = True
 
 
 def _resync(mock: Mock, ledger: Ledger) -> list[str]:
@@ -143,7 +155,7 @@ def _resync(mock: Mock, ledger: Ledger) -> list[str]:
     for other in [s["id"] for s in listed.json()["_embedded"]["secrets"] if s["id"] != ledger.secret_id]:
         if _call(mock, "DELETE", f"/accounts/{ledger.key}/secrets/{other}", auth=auth).status_code == 204:
             ledger.revoked.add(other)
-    ledger.present, ledger.candidates = {ledger.secret_id}, []
+    ledger.present, ledger.unsettled = {ledger.secret_id}, False
     return failures
 
 
@@ -185,7 +197,6 @@ def main() -> int:
         ledger, n = ledgers[index], 0
         while time.monotonic() < deadline:
             n += 1
-            before = (ledger.spent_unknown, len(ledger.candidates), len(ledger.webhook_unknown))
             try:
                 _step(mock, ledger, index * 1_000_000 + n)
             except Unknown:
@@ -193,8 +204,11 @@ def main() -> int:
             except AssertionError as error:
                 failures.append(str(error))
                 return
-            if (ledger.spent_unknown, len(ledger.candidates), len(ledger.webhook_unknown)) != before:
-                failures.extend(_resync(mock, ledger))
+            while ledger.unsettled:
+                try:
+                    failures.extend(_resync(mock, ledger))
+                except Unknown:
+                    pass  # killed again meanwhile: check once it is back
             answered[index] += 1
 
     threads = [threading.Thread(target=traffic, args=(i,)) for i in range(THREADS)]
@@ -215,7 +229,15 @@ def main() -> int:
         mock.stop()
     print(
         json.dumps(
-            {"seconds": SECONDS, "workers": WORKERS, "kills": kills, "steps": answered, "failures": failures}, indent=2
+            {
+                "seconds": SECONDS,
+                "workers": WORKERS,
+                "kills": kills,
+                "steps": answered,
+                "unanswered_requests": UNANSWERED[0],
+                "failures": failures,
+            },
+            indent=2,
         )
     )
     return 1 if failures else 0

@@ -77,7 +77,7 @@ def test_a_snapshot_goes_from_memory_to_a_state_file_and_back(tmp_path: Path) ->
         from_file = http.get("/_mock/snapshot").json()
     with ThreadedMockServer(create_app()) as memory, httpx.Client(base_url=memory.url) as http:
         with ControlClient(memory.url) as control:
-            assert control.load_snapshot(from_file) == 3
+            assert control.load_snapshot(from_file) == {"accounts": 3}
         after = _views(http)
         assert {key: {**view, "balance": None} for key, view in after.items()} == {
             key: {**view, "balance": None} for key, view in before.items()

@@ -104,3 +104,22 @@ def test_killing_the_parent_stops_its_workers_and_the_file_serves_again(tmp_path
         assert httpx.get(f"{url}/account/get-balance", headers=basic("workers04", SECRET)).status_code == 200
     finally:
         stop(again)
+
+
+def test_the_journal_holds_every_worker_s_requests_and_clears_on_all(workers: str) -> None:
+    key = "workers06"
+    balance: Request = ("GET", "/account/get-balance", {"headers": basic(key, SECRET)})
+    assert set(_each_on_a_new_connection(workers, [balance] * 20)) == {200}
+    journal: Request = ("GET", "/_mock/journal", {"params": {"account": key}})
+
+    def counted(url: str) -> int:
+        with httpx.Client(base_url=url) as client:
+            return len(client.request(*journal[:2], **journal[2]).json()["entries"])
+
+    with ThreadPoolExecutor(max_workers=6) as pool:  # read through every worker, each on a connection of its own
+        assert set(pool.map(counted, [workers] * 6)) == {20}
+    entries = httpx.get(f"{workers}/_mock/journal", params={"account": key}).json()["entries"]
+    assert [entry["seq"] for entry in entries] == sorted(entry["seq"] for entry in entries)
+    assert _each_on_a_new_connection(workers, [("DELETE", "/_mock/journal", {"params": {"account": key}})]) == [204]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert set(pool.map(counted, [workers] * 6)) == {0}

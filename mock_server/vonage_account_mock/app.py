@@ -27,6 +27,7 @@ from vonage_account_mock.layers.limits import DEFAULT_SHAPE, ShapeLimits
 from vonage_account_mock.layers.problems import CrashGuard
 from vonage_account_mock.layers.routing import OperationRouter, RoutingMiddleware
 from vonage_account_mock.layers.shared_faults import SharedFaultBook
+from vonage_account_mock.layers.shared_journal import SharedJournal
 from vonage_account_mock.layers.wire import MAX_BODY_BYTES, WireCompatibilityMiddleware
 from vonage_account_mock.state.models import MAX_PROVISIONED, AccountBackend, AccountSeed
 from vonage_account_mock.state.snapshot import MAX_SNAPSHOT_BYTES
@@ -158,7 +159,8 @@ def create_app(
     `deterministic_seed` makes secret ids and timestamps reproducible; `express=False` sends every request
     down connexion's full path (the express lane answers well-formed calls faster, with the same checks);
     `callback_policy` sets how callbacks are sent (retry schedule and time scale, timeout, bounds, allowed hosts);
-    `shared_state` keeps the fault plans in that state file, shared by every process serving it (`--workers`).
+    `shared_state` keeps the fault plans and the journal in that state file, shared by every process serving it
+    (`--workers`).
     """
     if backend is None:
         backend = AccountBackend(auto_provision=not strict, max_provisioned=max_auto_accounts)
@@ -169,7 +171,7 @@ def create_app(
         # A state restored from a file stays as it was: the seeds are what its resets return to.
         backend.set_baseline(seeds, reset=not backend.restored)
     spec = load_spec(spec_path())
-    journal = Journal(journal_size)
+    journal = Journal(journal_size) if shared_state is None else SharedJournal(shared_state, journal_size)
     catalog = ResponseCatalog(spec)
     faults = FaultBook(catalog) if shared_state is None else SharedFaultBook(catalog, shared_state)
     mock_control = MockControl(backend, journal, faults, CallbackDispatcher(callback_policy))

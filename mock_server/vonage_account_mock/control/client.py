@@ -112,9 +112,10 @@ class ControlClient:
         document: dict[str, Any] = self._call("GET", "/snapshot")
         return document
 
-    def load_snapshot(self, document: dict[str, Any]) -> int:
-        """Replace the mock's Account API state with a snapshot's; how many accounts it holds."""
-        return int(self._call("PUT", "/snapshot", json=document)["accounts"])
+    def load_snapshot(self, document: Any) -> dict[str, Any]:
+        """Replace the mock's Account API state with a snapshot's: `{"accounts": how many it now holds}`."""
+        loaded: dict[str, Any] = self._call("PUT", "/snapshot", json=document)
+        return loaded
 
     def journal(self, **filters: Any) -> list[dict[str, Any]]:
         """Journal entries matching the filters (operation_id, account, status, limit)."""

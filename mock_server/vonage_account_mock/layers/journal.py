@@ -376,12 +376,16 @@ class Journal:
         with self._lock:
             found = [
                 entry
-                for entry in self._entries
+                for entry in self._kept()
                 if (operation_id is None or entry[_OPERATION] == operation_id)
                 and (account is None or _about(entry, account))
                 and (status is None or entry[_STATUS] == status)
             ]
         return [JournalEntry(*entry) for entry in (found[-limit:] if limit else found)]
+
+    def _kept(self) -> Iterable[tuple[Any, ...]]:
+        """Every entry kept, oldest first, as tuples of the entry's fields (called under the lock)."""
+        return self._entries
 
     def clear(self, account: str | None = None) -> None:
         """Forget every entry (numbering starts again at 1), or only those of one account."""

@@ -22,6 +22,7 @@ class SharedFaultBook(FaultBook):
         super().__init__(catalog)
         self._db = sqlite3.connect(state_file.path, isolation_level=None, check_same_thread=False, timeout=60)
         self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.execute("PRAGMA wal_autocheckpoint = 0")  # the store's checkpoint thread does it
         self._seen_version = -1
         self._count = 0
 

@@ -296,7 +296,14 @@ def serve(
         if app is None:
             click.echo(f"{state.workers} workers on {state.path}")
             serve_workers(
-                build_app, sock, state.workers, tls=tls_files, log_level=log_level, limits=limits, on_ready=on_ready
+                build_app,
+                sock,
+                state.workers,
+                tls=tls_files,
+                log_level=log_level,
+                limits=limits,
+                on_ready=on_ready,
+                signal_=state_file.signal if state_file is not None else None,
             )
         else:
             # The express lane answers from the start; connexion's full path is built right after the first answer.

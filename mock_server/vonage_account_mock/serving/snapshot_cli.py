@@ -102,4 +102,4 @@ def load(file: Path, url: str, control_token: str | None) -> None:
     except (ValueError, UnicodeDecodeError):
         raise SnapshotFileError(f"{file} is not a snapshot (not JSON): give a file `snapshot save` wrote") from None
     loaded = _call(url, control_token, "load_snapshot", document)
-    click.echo(f"loaded {loaded} account(s) from {file}")
+    click.echo(f"loaded {loaded['accounts']} account(s) from {file}")

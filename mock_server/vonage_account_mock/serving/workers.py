@@ -23,6 +23,7 @@ from typing import Any
 from vonage_account_mock.serving.protocol import ConnectionLimits
 from vonage_account_mock.serving.server import serve_forever
 from vonage_account_mock.serving.tls import TlsFiles
+from vonage_account_mock.state.store import ChangeSignal
 
 log = logging.getLogger("vonage_account_mock")
 _PR_SET_PDEATHSIG = 1
@@ -79,31 +80,40 @@ def serve_workers(
     log_level: str,
     limits: ConnectionLimits,
     on_ready: Callable[[], None] | None = None,
+    signal_: ChangeSignal | None = None,
 ) -> None:
-    """Serve with `workers` processes until interrupted (KeyboardInterrupt, as the single-process server)."""
+    """Serve with `workers` processes until interrupted (KeyboardInterrupt, as the single-process server).
+
+    `signal_` is the state file's shared memory: each worker learns its number in it, and one that dies holds back
+    no journal read.
+    """
     read_end, write_end = os.pipe()
 
-    def fork() -> int:
+    def fork(index: int) -> int:
         pid = os.fork()
         if pid == 0:
             os.close(read_end)
+            if signal_ is not None:
+                signal_.worker = index
             _worker(build_app, sock, write_end, tls=tls, log_level=log_level, limits=limits)
         return pid
 
-    children = {fork() for _ in range(workers)}
+    children = {fork(index): index for index in range(workers)}
     try:
-        _wait_ready(read_end, workers, children)
+        _wait_ready(read_end, workers, set(children))
         if on_ready is not None:
             on_ready()
         while True:
             pid, status = os.wait()
             if pid in children:
-                children.discard(pid)
+                index = children.pop(pid)
+                if signal_ is not None:
+                    signal_.forget_worker(index)
                 log.warning("worker %d stopped (status %d): starting another", pid, status)
                 time.sleep(0.2)  # a worker that dies at once must not make the parent spin
-                children.add(fork())
+                children[fork(index)] = index
     finally:
-        _stop(children)
+        _stop(set(children))
         os.close(read_end)
         os.close(write_end)
 

@@ -9,7 +9,7 @@ Reading a document checks every field, so a hand-edited snapshot is refused with
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
+from dataclasses import fields
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -26,6 +26,7 @@ from vonage_account_mock.state.records import (
 
 _HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+_SETTINGS = tuple(f.name for f in fields(Settings))
 _SETTINGS_LIMITS = ("max_outbound_request", "max_inbound_request", "max_calls_per_second")
 
 
@@ -51,7 +52,7 @@ def account_document(account: Account, *, signature_secret: bool) -> dict[str, A
             "amount": str(reload.amount),
             "trx_digest": None if reload.trx_digest is None else reload.trx_digest.hex(),
         },
-        "settings": asdict(account.settings),
+        "settings": {name: getattr(account.settings, name) for name in _SETTINGS},
         "senders": [
             {"provider": s.provider, "value": s.value, "name": s.name, "application_ids": list(s.application_ids)}
             for s in account.senders.values()

@@ -83,6 +83,8 @@ def _schema_1(connection: sqlite3.Connection) -> None:
     connection.execute("CREATE INDEX accounts_by_rev ON accounts (rev)")
     # A mock's fault plans when its workers share them (`--workers`): a JSON document per plan, in order.
     connection.execute("CREATE TABLE faults (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, plan BLOB NOT NULL)")
+    # And its journal: an entry's fields as a JSON array, numbered in the order the workers wrote them.
+    connection.execute("CREATE TABLE journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, entry BLOB NOT NULL)")
     connection.executemany(
         "INSERT INTO meta VALUES (?, ?)", [("generation", 0), ("rev", 0), ("tombstones", 0), ("salt", None)]
     )
@@ -185,8 +187,14 @@ class ChangeSignal:
     that starts after an answer sees that answer's change.
     """
 
+    MAX_WORKERS = 64
+
     def __init__(self) -> None:
-        self._memory = mmap.mmap(-1, 8)
+        self._memory = mmap.mmap(-1, 8 * (1 + self.MAX_WORKERS))
+        self.worker = 0
+        """Which worker this process is (set in each worker after the fork), for its flush mark."""
+        for index in range(self.MAX_WORKERS):
+            self.forget_worker(index)
 
     def get(self) -> int:
         value: int = struct.unpack_from("q", self._memory)[0]
@@ -194,6 +202,19 @@ class ChangeSignal:
 
     def set(self, revision: int) -> None:
         struct.pack_into("q", self._memory, 0, revision)
+
+    def mark_flushed(self, moment: float) -> None:
+        """This worker's journal holds, in the file, every entry recorded before `moment` (time.monotonic())."""
+        struct.pack_into("d", self._memory, 8 * (1 + self.worker), moment)
+
+    def flushed(self) -> float:
+        """The moment before which every worker's entries are in the file (the slowest worker's mark)."""
+        marks: tuple[float, ...] = struct.unpack_from(f"{self.MAX_WORKERS}d", self._memory, 8)
+        return min(marks)
+
+    def forget_worker(self, index: int) -> None:
+        """A worker that is gone (or never was) holds back no one."""
+        struct.pack_into("d", self._memory, 8 * (1 + index), float("inf"))
 
 
 class StateFile:
@@ -246,18 +267,44 @@ class SqliteStore:
     """The accounts in a claimed state file, every write one `BEGIN IMMEDIATE` transaction.
 
     A write takes in what other processes committed before it changes anything, so a rule checked inside it (two
-    secrets at most, the last one stays) holds across every worker. A read checks `PRAGMA data_version` (no table
-    read) and loads only the accounts changed since, by a revision number every commit raises.
+    secrets at most, the last one stays) holds across every worker. A read checks the workers' shared revision (no
+    SQLite call at all when one process serves the file) and loads only the accounts changed since, by a revision
+    number every commit raises.
+
+    Checkpoints (copying the WAL into the file, with an fsync) run on a thread of their own every CHECKPOINT_EVERY_S,
+    not inside a request's commit: SQLite's automatic checkpoint would make every thousandth write wait for a disk
+    flush. A commit is durable against the mock being killed once it is in the WAL, checkpointed or not.
     """
+
+    CHECKPOINT_EVERY_S = 1.0
 
     def __init__(self, state_file: StateFile) -> None:
         self.path = state_file.path
         self._connection = _connect(self.path, state_file.synchronous)
+        self._connection.execute("PRAGMA wal_autocheckpoint = 0")
         self._signal = state_file.signal
         self._generation = -1
         self._rev = -1
         self._seen = -1
         self._tombstones = 0
+        self._closed = threading.Event()
+        self._checkpointer = threading.Thread(
+            target=self._keep_checkpointing,
+            args=(_connect(self.path, state_file.synchronous),),
+            name="vonage-account-mock-checkpoint",
+            daemon=True,
+        )
+        self._checkpointer.start()
+
+    def _keep_checkpointing(self, connection: sqlite3.Connection) -> None:
+        try:
+            while not self._closed.wait(self.CHECKPOINT_EVERY_S):
+                try:
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error:  # pragma: no cover - busy or a full disk: the next round tries again
+                    pass
+        finally:
+            connection.close()
 
     def _meta(self) -> dict[str, object]:
         return dict(self._connection.execute("SELECT key, value FROM meta").fetchall())
@@ -382,6 +429,8 @@ class SqliteStore:
             self._connection.execute("ROLLBACK")
 
     def close(self) -> None:
+        self._closed.set()
+        self._checkpointer.join(5)
         self._connection.close()
 
 
