@@ -162,6 +162,10 @@ def _prepare(path: Path, fd: int) -> None:
                 f"--state {path} has schema {version}, newer than this vonage-account-mock reads ({SCHEMA_VERSION}): "
                 "upgrade vonage-account-mock, or give another file"
             )
+        if fresh:
+            # Small pages: a commit writes three of them to the WAL (the account's, its index entry's, meta's), and
+            # every byte written is a byte a checkpoint must flush.
+            connection.execute("PRAGMA page_size = 1024")
         if connection.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
             raise StateFileError(f"--state {path}: SQLite cannot keep it in WAL mode; give a file on a local disk")
         if version < SCHEMA_VERSION:
@@ -273,10 +277,14 @@ class SqliteStore:
 
     Checkpoints (copying the WAL into the file, with an fsync) run on a thread of their own every CHECKPOINT_EVERY_S,
     not inside a request's commit: SQLite's automatic checkpoint would make every thousandth write wait for a disk
-    flush. A commit is durable against the mock being killed once it is in the WAL, checkpointed or not.
+    flush. A passive checkpoint never holds writers up, but under writes without a pause it never reaches the WAL's
+    end, so the WAL would grow without bound: past WAL_PAGES_BOUND pages the thread makes a truncating one, which
+    holds writers up (they wait for it) for as long as it takes. A commit is durable against the mock being killed
+    once it is in the WAL, checkpointed or not.
     """
 
-    CHECKPOINT_EVERY_S = 1.0
+    CHECKPOINT_EVERY_S = 0.25
+    WAL_PAGES_BOUND = 4096
 
     def __init__(self, state_file: StateFile) -> None:
         self.path = state_file.path
@@ -300,7 +308,9 @@ class SqliteStore:
         try:
             while not self._closed.wait(self.CHECKPOINT_EVERY_S):
                 try:
-                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    _, pages, _ = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    if pages > self.WAL_PAGES_BOUND:
+                        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 except sqlite3.Error:  # pragma: no cover - busy or a full disk: the next round tries again
                     pass
         finally:
@@ -466,6 +476,7 @@ class Guard:
         self._store = store
         self._holder = holder
         self._depth = 0
+        self._read_depth = 0
         self.write = _Write(self)
         self.read = _Read(self)
 
@@ -504,17 +515,20 @@ class Guard:
 
     def enter_read(self) -> None:
         self._lock.acquire()
-        if self._depth:
-            return  # inside a write: the state is current already
+        self._read_depth += 1
+        if self._depth or self._read_depth > 1:
+            return  # inside a write or another read: the state stays as that one found it
         try:
             changes = self._store.refresh()
             if changes is not None:
                 self._holder.apply_changes(changes)
         except BaseException:
+            self._read_depth -= 1
             self._lock.release()
             raise
 
     def exit_read(self) -> None:
+        self._read_depth -= 1
         self._lock.release()
 
 
