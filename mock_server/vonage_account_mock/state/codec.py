@@ -25,7 +25,11 @@ from vonage_account_mock.state.records import (
 )
 
 _HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
-_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+_DECIMAL = re.compile(r"-?[0-9]{1,30}(\.[0-9]{1,30})?(E[-+]?[0-9]{1,2})?")
+"""What a stored amount looks like (as `str(Decimal)` writes it), bounded so no later arithmetic overflows."""
+_FORWARD_METHODS = ("GET_QUERY_PARAMS", "POST_QUERY_PARAMS", "POST_JSON")
+_MAX_URL = 2048
 _SETTINGS = tuple(f.name for f in fields(Settings))
 _SETTINGS_LIMITS = ("max_outbound_request", "max_inbound_request", "max_calls_per_second")
 
@@ -76,15 +80,12 @@ def _optional_text(document: dict[str, Any], name: str, where: str) -> str | Non
 
 
 def _decimal(text: Any, where: str) -> Decimal:
-    if not isinstance(text, str):
-        raise BadDocument(f"{where}: expected a decimal string")
+    if not isinstance(text, str) or not _DECIMAL.fullmatch(text):
+        raise BadDocument(f"{where}: expected a decimal string such as 10.00")
     try:
-        value = Decimal(text)
-    except InvalidOperation:
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
         raise BadDocument(f"{where}: not a decimal") from None
-    if not value.is_finite():
-        raise BadDocument(f"{where}: not a finite decimal")
-    return value
 
 
 def _digest(text: Any, where: str) -> bytes:
@@ -133,13 +134,20 @@ def _settings(document: Any, where: str) -> Settings:
     limits: dict[str, int] = {}
     for name in _SETTINGS_LIMITS:
         value = document.get(name, DEFAULT_RATE_LIMIT)
-        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**31:
-            raise BadDocument(f"{where}.{name}: expected a whole number")
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise BadDocument(f"{where}.{name}: expected a whole number, 0 or more")
         limits[name] = value
+    urls = {name: _optional_text(document, name, where) for name in ("mo_callback_url", "dr_callback_url")}
+    for name, url in urls.items():
+        if url is not None and len(url) > _MAX_URL:
+            raise BadDocument(f"{where}.{name}: at most {_MAX_URL} characters")
+    method = _optional_text(document, "http_forward_method", where)
+    if method is not None and method not in _FORWARD_METHODS:
+        raise BadDocument(f"{where}.http_forward_method: one of {', '.join(_FORWARD_METHODS)}, or null")
     return Settings(
-        mo_callback_url=_optional_text(document, "mo_callback_url", where),
-        dr_callback_url=_optional_text(document, "dr_callback_url", where),
-        http_forward_method=_optional_text(document, "http_forward_method", where),
+        mo_callback_url=urls["mo_callback_url"],
+        dr_callback_url=urls["dr_callback_url"],
+        http_forward_method=method,
         max_outbound_request=limits["max_outbound_request"],
         max_inbound_request=limits["max_inbound_request"],
         max_calls_per_second=limits["max_calls_per_second"],
@@ -172,11 +180,11 @@ def _signature(document: Any, where: str, *, required_secret: bool) -> Signature
         return None
     if not isinstance(document, dict):
         raise BadDocument(f"{where}: expected an object or null")
+    if not required_secret:
+        return None  # a snapshot names the method only: the account signs nothing until it is given a secret again
     secret = document.get("secret")
     if secret is None:
-        if required_secret:
-            raise BadDocument(f"{where}.secret: missing")
-        return None  # a snapshot names the method only: the account signs nothing until it is given a secret again
+        raise BadDocument(f"{where}.secret: missing")
     try:
         return Signature(secret=secret, method=document.get("method", "md5hash"))
     except ValueError as error:
