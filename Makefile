@@ -103,9 +103,12 @@ fuzz: install
 		VONAGE_CONTRACT_COUNTS=$${COUNTS:-/dev/null} pytest -q -p no:cacheprovider contract_tests/test_mock_conforms.py
 
 # Mixed valid and hostile traffic against the CLI server (SOAK_SECONDS=60), then the journal, the answers and the
-# server's memory are checked.
+# server's memory are checked; then traffic against `serve --state` (one process, then two workers) killed -9 and
+# restarted twice, every answered change checked (SOAK_STATE_SECONDS=30).
 soak: install
 	python -m bench.soak
+	python -m bench.soak_state
+	SOAK_WORKERS=2 python -m bench.soak_state
 
 # Benchmarks are not tests: figures go to docs/bench/, nothing asserts on them. The peers (WireMock, Mockoon) and
 # the consumer suites' stub libraries are installed here only, never by `make install` or `make test`.

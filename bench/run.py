@@ -29,6 +29,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -128,19 +129,29 @@ NODE_WARM_UP = WarmUp(WARM_UP_SECONDS, min_runs=2, max_runs=4)
 JVM_WARM_UP = WarmUp(max(WARM_UP_SECONDS, 5), min_runs=3, max_runs=10, settle=2)
 STATELESS = ("get_balance", "rejected_401")
 
+STATE_DIR = Path(tempfile.gettempdir()) / f"vonage-account-mock-bench-{os.getpid()}"
+"""Where the state-file targets keep their files: a fresh file for every start (removed at the end of the run)."""
+
+
+def _mock(port: int, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "vonage_account_mock", "serve", "--port", str(port), "--log-level", "warning", *extra]
+
+
+def _state_file(port: int) -> str:
+    STATE_DIR.mkdir(mode=0o700, exist_ok=True)
+    path = STATE_DIR / f"{port}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return str(path)
+
+
 TARGETS: dict[str, Target] = {
-    "mock": Target(
-        "mock",
-        lambda port: [
-            sys.executable,
-            "-m",
-            "vonage_account_mock",
-            "serve",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
+    "mock": Target("mock", _mock),
+    # The same mock keeping its state in a SQLite file (every change committed before it is answered), with one
+    # process and with two sharing the file (both pinned to the server's core, as every target is).
+    "mock_state": Target("mock --state", lambda port: _mock(port, "--state", _state_file(port))),
+    "mock_workers": Target(
+        "mock --workers 2 --state", lambda port: _mock(port, "--state", _state_file(port), "--workers", "2")
     ),
     "prism": Target(
         "Prism (`-v silent`)",
@@ -408,9 +419,13 @@ def _ratio(mine: list[dict[str, float]], theirs: list[dict[str, float]]) -> dict
     return _spread([m["rps"] / o["rps"] for m, o in zip(mine, theirs, strict=True)])
 
 
+SELECTED = [name for name in os.environ.get("BENCH_TARGETS", "").split(",") if name]
+"""BENCH_TARGETS=mock,mock_state measures only those (the mock first); all of them by default."""
+
+
 def measure() -> dict[str, Any]:
     """Every figure of the run."""
-    targets = list(TARGETS)
+    targets = ["mock", *(name for name in SELECTED if name != "mock")] if SELECTED else list(TARGETS)
     results: dict[str, Any] = {
         "machine": _machine(),
         "runs": RUNS,
@@ -482,6 +497,8 @@ def _shown_command(target: str) -> list[str]:
     for part in TARGETS[target].command(placeholder):
         if part == str(placeholder):
             part = "PORT"
+        elif part.startswith(str(STATE_DIR)):
+            part = "STATE_FILE"
         elif part.startswith(str(ROOT)):
             part = os.path.relpath(part, ROOT)
         elif part == sys.executable:
@@ -582,16 +599,26 @@ def chart(results: dict[str, Any], path: Path) -> None:
 def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: `make bench` installs it (apt-get install wrk)")
-    if shutil.which("java") is None:
+    peers = not SELECTED or {"wiremock", "mockoon", "prism"} & set(SELECTED)
+    if peers and shutil.which("java") is None:
         raise SystemExit("java is missing: `make bench` installs it (apt-get install openjdk-17-jre-headless)")
-    if not (PEERS / "node_modules" / ".bin" / "mockoon-cli").exists():
+    if peers and not (PEERS / "node_modules" / ".bin" / "mockoon-cli").exists():
         raise SystemExit(PEERS_MISSING)
-    _wiremock_jar()
-    results = measure()
+    if peers:
+        _wiremock_jar()
+    try:
+        results = measure()
+    finally:
+        shutil.rmtree(STATE_DIR, ignore_errors=True)
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
-    (OUT / "latest.md").write_text(table(results))
-    chart(results, OUT / "throughput.png")
+    # A run of some targets (BENCH_TARGETS) goes to files of its own name, leaving the full run's alone.
+    name = os.environ.get("BENCH_NAME", "latest" if not SELECTED else "selected")
+    (OUT / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
+    (OUT / f"{name}.md").write_text(table(results))
+    try:
+        chart(results, OUT / ("throughput.png" if name == "latest" else f"{name}.png"))
+    except ImportError:  # matplotlib comes with the bench extra (`make bench`); a subset run may go without
+        print("matplotlib is missing: no chart", file=sys.stderr)
     print(table(results))
 
 

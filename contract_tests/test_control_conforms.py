@@ -29,9 +29,10 @@ agree_on_regex_dialect(SCHEMA)
 _rejection = SCHEMA.config.checks.negative_data_rejection
 _rejection.expected_statuses = [*_rejection.expected_statuses, "413"]
 OUTCOMES: dict[str, set[str]] = defaultdict(set)
-SEMANTIC_RULES = {"add_fault"}
+SEMANTIC_RULES = {"add_fault", "put_snapshot"}
 """Operations whose valid bodies can still be refused by rules a schema cannot state: a fault plan's status must be
-one its operation declares in the Account API spec, and a dropped connection has no status."""
+one its operation declares in the Account API spec, and a dropped connection has no status; a snapshot's api_keys
+and secret ids are each there once, and a sub-account's primary is among its accounts."""
 
 
 async def _receiver(scope: dict[str, Any], receive: Any, send: Any) -> None:

@@ -22,6 +22,8 @@ CONTROL_SPEC = "openapi/vonage_account_spec/mock-control.yaml"
 # client's alone: a mock in this process is up by definition.
 PORT_METHOD = {
     "get_journal": "journal",
+    "get_snapshot": "snapshot",
+    "put_snapshot": "load_snapshot",
     "list_account_details": "account_details",
     "list_operations": "operations",
     "list_deliveries": "deliveries",
@@ -95,12 +97,18 @@ def _script(port: ControlPort, http: httpx.Client) -> list[Any]:
     call("add_fault", {"operation_id": "top_up", "status": 500, "account": "port0001"})
     call("clear_faults", "port0001")
     call("list_faults")
+    call("load_snapshot", {"accounts": "none"})
+    snapshot = port.snapshot()  # each mock salts its digests its own way: the rest must agree
+    for account in snapshot["accounts"]:
+        for secret in account["secrets"]:
+            secret["digest"] = len(secret["digest"])
+    answers.append(("snapshot", {**snapshot, "digests": snapshot["digests"]["algorithm"]}))
     call("reset_account", "port0001")
     call("get_account", "port0001")
     return answers
 
 
-_FIELD = {"spend": "amount", "journal": "operation_id", "advance_deliveries": "seconds"}
+_FIELD = {"spend": "amount", "journal": "operation_id", "advance_deliveries": "seconds", "load_snapshot": "format"}
 
 
 def _status_only(answer: tuple[Any, ...]) -> tuple[Any, ...]:

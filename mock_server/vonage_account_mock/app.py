@@ -26,8 +26,12 @@ from vonage_account_mock.layers.journal import MAX_ENTRIES, Journal, JournalMidd
 from vonage_account_mock.layers.limits import DEFAULT_SHAPE, ShapeLimits
 from vonage_account_mock.layers.problems import CrashGuard
 from vonage_account_mock.layers.routing import OperationRouter, RoutingMiddleware
+from vonage_account_mock.layers.shared_faults import SharedFaultBook
+from vonage_account_mock.layers.shared_journal import SharedJournal
 from vonage_account_mock.layers.wire import MAX_BODY_BYTES, WireCompatibilityMiddleware
 from vonage_account_mock.state.models import MAX_PROVISIONED, AccountBackend, AccountSeed
+from vonage_account_mock.state.snapshot import MAX_SNAPSHOT_BYTES
+from vonage_account_mock.state.store import StateFile
 from vonage_account_spec import control_spec_path, load_spec, spec_path
 
 __all__ = ["AccountMockApp", "control_spec_path", "create_app", "spec_path"]
@@ -145,6 +149,7 @@ def create_app(
     deterministic_seed: int | None = None,
     express: bool = True,
     callback_policy: DeliveryPolicy | None = None,
+    shared_state: StateFile | None = None,
 ) -> AccountMockApp:
     """Build the mock.
 
@@ -153,7 +158,9 @@ def create_app(
     answers loopback Host names and `allowed_hosts` only);
     `deterministic_seed` makes secret ids and timestamps reproducible; `express=False` sends every request
     down connexion's full path (the express lane answers well-formed calls faster, with the same checks);
-    `callback_policy` sets how callbacks are sent (retry schedule and time scale, timeout, bounds, allowed hosts).
+    `callback_policy` sets how callbacks are sent (retry schedule and time scale, timeout, bounds, allowed hosts);
+    `shared_state` keeps the fault plans and the journal in that state file, shared by every process serving it
+    (`--workers`).
     """
     if backend is None:
         backend = AccountBackend(auto_provision=not strict, max_provisioned=max_auto_accounts)
@@ -161,10 +168,12 @@ def create_app(
         backend.make_deterministic(deterministic_seed)
     seeds = list(seeds)
     if seeds:
-        backend.set_baseline(seeds)
+        # A state restored from a file stays as it was: the seeds are what its resets return to.
+        backend.set_baseline(seeds, reset=not backend.restored)
     spec = load_spec(spec_path())
-    journal = Journal(journal_size)
-    faults = FaultBook(ResponseCatalog(spec))
+    journal = Journal(journal_size) if shared_state is None else SharedJournal(shared_state, journal_size)
+    catalog = ResponseCatalog(spec)
+    faults = FaultBook(catalog) if shared_state is None else SharedFaultBook(catalog, shared_state)
     mock_control = MockControl(backend, journal, faults, CallbackDispatcher(callback_policy))
     handlers = AccountApiHandlers(backend)
     router = OperationRouter(spec)
@@ -203,7 +212,12 @@ def create_app(
     # Faults apply once the operation is known, before credentials are checked.
     stack = FaultMiddleware(stack, book=faults)
     stack = RoutingMiddleware(stack, router=router)
-    stack = WireCompatibilityMiddleware(stack, max_body_bytes=max_body_bytes, limits=shape_limits)
+    stack = WireCompatibilityMiddleware(
+        stack,
+        max_body_bytes=max_body_bytes,
+        limits=shape_limits,
+        larger_bodies={CONTROL_PREFIX + "/snapshot": MAX_SNAPSHOT_BYTES} if control else None,
+    )
     stack = JournalMiddleware(
         stack,
         journal=journal,

@@ -145,6 +145,16 @@ class ControlClient:
         """Lower a balance; the new one."""
         return str(self._call("POST", f"/accounts/{_segment(api_key)}/spend", json={"amount": amount})["balance"])
 
+    def snapshot(self) -> dict[str, Any]:
+        """The whole Account API state as one document (no secret value, no `trx`)."""
+        document: dict[str, Any] = self._call("GET", "/snapshot")
+        return document
+
+    def load_snapshot(self, document: Any) -> dict[str, Any]:
+        """Replace the mock's Account API state with a snapshot's: `{"accounts": how many it now holds}`."""
+        loaded: dict[str, Any] = self._call("PUT", "/snapshot", json=document)
+        return loaded
+
     def journal(self, **filters: Unpack[JournalFilters]) -> list[dict[str, Any]]:
         """Journal entries matching the filters (operation_id, account, status, limit)."""
         params = {name: value for name, value in filters.items() if value is not None}

@@ -101,6 +101,15 @@ class ControlHandlers:
         except ControlError as error:
             return _problem(error)
 
+    async def get_snapshot(self) -> Any:
+        return self.control.snapshot(), 200, _JSON
+
+    async def put_snapshot(self, body: dict[str, Any]) -> Any:
+        try:
+            return self.control.load_snapshot(body), 200, _JSON
+        except ControlError as error:
+            return _problem(error)
+
     async def get_journal(
         self,
         operation_id: str | None = None,

@@ -14,6 +14,7 @@ from vonage_account_mock.callbacks.schema import payload_problems
 from vonage_account_mock.callbacks.targets import TargetRefused
 from vonage_account_mock.layers.faults import FaultBook, InvalidFaultPlan
 from vonage_account_mock.layers.journal import Journal, JournalFilters, UnknownFilter
+from vonage_account_mock.state.codec import BadDocument
 from vonage_account_mock.state.exceptions import new_instance_id
 from vonage_account_mock.state.models import (
     Account,
@@ -25,6 +26,7 @@ from vonage_account_mock.state.models import (
     format_timestamp,
     utc_now,
 )
+from vonage_account_mock.state.snapshot import load_snapshot, take_snapshot
 
 CONTROL_PREFIX = "/_mock"
 TOKEN_HEADER = "x-mock-control-token"
@@ -73,7 +75,7 @@ def describe_account(account: Account, subaccounts: list[str]) -> dict[str, Any]
         "auto_reload": {
             "enabled": account.auto_reload.enabled,
             # Checked like a credential by top-up, so never shown: only whether one is set.
-            "trx": None if account.auto_reload.trx is None else "[redacted]",
+            "trx": None if account.auto_reload.trx_digest is None else "[redacted]",
             "amount": str(account.auto_reload.amount),
         },
         "settings": asdict(account.settings),
@@ -220,6 +222,17 @@ class MockControl:
             return str(self.backend.spend(api_key, value))
         except KeyError:
             raise ControlError(404, f"No account '{api_key}'") from None
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole Account API state as one document (digests in place of secrets and `trx`)."""
+        return take_snapshot(self.backend)
+
+    def load_snapshot(self, document: Any) -> dict[str, Any]:
+        """Replace the Account API state with a snapshot's (the journal, plans and callbacks stay)."""
+        try:
+            return {"accounts": load_snapshot(self.backend, document)}
+        except BadDocument as error:
+            raise ControlError(400, f"not a usable snapshot: {error}") from None
 
     def journal(self, **filters: Unpack[JournalFilters]) -> list[dict[str, Any]]:
         """Matching journal entries, oldest first (a filter that names what the spec does not have is a 400)."""

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -57,11 +57,18 @@ class WireCompatibilityMiddleware:
     """Normalises real clients' requests before connexion routes and validates them."""
 
     def __init__(
-        self, app: ASGIApp, *, max_body_bytes: int = MAX_BODY_BYTES, limits: ShapeLimits = DEFAULT_SHAPE
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        limits: ShapeLimits = DEFAULT_SHAPE,
+        larger_bodies: Mapping[str, int] | None = None,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.limits = limits
+        # Paths whose bodies may be larger (a control API snapshot), with their own bound.
+        self.larger_bodies = dict(larger_bodies or {})
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         # A plain method: a request without a body gets the next layer's awaitable, with no frame of this layer's.
@@ -69,21 +76,24 @@ class WireCompatibilityMiddleware:
             return self.app(scope, receive, send)
         state = state_of(scope).read_headers(scope)
         declared = _content_length(state)
-        if declared is not None and declared > self.max_body_bytes:
-            return _too_large(send, self.max_body_bytes)
+        bound = self.max_body_bytes
+        if self.larger_bodies:
+            bound = self.larger_bodies.get(scope["path"], bound)
+        if declared is not None and declared > bound:
+            return _too_large(send, bound)
         try:
             check_query(scope.get("query_string", b""), self.limits)
         except ShapeRefused as refused:
             return _refuse_shape(scope, send, refused)
         if scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
             return self.app(scope, receive, send)
-        return self._with_body(scope, state, receive, send)
+        return self._with_body(scope, state, receive, send, bound)
 
-    async def _with_body(self, scope: Scope, state: RequestState, receive: Receive, send: Send) -> None:
+    async def _with_body(self, scope: Scope, state: RequestState, receive: Receive, send: Send, bound: int) -> None:
         try:
-            body = await read_body(receive, self.max_body_bytes)
+            body = await read_body(receive, bound)
         except BodyTooLarge:
-            await _too_large(send, self.max_body_bytes)
+            await _too_large(send, bound)
             return
         # As it arrived, before any check or rewrite below: what the journal shows.
         state.arrived_body = body

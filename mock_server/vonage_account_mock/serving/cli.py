@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from vonage_account_mock.app import create_app
+from vonage_account_mock.app import AccountMockApp, create_app
 from vonage_account_mock.callbacks.delivery import DeliveryPolicy
 from vonage_account_mock.control.client import ControlClient, ControlUnreachable, NotAUrl
 from vonage_account_mock.control.operations import ControlError
@@ -32,11 +32,15 @@ from vonage_account_mock.serving.options import (
     delivery_policy,
     grouped,
 )
+from vonage_account_mock.serving.persistence import StateOptions, backend_on, initialise, state_options
 from vonage_account_mock.serving.protocol import ConnectionLimits
 from vonage_account_mock.serving.server import bind, serve_forever
+from vonage_account_mock.serving.snapshot_cli import snapshot
 from vonage_account_mock.serving.tls import TlsFiles, UnsafeTlsFiles, default_tls_dir, forget_tls_files, make_tls_files
-from vonage_account_mock.state.models import MAX_PROVISIONED
+from vonage_account_mock.serving.workers import WorkerFailed, serve_workers
+from vonage_account_mock.state.models import MAX_PROVISIONED, AccountSeed
 from vonage_account_mock.state.seed import SeedError, load_seed_file
+from vonage_account_mock.state.store import StateFileError
 
 
 def _tls_files(tls: bool, certfile: Path | None, keyfile: Path | None, tls_dir: Path | None) -> TlsFiles | None:
@@ -126,7 +130,7 @@ class OneLineErrors(click.Group):
 EXIT_CODES_HELP = """\b
 Exit codes of serve: 0 stopped cleanly (Ctrl-C or SIGTERM), 1 interrupted while starting,
 2 usage (a flag or its value, a missing file or an unwritable --url-file folder),
-3 a file that cannot be used (seed file, certificate or key, TLS folder),
+3 a file that cannot be used (seed file, certificate or key, TLS folder, --state file),
 4 the address cannot be listened on (port in use, no permission)."""
 
 
@@ -183,6 +187,7 @@ def main() -> None:
     help="Accounts made on first use that are kept (the least recently used goes first).",
 )
 @grouped("callback_policy", DeliveryPolicy, CALLBACK_OPTIONS, build=delivery_policy, extra=DELIVERY_EXTRA)
+@state_options
 def serve(
     host: str,
     port: int,
@@ -202,6 +207,7 @@ def serve(
     shape: ShapeLimits,
     max_auto_accounts: int,
     callback_policy: DeliveryPolicy,
+    state: StateOptions,
 ) -> None:
     """Serve the mock until Ctrl-C (or SIGTERM).
 
@@ -217,11 +223,20 @@ def serve(
         )
     if not _is_loopback(host) and not no_control and not control_token:
         raise click.UsageError(f"listening on {host}: give the control API a --control-token, or use --no-control")
+    if deterministic is not None and state.workers > 1:
+        raise click.UsageError("--deterministic and --workers do not go together: each worker would repeat the ids")
     if url_file is not None:
         _check_url_file_folder(url_file)
     try:
-        seeds = load_seed_file(seed_file) if seed_file else []
-        app = create_app(
+        state_file = state.claim()
+    except StateFileError as error:
+        raise BadFile(str(error)) from None
+    seeds: list[AccountSeed] = []
+
+    def build_app() -> AccountMockApp:
+        """The app of one serving process (each worker builds its own, after the fork)."""
+        return create_app(
+            backend_on(state_file, strict=strict, max_auto_accounts=max_auto_accounts),
             strict=strict,
             seeds=seeds,
             control=not no_control,
@@ -231,7 +246,19 @@ def serve(
             max_auto_accounts=max_auto_accounts,
             deterministic_seed=deterministic,
             callback_policy=callback_policy,
+            shared_state=state_file if state.workers > 1 else None,
         )
+
+    try:
+        seeds = load_seed_file(seed_file) if seed_file else []
+        if state_file is not None and state.workers > 1:
+            state_file.share()
+            initialise(state_file, strict=strict, max_auto_accounts=max_auto_accounts, seeds=seeds)
+            app = None
+        else:
+            app = build_app()
+    except StateFileError as error:
+        raise BadFile(str(error)) from None
     except (SeedError, ValueError) as error:
         raise BadFile(f"cannot seed accounts: {error}; fix the seed file and start again") from None
 
@@ -255,8 +282,6 @@ def serve(
         click.echo(f"warning: listening on {host}, reachable beyond this machine", err=True)
     if seeds:
         click.echo(f"Seeded {len(seeds)} account(s){' (strict)' if strict else ''}")
-    # The express lane answers from the start; connexion's full path is built right after the first answer.
-    app.warm_up(after_first_answer=True)
     on_ready: Callable[[], None] | None = None
     if url_file is not None:
         target = url_file
@@ -268,7 +293,24 @@ def serve(
     # stop like Ctrl-C (the URL file removed, exit 0) instead of the default, dying with 143.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        serve_forever(app, sock, tls=tls_files, log_level=log_level, limits=limits, on_ready=on_ready)
+        if app is None:
+            click.echo(f"{state.workers} workers on {state.path}")
+            serve_workers(
+                build_app,
+                sock,
+                state.workers,
+                tls=tls_files,
+                log_level=log_level,
+                limits=limits,
+                on_ready=on_ready,
+                signal_=state_file.signal if state_file is not None else None,
+            )
+        else:
+            # The express lane answers from the start; connexion's full path is built right after the first answer.
+            app.warm_up(after_first_answer=True)
+            serve_forever(app, sock, tls=tls_files, log_level=log_level, limits=limits, on_ready=on_ready)
+    except WorkerFailed as error:
+        raise BadFile(f"{error}; see the worker's error above") from None
     except KeyboardInterrupt:
         # uvicorn re-raises Ctrl-C after its clean shutdown; stopping is what the user asked for.
         pass
@@ -324,6 +366,9 @@ def _listen_hint(error: OSError, port: int) -> str:
     if error.errno == errno.EADDRINUSE:
         return f"stop what uses port {port}, or pick another --port (0: any free port)"
     return "check --host (an address of this machine, e.g. 127.0.0.1) and --port"
+
+
+main.add_command(snapshot)
 
 
 @main.command()

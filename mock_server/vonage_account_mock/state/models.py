@@ -14,10 +14,11 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from vonage_account_mock.state.exceptions import (
     AutoReloadNotEnabled,
@@ -30,6 +31,43 @@ from vonage_account_mock.state.exceptions import (
     SenderLimitReached,
     TopUpFailed,
 )
+from vonage_account_mock.state.records import (
+    DEFAULT_BALANCE,
+    DEFAULT_RATE_LIMIT,
+    SIGNATURE_METHODS,
+    STORED_SECRET_MAX_LENGTH,
+    Account,
+    AccountSeed,
+    AutoReload,
+    EmailSender,
+    SecretView,
+    Settings,
+    SettingsChange,
+    Signature,
+    StoredSecret,
+    storable_secret,
+)
+
+if TYPE_CHECKING:
+    from vonage_account_mock.state.store import Changes, Store
+
+__all__ = [
+    "DEFAULT_BALANCE",
+    "DEFAULT_RATE_LIMIT",
+    "SIGNATURE_METHODS",
+    "STORED_SECRET_MAX_LENGTH",
+    "Account",
+    "AccountBackend",
+    "AccountSeed",
+    "AutoReload",
+    "EmailSender",
+    "SecretView",
+    "Settings",
+    "SettingsChange",
+    "Signature",
+    "StoredSecret",
+    "storable_secret",
+]
 
 MAX_SECRETS = 2
 MAX_PROVISIONED = 10_000
@@ -39,10 +77,6 @@ MAX_SENDERS = 100
 bounded: 5,000 registrations from one key must not grow the mock without end."""
 MAX_API_KEY_LENGTH = 64
 """Real keys are 8 characters, the plugin's tenant keys about 14; a longer one is refused before anything is kept."""
-STORED_SECRET_MAX_LENGTH = 256
-"""A secret the mock holds (seeded: older than today's creation rules) is 1 to this many printable ASCII characters."""
-DEFAULT_BALANCE = Decimal("10.00")
-DEFAULT_RATE_LIMIT = 30
 DETERMINISTIC_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
 # The service's published rules; ASCII classes, as the v4 SDK checks them before sending.
@@ -111,125 +145,13 @@ def uuid4_text(bits: int) -> str:
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
-@dataclass(frozen=True)
-class StoredSecret:
-    """An active secret: its public id and time, and a salted digest in place of the value."""
-
-    id: str
-    created_at: str
-    digest: bytes
-
-
-@dataclass
-class AutoReload:
-    """Auto-reload: when enabled, top-up with `trx` adds `amount` EUR."""
-
-    enabled: bool = False
-    trx: str | None = None
-    amount: Decimal = Decimal("0")
-
-
-@dataclass
-class Settings:
-    """Default webhooks and the account's rate limits."""
-
-    mo_callback_url: str | None = None
-    dr_callback_url: str | None = None
-    http_forward_method: str | None = None
-    max_outbound_request: int = DEFAULT_RATE_LIMIT
-    max_inbound_request: int = DEFAULT_RATE_LIMIT
-    max_calls_per_second: int = DEFAULT_RATE_LIMIT
-
-
-SIGNATURE_METHODS = ("md5hash", "md5", "sha1", "sha256", "sha512")
-"""How callbacks are signed: `md5hash` is a plain MD5 digest with the secret appended, the others HMACs."""
-
-
-@dataclass(frozen=True)
-class Signature:
-    """The account's signature secret and method, with which the service signs its callbacks (a credential)."""
-
-    secret: str = field(repr=False)
-    method: str = "md5hash"
-
-    def __post_init__(self) -> None:
-        # Checked here so no way in (control API, seed file, code) can store one the signer cannot use.
-        if self.method not in SIGNATURE_METHODS:
-            raise ValueError(f"a signature method is one of {', '.join(SIGNATURE_METHODS)}")
-        if not storable_secret(self.secret):
-            raise ValueError(f"a signature secret is 1 to {STORED_SECRET_MAX_LENGTH} printable ASCII characters")
-
-
-@dataclass(frozen=True)
-class EmailSender:
-    """An email sender registered for Verify V2."""
-
-    provider: str
-    value: str
-    name: str | None = None
-    application_ids: tuple[str, ...] = ()
-
-
-@dataclass
-class Account:
-    """One API key and everything the service keeps for it."""
-
-    api_key: str
-    secrets: list[StoredSecret] = field(default_factory=list)
-    balance: Decimal = DEFAULT_BALANCE
-    auto_reload: AutoReload = field(default_factory=AutoReload)
-    settings: Settings = field(default_factory=Settings)
-    senders: dict[str, EmailSender] = field(default_factory=dict)
-    primary: str | None = None
-    """The api_key of the primary account, for a sub-account."""
-    signature: Signature | None = None
-
-
-@dataclass(frozen=True)
-class SecretView:
-    """What the API may show of a secret."""
-
-    id: str
-    created_at: str
-
-
-@dataclass(frozen=True)
-class AccountSeed:
-    """The description of an account to create: known secrets, balance, auto-reload, settings."""
-
-    api_key: str
-    secrets: tuple[str, ...]
-    balance: Decimal = DEFAULT_BALANCE
-    auto_reload: AutoReload = field(default_factory=AutoReload)
-    settings: Settings = field(default_factory=Settings)
-    primary: str | None = None
-    signature: Signature | None = None
-
-
-@dataclass(frozen=True)
-class SettingsChange:
-    """A settings update: None leaves a field alone, an empty string unsets it."""
-
-    mo_callback_url: str | None = None
-    dr_callback_url: str | None = None
-    http_forward_method: str | None = None
-
-
-def storable_secret(secret: object) -> bool:
-    """Whether the mock may hold `secret`: 1 to STORED_SECRET_MAX_LENGTH printable ASCII characters.
-
-    Printable ASCII only: a secret holding U+FFFD would be matched by any undecodable byte in a query (%FF, %FE).
-    """
-    if not isinstance(secret, str):
-        return False
-    return 0 < len(secret) <= STORED_SECRET_MAX_LENGTH and secret.isascii() and secret.isprintable()
-
-
 class AccountBackend:
     """All accounts of one mock, keyed by api_key, and the rules that govern them.
 
     Every method is atomic: one lock serialises them, so concurrent callers see the rules hold
-    (two-secret limit, last-secret guard, exact balance arithmetic).
+    (two-secret limit, last-secret guard, exact balance arithmetic). With a `store` (state/store.py), every change
+    is committed before its method returns and every method first takes in what other processes committed, so the
+    rules hold across the processes sharing it too; `restored` says whether the store held a state already.
     """
 
     def __init__(
@@ -239,6 +161,7 @@ class AccountBackend:
         id_factory: Callable[[], str] | None = None,
         clock: Callable[[], datetime] = utc_now,
         max_provisioned: int = MAX_PROVISIONED,
+        store: Store | None = None,
     ) -> None:
         self.auto_provision = auto_provision
         self.max_provisioned = max_provisioned
@@ -255,13 +178,97 @@ class AccountBackend:
         self._provisioned: OrderedDict[str, None] = OrderedDict()
         # Accounts every reset returns to (the server's --seed file).
         self._baseline: dict[str, AccountSeed] = {}
+        self._state_store = store
+        self.restored = False
+        # Without a store, reads and writes are the lock itself: the in-memory path costs what it always did.
+        self._write: AbstractContextManager[object] = self._lock
+        self._read: AbstractContextManager[object] = self._lock
+        # What the write under way changed (api_keys), and whether it replaced everything.
+        self._dirty: dict[str, None] = {}
+        self._replaced = False
+        if store is not None:
+            from vonage_account_mock.state.store import Guard
+
+            guard = Guard(self._lock, store, self)
+            self._write, self._read = guard.write, guard.read
+            loaded = store.load()
+            self.restored = loaded.salt is not None
+            if self.restored:
+                self.apply_changes(loaded)
+            else:
+                with self._write:
+                    self._replaced = True  # a new file: its salt and (empty) state written at once
+
+    # -- the store ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the store, if any (the backend is unusable after)."""
+        if self._state_store is not None:
+            self._state_store.close()
+
+    def _changed(self, api_key: str) -> None:
+        if self._state_store is not None:
+            self._dirty[api_key] = None
+
+    def apply_changes(self, changes: Changes) -> None:
+        """Take in what the store holds that this process has not seen (called under the lock)."""
+        if changes.full:
+            if changes.salt is not None:
+                self._salt = changes.salt
+            self._accounts = dict(changes.accounts)  # type: ignore[arg-type]
+            self._provisioned = OrderedDict.fromkeys(changes.provisioned)
+            return
+        made = set(changes.provisioned)
+        for api_key, account in changes.accounts.items():
+            if account is None:
+                self._accounts.pop(api_key, None)
+                self._provisioned.pop(api_key, None)
+                continue
+            self._accounts[api_key] = account
+            if api_key in made:
+                self._provisioned.setdefault(api_key)
+            else:
+                self._provisioned.pop(api_key, None)
+
+    def take_pending(self) -> tuple[dict[str, tuple[Account, bool] | None], bool, bytes] | None:
+        """The rows the write under way changed (None: nothing), whether they are all of them, and the salt."""
+        if self._replaced:
+            keys: Iterable[str] = self._accounts
+        elif self._dirty:
+            keys = self._dirty
+        else:
+            return None
+        rows: dict[str, tuple[Account, bool] | None] = {}
+        for api_key in keys:
+            account = self._accounts.get(api_key)
+            rows[api_key] = None if account is None else (account, api_key in self._provisioned)
+        full, self._replaced = self._replaced, False
+        self._dirty = {}
+        return rows, full, self._salt
+
+    def export_state(self) -> tuple[bytes, list[Account], list[str]]:
+        """The salt, a copy of every account and the keys made on first use (oldest first): for a snapshot."""
+        with self._read:
+            return self._salt, copy.deepcopy(list(self._accounts.values())), list(self._provisioned)
+
+    def replace_state(self, salt: bytes, accounts: Iterable[Account], provisioned: Iterable[str]) -> None:
+        """Replace the whole state with these accounts, whose digests were made with `salt` (a snapshot's)."""
+        by_key = {account.api_key: account for account in accounts}
+        unknown = sorted({a.primary for a in by_key.values() if a.primary is not None} - set(by_key))
+        if unknown:
+            raise ValueError(f"unknown primary accounts: {unknown}")
+        with self._write:
+            self._salt = salt
+            self._accounts = by_key
+            self._provisioned = OrderedDict.fromkeys(key for key in provisioned if key in by_key)
+            self._replaced = True
 
     # -- housekeeping -------------------------------------------------------------------------
 
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the state lock across several calls."""
-        with self._lock:
+        with self._read:
             yield
 
     def now(self) -> datetime:
@@ -284,33 +291,37 @@ class AccountBackend:
         self._new_id = lambda: uuid4_text(rng.getrandbits(128))
         self._clock = lambda: DETERMINISTIC_EPOCH + timedelta(seconds=next(ticks))
 
-    def set_baseline(self, seeds: Iterable[AccountSeed]) -> None:
-        """Make these accounts the state every reset returns to, and reset to it."""
-        with self._lock:
+    def set_baseline(self, seeds: Iterable[AccountSeed], *, reset: bool = True) -> None:
+        """Make these accounts the state every reset returns to, and reset to it (unless `reset` is false: a state
+        restored from a store stays as it was)."""
+        with self._write:
             self._baseline = {seed.api_key: seed for seed in seeds}
-            self.reset()
+            if reset:
+                self.reset()
 
     def reset(self) -> None:
         """Return to the baseline: accounts created since are forgotten, baseline ones restored."""
-        with self._lock:
+        with self._write:
             self._accounts.clear()
             self._provisioned.clear()
+            self._replaced = True
             if self.deterministic_seed is not None:
                 self._restart_sequences()
             self.seed_all(self._baseline.values())
 
     def reset_account(self, api_key: str) -> None:
         """Return one account (and its sub-accounts) to the baseline; nothing else changes."""
-        with self._lock:
+        with self._write:
             doomed = {api_key} | {key for key, acc in self._accounts.items() if acc.primary == api_key}
             for key in doomed:
                 self._accounts.pop(key, None)
                 self._provisioned.pop(key, None)
+                self._changed(key)
             self.seed_all(seed for key, seed in self._baseline.items() if key in doomed)
 
     def api_keys(self) -> list[str]:
         """Every known api_key, sorted."""
-        with self._lock:
+        with self._read:
             return sorted(self._accounts)
 
     def seed(self, seed: AccountSeed) -> Account:
@@ -325,26 +336,28 @@ class AccountBackend:
             raise ValueError(
                 f"account {seed.api_key!r}: a secret is 1 to {STORED_SECRET_MAX_LENGTH} printable ASCII characters"
             )
-        with self._lock:
+        with self._write:
             if seed.primary is not None and seed.primary not in self._accounts:
                 raise ValueError(f"primary account {seed.primary!r} of {seed.api_key!r} is not seeded")
+            trx = seed.auto_reload.trx
             account = Account(
                 api_key=seed.api_key,
                 secrets=[self._store(value) for value in seed.secrets],
                 balance=seed.balance,
-                auto_reload=replace(seed.auto_reload),
+                auto_reload=replace(seed.auto_reload, trx_digest=self._digest(trx) if trx else None),
                 settings=replace(seed.settings),
                 primary=seed.primary,
                 signature=seed.signature,
             )
             self._accounts[seed.api_key] = account
             self._provisioned.pop(seed.api_key, None)
+            self._changed(seed.api_key)
             return account
 
     def seed_all(self, seeds: Iterable[AccountSeed]) -> None:
         """Seed several accounts, primaries before their sub-accounts."""
         pending = list(seeds)
-        with self._lock:
+        with self._write:
             self._seed_in_order(pending)
 
     def _seed_in_order(self, pending: list[AccountSeed]) -> None:
@@ -358,17 +371,17 @@ class AccountBackend:
 
     def snapshot(self) -> dict[str, Account]:
         """A deep copy of every account, for comparing states."""
-        with self._lock:
+        with self._read:
             return copy.deepcopy(self._accounts)
 
     def subaccounts(self, api_key: str) -> list[str]:
         """The api_keys of an account's sub-accounts, sorted."""
-        with self._lock:
+        with self._read:
             return sorted(key for key, account in self._accounts.items() if account.primary == api_key)
 
     def account(self, api_key: str) -> Account:
         """The account of a key (KeyError when unknown). Callers must not mutate it outside the lock."""
-        with self._lock:
+        with self._read:
             return self._accounts[api_key]
 
     # -- credentials --------------------------------------------------------------------------
@@ -388,31 +401,40 @@ class AccountBackend:
         if not api_key or not secret or len(api_key) > MAX_API_KEY_LENGTH:
             raise InvalidCredentials()
         digest = self._digest(secret)
-        with self._lock:
+        with self._read:
             account = self._accounts.get(api_key)
-            if account is None:
-                if not self.auto_provision:
-                    raise InvalidCredentials()
-                if len(self._provisioned) >= self.max_provisioned:
-                    oldest, _ = self._provisioned.popitem(last=False)
-                    self._accounts.pop(oldest, None)
-                self._accounts[api_key] = Account(api_key=api_key, secrets=[self._store(secret)])
-                self._provisioned[api_key] = None
-                return api_key
-            # Compare against every secret, without stopping early, so timing does not tell which matched.
-            matched = False
-            for stored in account.secrets:
-                matched |= hmac.compare_digest(stored.digest, digest)
-            if not matched:
+            if account is not None:
+                return self._matched(account, digest)
+            if not self.auto_provision:
                 raise InvalidCredentials()
-            if api_key in self._provisioned:
-                self._provisioned.move_to_end(api_key)
+        with self._write:
+            account = self._accounts.get(api_key)
+            if account is not None:  # made meanwhile, by another thread or process
+                return self._matched(account, digest)
+            if len(self._provisioned) >= self.max_provisioned:
+                oldest, _ = self._provisioned.popitem(last=False)
+                self._accounts.pop(oldest, None)
+                self._changed(oldest)
+            self._accounts[api_key] = Account(api_key=api_key, secrets=[self._store(secret)])
+            self._provisioned[api_key] = None
+            self._changed(api_key)
             return api_key
+
+    def _matched(self, account: Account, digest: bytes) -> str:
+        # Compare against every secret, without stopping early, so timing does not tell which matched.
+        matched = False
+        for stored in account.secrets:
+            matched |= hmac.compare_digest(stored.digest, digest)
+        if not matched:
+            raise InvalidCredentials()
+        if account.api_key in self._provisioned:
+            self._provisioned.move_to_end(account.api_key)
+        return account.api_key
 
     def verifies(self, api_key: str, secret: str) -> bool:
         """Whether the pair is a known account's credentials: `authenticate` without provisioning or bookkeeping."""
         digest = self._digest(secret)
-        with self._lock:
+        with self._read:
             account = self._accounts.get(api_key)
             matched = False
             for stored in account.secrets if account is not None and secret else ():
@@ -430,13 +452,13 @@ class AccountBackend:
 
     def list_secrets(self, caller: str, api_key: str) -> list[SecretView]:
         """The active secrets of a key, oldest first."""
-        with self._lock:
+        with self._read:
             account = self._managed(caller, api_key)
             return [SecretView(s.id, s.created_at) for s in account.secrets]
 
     def create_secret(self, caller: str, api_key: str, secret: str) -> SecretView:
         """Add a secret: it authenticates at once. At most MAX_SECRETS are active."""
-        with self._lock:
+        with self._write:
             account = self._managed(caller, api_key)
             if secret_problems(secret):
                 raise SecretValidationFailed({"secret": "Does not meet complexity requirements"})
@@ -444,11 +466,12 @@ class AccountBackend:
                 raise SecretLimitReached(MAX_SECRETS)
             stored = self._store(secret)
             account.secrets.append(stored)
+            self._changed(api_key)
             return SecretView(stored.id, stored.created_at)
 
     def get_secret(self, caller: str, api_key: str, secret_id: str) -> SecretView:
         """One active secret of a key."""
-        with self._lock:
+        with self._read:
             account = self._managed(caller, api_key)
             for stored in account.secrets:
                 if stored.id == secret_id:
@@ -457,13 +480,14 @@ class AccountBackend:
 
     def revoke_secret(self, caller: str, api_key: str, secret_id: str) -> None:
         """Revoke a secret: refused from the next request on. The last one stays."""
-        with self._lock:
+        with self._write:
             account = self._managed(caller, api_key)
             for index, stored in enumerate(account.secrets):
                 if stored.id == secret_id:
                     if len(account.secrets) == 1:
                         raise LastSecretRevocation()
                     del account.secrets[index]
+                    self._changed(api_key)
                     return
             raise InvalidSecretId(secret_id)
 
@@ -471,29 +495,31 @@ class AccountBackend:
 
     def balance(self, api_key: str) -> tuple[Decimal, bool]:
         """The balance in EUR and whether auto-reload is on."""
-        with self._lock:
+        with self._read:
             account = self._accounts[api_key]
             return account.balance, account.auto_reload.enabled
 
     def top_up(self, api_key: str, trx: str) -> Decimal:
         """Add the auto-reload amount, given the account's own `trx`; the new balance."""
-        with self._lock:
+        with self._write:
             account = self._accounts[api_key]
             reload = account.auto_reload
             if not reload.enabled:
                 raise AutoReloadNotEnabled()
-            if reload.trx is None or not hmac.compare_digest(reload.trx.encode(), trx.encode()):
+            if reload.trx_digest is None or not hmac.compare_digest(reload.trx_digest, self._digest(trx)):
                 raise TopUpFailed()
             account.balance += reload.amount
+            self._changed(api_key)
             return account.balance
 
     def spend(self, api_key: str, amount: Decimal) -> Decimal:
         """Lower the balance (as sending traffic would); the new balance."""
         if amount < 0:
             raise ValueError("amount must not be negative")
-        with self._lock:
+        with self._write:
             account = self._accounts[api_key]
             account.balance -= amount
+            self._changed(api_key)
             return account.balance
 
     def set_balance(self, api_key: str, balance: Decimal) -> Decimal:
@@ -507,7 +533,7 @@ class AccountBackend:
 
     def update_settings(self, api_key: str, change: SettingsChange) -> Settings:
         """Apply a settings change; a copy of the settings after it."""
-        with self._lock:
+        with self._write:
             settings = self._accounts[api_key].settings
             if change.mo_callback_url is not None:
                 settings.mo_callback_url = change.mo_callback_url or None
@@ -515,11 +541,12 @@ class AccountBackend:
                 settings.dr_callback_url = change.dr_callback_url or None
             if change.http_forward_method is not None:
                 settings.http_forward_method = change.http_forward_method or None
+            self._changed(api_key)
             return replace(settings)
 
     def callback_target(self, api_key: str, kind: str) -> tuple[str | None, str | None, Signature | None]:
         """Where the account's `kind` ("inbound-sms" or "delivery-receipt") callbacks go: URL, method, signature."""
-        with self._lock:
+        with self._read:
             account = self._accounts[api_key]
             settings = account.settings
             url = settings.mo_callback_url if kind == "inbound-sms" else settings.dr_callback_url
@@ -530,7 +557,7 @@ class AccountBackend:
 
         For redacting them wherever a request carries them; empty for an unknown key.
         """
-        with self._lock:
+        with self._read:
             account = self._accounts.get(api_key)
             if account is None:
                 return ()
@@ -539,9 +566,10 @@ class AccountBackend:
 
     def register_sender(self, api_key: str, sender: EmailSender) -> EmailSender:
         """Register (or re-register) an email sender, keyed by its address; at most MAX_SENDERS per account."""
-        with self._lock:
+        with self._write:
             senders = self._accounts[api_key].senders
             if sender.value not in senders and len(senders) >= MAX_SENDERS:
                 raise SenderLimitReached(MAX_SENDERS)
             senders[sender.value] = sender
+            self._changed(api_key)
             return sender
