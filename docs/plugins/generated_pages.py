@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import inspect
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -36,8 +37,8 @@ def attribute_docstrings(module: ModuleType, owner: str | None = None) -> dict[s
     if owner is not None:
         body = next(n.body for n in tree.body if isinstance(n, ast.ClassDef) and n.name == owner)
     found: dict[str, str] = {}
-    for statement, following in zip(body, body[1:], strict=False):
-        target = statement.target if isinstance(statement, ast.AnnAssign) else None
+    for statement, following in itertools.pairwise(body):
+        target: ast.expr | None = statement.target if isinstance(statement, ast.AnnAssign) else None
         if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
             target = statement.targets[0]
         if (
@@ -182,10 +183,10 @@ def exit_codes_account() -> str:
     classes: dict[int, list[str]] = {}
     for module in (errors, rotation, top_up, webhooks):
         for name, value in vars(module).items():
-            if inspect.isclass(value) and isinstance(getattr(value, "exit_code", None), int) and value.__doc__:
-                if value.__module__ == module.__name__:
-                    first = inspect.getdoc(value) or ""
-                    classes.setdefault(value.exit_code, []).append(f"`{name}`: {first.splitlines()[0]}")
+            code = getattr(value, "exit_code", None)
+            if inspect.isclass(value) and isinstance(code, int) and value.__module__ == module.__name__:
+                first = (inspect.getdoc(value) or "").splitlines()
+                classes.setdefault(code, []).append(f"`{name}`: {first[0] if first else ''}")
     constants = {value for name, value in vars(framework).items() if name.startswith("EXIT_")}
     missing = (set(classes) | constants) - set(meanings)
     if missing:
@@ -267,3 +268,41 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "limits-flags": limits_flags,
     "limits-fixed": limits_fixed,
 }
+
+
+def mcp_tools() -> str:
+    """The MCP server's tools as `@tool` declares them: what each does, its hints, the operations it governs."""
+    from vonage_account_ops.mcp_server.registry import DECLARED
+    from vonage_account_ops.mcp_server.tools import TOOL_NAMES
+
+    if [spec.name for spec in DECLARED] != list(TOOL_NAMES):
+        raise ValueError("the declared tools are not TOOL_NAMES")
+    rows = []
+    for spec in DECLARED:
+        hints = [
+            name
+            for name, on in (
+                ("read-only", spec.read_only),
+                ("destructive", spec.destructive),
+                ("idempotent", spec.idempotent and not spec.read_only),
+            )
+            if on
+        ]
+        governs = ", ".join(f"`{operation}`" for operation in spec.operations)
+        rows.append((f"`{spec.name}`", spec.description, ", ".join(hints), governs))
+    return _table(["tool", "what it does", "hints", "holds `call_operation` of"], rows)
+
+
+GENERATORS["mcp-tools"] = mcp_tools
+
+
+def import_contracts() -> str:
+    """The layering rules `lint-imports` checks, by the names pyproject.toml gives them."""
+    import tomllib
+
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    contracts = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
+    return "\n".join(f"- {contract['name']}." for contract in contracts) + "\n"
+
+
+GENERATORS["import-contracts"] = import_contracts
