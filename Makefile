@@ -105,7 +105,7 @@ soak: install
 
 # The documentation site (mkdocs.yml, docs/) into site/; --strict: a broken link or reference fails the build.
 docs: $(VENV)/.installed
-	mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 mkdocs build --strict --site-dir site
 
 # Benchmarks are not tests: figures go to docs/bench/, nothing asserts on them. The peers (WireMock, Mockoon) and
 # the consumer suites' stub libraries are installed here only, never by `make install` or `make test`.
