@@ -306,3 +306,41 @@ def import_contracts() -> str:
 
 
 GENERATORS["import-contracts"] = import_contracts
+
+
+def bench_run() -> str:
+    """How the latest bench run was made, from the figures' own file (docs/bench/latest.json)."""
+    import json
+
+    latest = json.loads((Path(__file__).resolve().parents[1] / "bench" / "latest.json").read_text(encoding="utf-8"))
+    machine = latest["machine"]
+    pinned = ", the servers pinned to one core and wrk to another" if machine.get("pinned") else ""
+    return (
+        f"This run: {latest['runs']} runs of {latest['seconds_per_run']} s per target and scenario, "
+        f"{latest['connections']} connections and {latest['threads']} threads, on {machine['cores']} cores "
+        f"({machine['cpu']}){pinned}; Python {machine['python']}, Node {machine['node']}, uvicorn "
+        f"{machine['uvicorn']}.\n"
+    )
+
+
+GENERATORS["bench-run"] = bench_run
+
+
+def bench_mcp() -> str:
+    """The MCP server's figures, from docs/bench/mcp.json."""
+    import json
+
+    mcp = json.loads((Path(__file__).resolve().parents[1] / "bench" / "mcp.json").read_text(encoding="utf-8"))
+    rows = [
+        (
+            "`tools/list` answer",
+            f"{mcp['tools_list_characters']:,} characters (about {mcp['tools_list_tokens_estimate']:,} "
+            f"tokens) for {mcp['tools']} tools",
+        ),
+        ("cold start to the first `tools/list` answer", f"{mcp['cold_start_to_first_tools_list_s']['median']:.2f} s"),
+        ("a tool call over the same call made directly", f"+{mcp['mcp_overhead_ms_median']:.2f} ms"),
+    ]
+    return _table(["MCP server (median)", "measured"], rows)
+
+
+GENERATORS["bench-mcp"] = bench_mcp
