@@ -13,7 +13,7 @@ CLIENT_CONFIG := openapi/client-config.yaml
 CLIENT_PKG := generated_client/vonage_account_client
 SPECS := $(SPEC) $(wildcard $(CONTROL_SPEC)) $(wildcard $(CALLBACKS_SPEC))
 
-.PHONY: install browser generate check-generated lint lint-spec lint-python test unit contract fuzz soak mock prism bench bench-instructions mutate clean
+.PHONY: install browser generate check-generated lint lint-spec lint-python test unit contract fuzz soak mock prism docs bench bench-instructions mutate clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 	@echo "==> Python packages into $(VENV)/ (first time: about a minute)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	set -o pipefail; $(BIN)/python -m pip install --progress-bar off -e '.[dev,mcp]' \
+	set -o pipefail; $(BIN)/python -m pip install --progress-bar off -e '.[dev,mcp,docs]' \
 		| { grep --line-buffered -E '^(Collecting|Successfully)' || true; }
 	touch $@
 	@echo "==> Installed. The commands are in $(VENV)/bin: run 'source $(VENV)/bin/activate' to put them on PATH."
@@ -110,6 +110,10 @@ soak: install
 	python -m bench.soak_state
 	SOAK_WORKERS=2 python -m bench.soak_state
 
+# The documentation site (mkdocs.yml, docs/) into site/; --strict: a broken link or reference fails the build.
+docs: $(VENV)/.installed
+	NO_MKDOCS_2_WARNING=1 mkdocs build --strict --site-dir site
+
 # Benchmarks are not tests: figures go to docs/bench/, nothing asserts on them. The peers (WireMock, Mockoon) and
 # the consumer suites' stub libraries are installed here only, never by `make install` or `make test`.
 bench: install bench/peers/node_modules/.installed
@@ -138,4 +142,4 @@ mutate: install
 	python -m mutation.run $(GROUPS)
 
 clean:
-	rm -rf $(VENV) node_modules bench/peers/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
+	rm -rf $(VENV) node_modules bench/peers/node_modules site .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
