@@ -3,7 +3,8 @@
 Without a store (the default) the backend's dicts are the whole state, in memory, as fast as ever. With a `Store`,
 every change the backend makes is committed before the method returns (so before any HTTP answer is sent), and every
 method first takes in what other processes committed. `SqliteStore` is the one store built: one SQLite file in WAL
-mode that a mock's workers share. docs/how-to/sandbox.md says what a PostgreSQL store behind the same interface would need.
+mode that a mock's workers share. docs/how-to/sandbox.md says what a PostgreSQL store behind the same interface
+would need.
 """
 
 from __future__ import annotations
