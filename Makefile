@@ -13,7 +13,7 @@ CLIENT_CONFIG := openapi/client-config.yaml
 CLIENT_PKG := generated_client/vonage_account_client
 SPECS := $(SPEC) $(wildcard $(CONTROL_SPEC)) $(wildcard $(CALLBACKS_SPEC))
 
-.PHONY: install generate check-generated lint lint-spec lint-python test unit contract fuzz soak mock prism bench bench-instructions mutate clean
+.PHONY: install browser generate check-generated lint lint-spec lint-python test unit contract fuzz soak mock prism bench bench-instructions mutate clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -64,7 +64,11 @@ lint-python: install
 
 lint: lint-spec lint-python
 
-unit: install
+# Debian's Chromium, which the dashboard's browser tests drive through Playwright (its own download cannot work here).
+browser:
+	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+unit: install browser
 	pytest -q tests examples
 
 contract: install
@@ -73,7 +77,7 @@ contract: install
 # The behaviour tests on two workers (much of them waits on sockets and subprocesses), the contract tests beside them
 # in one process: schemathesis gives every operation's test the same node id, so pytest-xdist would run only one.
 # The contract run's output waits in a file and is shown after the behaviour run's, each under its own heading.
-test: lint check-generated
+test: lint check-generated browser
 	@log=$$(mktemp) && trap 'rm -f "$$log"' EXIT; \
 	pytest -q -p no:xdist contract_tests > "$$log" 2>&1 & contract=$$!; \
 	echo "==> behaviour tests (tests/, examples/; two workers)"; \

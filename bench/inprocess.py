@@ -15,7 +15,7 @@ from vonage_account_client.api.balance import get_balance
 
 from vonage_account_mock import create_app
 from vonage_account_mock.testing.clients import IN_PROCESS_URL, in_process_client
-from vonage_account_mock.testing.handle import LocalControl, VonageMock
+from vonage_account_mock.testing.handle import VonageMock
 
 RUNS = 5
 
@@ -44,7 +44,7 @@ def _import_ms() -> float:
 def measure() -> dict[str, float]:
     """The figures, in milliseconds."""
     app = create_app()
-    handle = VonageMock(port=LocalControl(app.control), url=IN_PROCESS_URL, app=app)
+    handle = VonageMock(port=app.control, url=IN_PROCESS_URL, app=app)
     account = handle.seed_account()
     client = in_process_client(app, account.api_key, account.api_secret)
 

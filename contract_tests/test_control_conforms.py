@@ -56,9 +56,10 @@ def _aim_at_state(case: schemathesis.Case[Any]) -> None:
     parameters = case.path_parameters or {}
     if "api_key" in parameters:
         # A new account is put beside the one that exists; any other operation is about the one that exists.
-        parameters["api_key"] = "contract02" if case.method.upper() == "PUT" else ACCOUNT
+        creates = case.operation.definition.raw.get("operationId") == "put_account"
+        parameters["api_key"] = "contract02" if creates else ACCOUNT
     if "plan_id" in parameters:
-        parameters["plan_id"] = APP.control.add_fault({"operation_id": "get_balance", "status": 429}).id
+        parameters["plan_id"] = APP.control.add_fault({"operation_id": "get_balance", "status": 429})["id"]
     if isinstance(case.body, dict) and case.body.get("primary"):
         case.body["primary"] = ACCOUNT
 

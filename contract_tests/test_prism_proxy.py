@@ -75,7 +75,7 @@ def test_prism_proxy_does_report_a_violating_answer(proxied: tuple[AccountMockAp
         response = httpx.get(f"{url}/account/get-balance", auth=("broken01", "Broken1secret"))
     finally:
         app.control.faults.catalog._responses["get_balance"][200] = original
-        app.control.faults.remove(plan.id)
+        app.control.remove_fault(plan["id"])
     # Prism itself found the fault in the answer (a 502 from an unreachable mock, say, would not say this).
     assert response.status_code == 500, response.text
     problem = response.json()

@@ -100,7 +100,7 @@ def test_secrets_list_create_revoke(server: ThreadedMockServer) -> None:
     # The only secret is the one the credentials use: refused before anything is sent.
     last = run(server, "secrets", "revoke", only)
     assert last.exit_code == 4 and f"Secret in use: {only} is the secret the configured credentials use" in last.output
-    assert len(server.app.control.journal_entries(operation_id="revoke_secret")) == 1
+    assert len(server.app.control.journal(operation_id="revoke_secret")) == 1
 
 
 def test_a_secret_is_never_a_command_line_value(server: ThreadedMockServer) -> None:

@@ -325,13 +325,13 @@ def test_transient_failures_give_up_after_the_attempts(mock: Mock, ops: AccountO
     mock.app.control.add_fault({"operation_id": "get_balance", "status": 500})
     with pytest.raises(TransientFailure):
         ops.balance()
-    assert len(mock.app.control.journal_entries(operation_id="get_balance")) == ops.max_attempts
+    assert len(mock.app.control.journal(operation_id="get_balance")) == ops.max_attempts
 
 
 def test_refusals_fail_fast(mock: Mock, ops: AccountOps) -> None:
     with ops.with_secret("Nope1secret") as wrong, pytest.raises(AuthenticationFailed):
         wrong.balance()
-    assert len(mock.app.control.journal_entries(operation_id="get_balance", status=401)) == 1
+    assert len(mock.app.control.journal(operation_id="get_balance", status=401)) == 1
 
 
 def test_no_repr_of_the_ops_or_its_clients_shows_the_secret(ops: AccountOps) -> None:

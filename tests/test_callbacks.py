@@ -312,10 +312,10 @@ def test_an_allowed_network_is_called_and_others_are_not() -> None:
                     "abcd1234", {"secrets": ["Initial1secret"], "settings": {"dr_callback_url": url}}
                 )
                 if delivered:
-                    assert app.control.send_delivery_receipt("abcd1234", {})["delivered"] is True
+                    assert app.control.send_callback("abcd1234", "delivery-receipt", {})["delivered"] is True
                 else:
                     with pytest.raises(ControlError) as refused:
-                        app.control.send_delivery_receipt("abcd1234", {})
+                        app.control.send_callback("abcd1234", "delivery-receipt", {})
                     assert refused.value.status == 403 and address in refused.value.detail
             finally:
                 app.close()
@@ -354,7 +354,8 @@ def test_a_trigger_without_its_required_fields_is_a_400(vonage_mock: VonageMock,
 def test_a_slow_receiver_cannot_pile_up_work() -> None:
     receiver = Receiver()
     receiver.reset(*[500] * 50)
-    policy = DeliveryPolicy(max_pending=2, time_scale=1.0)  # the real pace: nothing retries during the test
+    # The real pace: nothing retries during the test. Eight pending in all, two of them per account.
+    policy = DeliveryPolicy(max_pending=8, time_scale=1.0)
     app = create_app(callback_policy=policy)
     app.control.callbacks.route_to_app("http://hooks.invalid", receiver)
     app.control.put_account(
@@ -371,6 +372,25 @@ def test_a_slow_receiver_cannot_pile_up_work() -> None:
     assert len(receiver.received) == 2
 
 
+def test_one_tenants_failing_receiver_leaves_room_for_another_tenants_callbacks() -> None:
+    receiver = Receiver()
+    receiver.reset(*[500] * 50)  # tenant A's receiver fails: each of A's callbacks stays pending, awaiting a retry
+    policy = DeliveryPolicy(max_pending=8, time_scale=1.0)
+    app = create_app(callback_policy=policy)
+    app.control.route_to_app("http://hooks.invalid", receiver)
+    for key in ("tenanta1", "tenantb1"):
+        settings = {"dr_callback_url": f"http://hooks.invalid/{key}"}
+        app.control.put_account(key, {"secrets": ["Initial1secret"], "settings": settings})
+    try:
+        with in_process_http(app) as http:
+            a = [http.post("/_mock/accounts/tenanta1/delivery-receipts").status_code for _ in range(8)]
+            b = http.post("/_mock/accounts/tenantb1/delivery-receipts")
+    finally:
+        app.close()
+    assert b.status_code == 200, b.text
+    assert a == [200] * 2 + [503] * 6  # A is held to its share of the bound: a quarter
+
+
 def test_an_attempt_that_takes_too_long_fails_and_is_retried() -> None:
     receiver = Receiver()
     receiver.reset(delay=10.0)
@@ -381,7 +401,7 @@ def test_an_attempt_that_takes_too_long_fails_and_is_retried() -> None:
     )
     try:
         started = time.perf_counter()
-        [delivery] = app.control.send_delivery_receipt("abcd1234", {})["deliveries"]
+        [delivery] = app.control.send_callback("abcd1234", "delivery-receipt", {})["deliveries"]
         elapsed = time.perf_counter() - started
     finally:
         app.close()
@@ -489,7 +509,7 @@ def test_an_https_receiver_with_a_local_ca_is_called_at_the_checked_address_by_i
             "abcd1234", {"secrets": ["Initial1secret"], "settings": {"dr_callback_url": f"https://localhost:{port}/dr"}}
         )
         try:
-            [delivery] = app.control.send_delivery_receipt("abcd1234", {})["deliveries"]
+            [delivery] = app.control.send_callback("abcd1234", "delivery-receipt", {})["deliveries"]
         finally:
             app.close()
     assert delivery["state"] == "delivered", delivery["attempts"]
@@ -559,7 +579,9 @@ def test_one_tenants_stalled_receiver_does_not_hold_up_another_tenants_callback(
     timeout = 1.0
     # The real pace (time_scale 1): no retry falls due during the test, so the stalled tenant's callbacks stay pending.
     # Two sending slots: tenant A's triggers below want more of them than there are, and more trigger threads too.
-    app = create_app(callback_policy=DeliveryPolicy(timeout=timeout, time_scale=1.0, max_concurrent=2))
+    # Room for A's 80 parts pending (a quarter of the bound per account).
+    policy = DeliveryPolicy(timeout=timeout, time_scale=1.0, max_concurrent=2, max_pending=400)
+    app = create_app(callback_policy=policy)
     stalled, fast = StalledReceiver(), Receiver()
     with (
         ThreadedMockServer(stalled) as slow_hooks,
@@ -614,11 +636,13 @@ def test_one_tenants_slow_name_lookups_do_not_hold_up_another_tenants_callback(
                 app.control.put_account(key, {"secrets": ["Initial1secret"], "settings": {"dr_callback_url": url}})
             # More of tenant A's triggers than any machine's default pool has threads for lookups.
             with ThreadPoolExecutor(40) as pool:
-                triggers = [pool.submit(app.control.send_delivery_receipt, "tenanta1", {}) for _ in range(40)]
+                triggers = [
+                    pool.submit(app.control.send_callback, "tenanta1", "delivery-receipt", {}) for _ in range(40)
+                ]
                 refusals = [trigger.exception(30) for trigger in triggers]
             assert all(isinstance(r, ControlError) and r.status == 403 and "resolve" in r.detail for r in refusals)
             started = time.perf_counter()  # tenant A's lookups are all still stuck
-            answer = app.control.send_delivery_receipt("tenantb1", {})
+            answer = app.control.send_callback("tenantb1", "delivery-receipt", {})
             elapsed = time.perf_counter() - started
     finally:
         released.set()
@@ -637,8 +661,10 @@ def _callbacks_after_reset(seed: int | None) -> list[dict[str, Any]]:
     signature = {"secret": SIGNATURE_SECRET, "method": "sha256"}
     app.control.put_account("abcd1234", {"secrets": ["Initial1secret"], "settings": settings, "signature": signature})
     try:
-        app.control.send_inbound_sms("abcd1234", {"from": "447700900001", "to": "4477", "text": "word " * 60})
-        app.control.send_delivery_receipt("abcd1234", {})
+        app.control.send_callback(
+            "abcd1234", "inbound-sms", {"from": "447700900001", "to": "4477", "text": "word " * 60}
+        )
+        app.control.send_callback("abcd1234", "delivery-receipt", {})
     finally:
         app.close()
     return [received.fields for received in receiver.received]
@@ -666,7 +692,7 @@ def test_a_lookup_that_times_out_does_not_show_the_urls_credentials(monkeypatch:
     try:
         app.control.put_account("tenantc1", {"secrets": ["Initial1secret"], "settings": {"dr_callback_url": url}})
         with pytest.raises(ControlError) as refused:
-            app.control.send_delivery_receipt("tenantc1", {})
+            app.control.send_callback("tenantc1", "delivery-receipt", {})
     finally:
         released.set()
         app.close()

@@ -85,7 +85,7 @@ def test_a_rotation_under_way_refuses_a_second_one(server: ThreadedMockServer, t
     assert refused.exit_code == 5, refused.output
     assert "a rotation of" in refused.output and "is in progress" in refused.output
     assert Credentials.from_file(store).api_secret == SECRET
-    assert server.app.control.journal_entries(operation_id="create_secret") == []
+    assert server.app.control.journal(operation_id="create_secret") == []
 
 
 def test_a_top_up_state_file_that_is_a_link_is_refused(server: ThreadedMockServer, tmp_path: Path) -> None:
@@ -99,7 +99,7 @@ def test_a_top_up_state_file_that_is_a_link_is_refused(server: ThreadedMockServe
     assert refused.exit_code == 2, refused.output
     assert "symbolic link" in refused.output
     assert victim.read_text() == "precious\n"
-    assert not server.app.control.journal_entries(operation_id="top_up")
+    assert not server.app.control.journal(operation_id="top_up")
 
 
 def test_private_writes_leave_no_temporary_file_and_are_0600(tmp_path: Path) -> None:

@@ -48,7 +48,7 @@ def _ops(mock: Mock, **extra: Any) -> AccountOps:
 
 
 def _sent(mock: Mock, operation_id: str) -> int:
-    return len(mock.app.control.journal_entries(operation_id=operation_id))
+    return len(mock.app.control.journal(operation_id=operation_id))
 
 
 @pytest.mark.parametrize(
@@ -150,7 +150,7 @@ def test_the_client_gives_up_after_its_timeout_and_says_so(threaded_server: Any)
         ops.balance()  # without a timeout, the answer after the stall
     assert "no answer within 1 s" in str(stalled.value)
     # A read timeout is not retried: the next read would stall as long.
-    assert [plan.fired for plan in mock.app.control.list_faults()] == [1]
+    assert [plan["fired"] for plan in mock.app.control.list_faults()] == [1]
     _settled(mock, "get_balance")
 
 
@@ -160,7 +160,7 @@ def test_a_top_up_that_times_out_is_an_unknown_outcome(threaded_server: Any) -> 
     mock.app.control.add_fault({"operation_id": "top_up", "delay_ms": 3000})
     with _ops(mock, timeout=1.0) as ops, pytest.raises(OutcomeUnknown) as unknown:
         ops.top_up(TRX)
-    assert [plan.fired for plan in mock.app.control.list_faults()] == [1]
+    assert [plan["fired"] for plan in mock.app.control.list_faults()] == [1]
     assert "no answer within 1 s" in unknown.value.detail and "check the balance" in unknown.value.detail
     _settled(mock, "top_up")
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -102,6 +103,10 @@ def test_the_wheel_has_no_top_level_package_but_ours(installed: Installed) -> No
         "vonage_account_spec/account.yaml",
         "vonage_account_spec/mock-control.yaml",
         "vonage_account_mock/state/data/pricing.json",
+        *(
+            f"vonage_account_mock/control/static/{name}"
+            for name in ("index.html", "sign-in.html", "dashboard.js", "dashboard.css", "favicon.svg")
+        ),
         *(f"{package}/py.typed" for package in OUR_PACKAGES),
     ):
         assert data in names
@@ -165,6 +170,13 @@ def test_both_commands_run_from_the_installed_wheel(installed: Installed, served
     result = _run([str(installed.bin / "vonage-account"), "--json", "balance"], cwd=installed.consumer, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert '"value": "10.00"' in result.stdout
+
+
+def test_the_installed_mock_serves_its_dashboard(installed: Installed, served: str) -> None:
+    for path, media_type in (("/_mock/dashboard/", "text/html"), ("/_mock/dashboard/dashboard.js", "text/javascript")):
+        answer = httpx.get(served + path, timeout=10)
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["content-type"].startswith(media_type)
 
 
 def test_the_mcp_server_without_its_extra_says_how_to_get_it(installed: Installed) -> None:

@@ -75,7 +75,8 @@ class DeliveryPolicy:
     timeout: float = 5.0
     """Wall seconds one attempt may take (connecting, sending, reading the answer)."""
     max_pending: int = 100
-    """Callbacks not yet delivered or given up on; a trigger beyond it is refused."""
+    """Callbacks not yet delivered or given up on; a trigger beyond it is refused. One account may hold a quarter of
+    them (`account_pending`): it takes four tenants with failing receivers to make another's trigger wait."""
     max_concurrent: int = 8
     """Attempts in flight at once for one account (api_key): one account's slow receivers cannot take the slots
     another's callbacks need."""
@@ -87,6 +88,11 @@ class DeliveryPolicy:
     allow: AllowList = field(default_factory=AllowList)
     ca_bundle: str | None = None
     """A CA file to trust for https receivers (a local CA's), besides the system's."""
+
+    @property
+    def account_pending(self) -> int:
+        """Callbacks one account may have pending at once."""
+        return max(1, self.max_pending // 4)
 
 
 @dataclass(frozen=True)
@@ -403,11 +409,17 @@ class CallbackDispatcher:
         records = []
         with self._lock:
             # Counted and recorded under one lock: triggers arriving together cannot pass the bound together.
-            pending = sum(1 for record in self._records.values() if record.state == "pending")
-            if pending + len(payloads) > self.policy.max_pending:
+            pending = [record.account for record in self._records.values() if record.state == "pending"]
+            own = pending.count(account)
+            if own + len(payloads) > self.policy.account_pending:
                 raise DeliveryQueueFull(
-                    f"{pending} callbacks are still pending (at most {self.policy.max_pending}): a receiver is slow "
-                    "or failing; wait for their retries to end, or reset"
+                    f"{own} of this account's callbacks are still pending (at most {self.policy.account_pending} per "
+                    "account): its receiver is slow or failing; wait for their retries to end, or reset the account"
+                )
+            if len(pending) + len(payloads) > self.policy.max_pending:
+                raise DeliveryQueueFull(
+                    f"{len(pending)} callbacks are still pending (at most {self.policy.max_pending}): receivers are "
+                    "slow or failing; wait for their retries to end, or reset"
                 )
             for payload in payloads:
                 record = Delivery(

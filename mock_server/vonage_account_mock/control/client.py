@@ -6,12 +6,13 @@ comes back as the same ControlError the operations raise in process, so a caller
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import quote
 
 import httpx
 
 from vonage_account_mock.control.operations import CONTROL_PREFIX, TOKEN_HEADER, ControlError
+from vonage_account_mock.layers.journal import JournalFilters
 
 
 class ControlUnreachable(Exception):
@@ -27,6 +28,13 @@ _NOT_A_URL = "{url!r} is not a URL: give the mock's, e.g. http://127.0.0.1:8080"
 
 def _segment(value: str) -> str:
     return quote(value, safe="")
+
+
+_CALLBACK_PATHS = {"inbound-sms": "inbound-sms", "delivery-receipt": "delivery-receipts"}
+
+
+def _present(**params: str | None) -> dict[str, str]:
+    return {name: value for name, value in params.items() if value is not None}
 
 
 class ControlClient:
@@ -74,6 +82,11 @@ class ControlClient:
         if response.status_code >= 400:
             problem = document if isinstance(document, dict) else {}
             detail = str(problem.get("detail") or response.reason_phrase)
+            invalid = problem.get("invalid_parameters")
+            if isinstance(invalid, list) and invalid:
+                # What failed, not only that something did: the spec's check names each field and why.
+                reasons = (f"{item.get('name')}: {item.get('reason')}" for item in invalid if isinstance(item, dict))
+                detail = f"{detail} ({'; '.join(reasons)})"
             raise ControlError(response.status_code, detail, problem=problem)
         return document
 
@@ -84,10 +97,35 @@ class ControlClient:
         document: dict[str, Any] = self._call("GET", "/health")
         return document
 
-    def reset(self, deterministic_seed: int | None = None) -> None:
-        """Back to the seeded state (every account, the journal, the fault plans, the callbacks)."""
-        body = {} if deterministic_seed is None else {"json": {"deterministic_seed": deterministic_seed}}
+    def reset(self, *, deterministic_seed: int | bool | None = False) -> None:
+        """Back to the seeded state (every account, the journal, the fault plans, the callbacks).
+
+        `deterministic_seed`: an int makes ids and timestamps reproducible, None makes them real again, and False
+        (the default) leaves the mode as it is.
+        """
+        body = {} if deterministic_seed is False else {"json": {"deterministic_seed": deterministic_seed}}
         self._call("POST", "/reset", **body)
+
+    def list_accounts(self) -> list[str]:
+        """Every known api_key."""
+        accounts: list[str] = self._call("GET", "/accounts")["accounts"]
+        return accounts
+
+    def account_details(self, *, limit: int | None = None) -> dict[str, Any]:
+        """Every account as `get_account` shows it (the first `limit`), and the time now to tell secret ages by."""
+        params = {} if limit is None else {"limit": limit}
+        document: dict[str, Any] = self._call("GET", "/account-details", params=params)
+        return document
+
+    def set_balance(self, api_key: str, balance: str) -> str:
+        """Make an account's balance exactly `balance`; the new balance."""
+        answer = self._call("PUT", f"/accounts/{_segment(api_key)}/balance", json={"balance": balance})
+        return str(answer["balance"])
+
+    def operations(self) -> list[dict[str, Any]]:
+        """The Account API's operations and the statuses each declares: what a fault plan may name."""
+        found: list[dict[str, Any]] = self._call("GET", "/operations")["operations"]
+        return found
 
     def reset_account(self, api_key: str) -> None:
         """One account (and its sub-accounts) back to its seed."""
@@ -117,11 +155,15 @@ class ControlClient:
         loaded: dict[str, Any] = self._call("PUT", "/snapshot", json=document)
         return loaded
 
-    def journal(self, **filters: Any) -> list[dict[str, Any]]:
+    def journal(self, **filters: Unpack[JournalFilters]) -> list[dict[str, Any]]:
         """Journal entries matching the filters (operation_id, account, status, limit)."""
         params = {name: value for name, value in filters.items() if value is not None}
         entries: list[dict[str, Any]] = self._call("GET", "/journal", params=params)["entries"]
         return entries
+
+    def clear_journal(self, account: str | None = None) -> None:
+        """Forget journal entries (all, or one account's)."""
+        self._call("DELETE", "/journal", params=_present(account=account))
 
     def add_fault(self, spec: dict[str, Any]) -> dict[str, Any]:
         """Plan a fault."""
@@ -137,20 +179,33 @@ class ControlClient:
         """Remove one plan."""
         self._call("DELETE", f"/faults/{_segment(plan_id)}")
 
-    def send_callback(self, api_key: str, kind: str, fields: dict[str, Any], retries: int | None) -> dict[str, Any]:
+    def clear_faults(self, account: str | None = None) -> None:
+        """Remove every plan (or one account's)."""
+        self._call("DELETE", "/faults", params=_present(account=account))
+
+    def send_callback(
+        self, api_key: str, kind: str, fields: dict[str, Any], retries: int | None = None
+    ) -> dict[str, Any]:
         """Trigger an inbound SMS (`inbound-sms`) or a delivery receipt (`delivery-receipt`) to the account's URL."""
-        path = "inbound-sms" if kind == "inbound-sms" else "delivery-receipts"
+        path = _CALLBACK_PATHS.get(kind)
+        if path is None:
+            raise ControlError(400, f"no callback kind {kind!r}: one of {', '.join(_CALLBACK_PATHS)}")
         params = {} if retries is None else {"retries": retries}
         document: dict[str, Any] = self._call(
             "POST", f"/accounts/{_segment(api_key)}/{path}", json=fields, params=params
         )
         return document
 
-    def deliveries(self, **filters: Any) -> list[dict[str, Any]]:
-        """The callbacks sent, with their attempts (filters: account, kind)."""
-        params = {name: value for name, value in filters.items() if value is not None}
-        found: list[dict[str, Any]] = self._call("GET", "/deliveries", params=params)["deliveries"]
+    def deliveries(self, *, account: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+        """The callbacks sent, with their attempts (of one account, of one kind), oldest first."""
+        found: list[dict[str, Any]] = self._call("GET", "/deliveries", params=_present(account=account, kind=kind))[
+            "deliveries"
+        ]
         return found
+
+    def clear_deliveries(self, account: str | None = None) -> None:
+        """Forget callbacks (all, or one account's) and stop their retries."""
+        self._call("DELETE", "/deliveries", params=_present(account=account))
 
     def advance_deliveries(self, seconds: float) -> dict[str, Any]:
         """Make every retry due within `seconds` of service time happen now."""

@@ -12,8 +12,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from vonage_account_mock.control.dashboard import DASHBOARD_PREFIX, SECURITY_HEADERS, Dashboard, valid_session
 from vonage_account_mock.control.operations import CONTROL_PREFIX, TOKEN_HEADER, ControlError, MockControl
 from vonage_account_mock.layers.asgi import header, send_response
 from vonage_account_mock.state.exceptions import PROBLEM_JSON
@@ -82,6 +83,18 @@ class ControlHandlers:
         self.control.reset_account(api_key)
         return Response(status_code=204)
 
+    async def list_account_details(self, limit: int | None = None) -> Any:
+        return self.control.account_details(limit=limit), 200, _JSON
+
+    async def set_balance(self, api_key: str, body: dict[str, Any]) -> Any:
+        try:
+            return {"balance": self.control.set_balance(api_key, body["balance"])}, 200, _JSON
+        except ControlError as error:
+            return _problem(error)
+
+    async def list_operations(self) -> Any:
+        return {"operations": self.control.operations()}, 200, _JSON
+
     async def spend(self, api_key: str, body: dict[str, Any]) -> Any:
         try:
             return {"balance": self.control.spend(api_key, body["amount"])}, 200, _JSON
@@ -105,12 +118,10 @@ class ControlHandlers:
         limit: int | None = None,
     ) -> Any:
         try:
-            entries = self.control.journal_entries(
-                operation_id=operation_id, account=account, status=status, limit=limit
-            )
+            entries = self.control.journal(operation_id=operation_id, account=account, status=status, limit=limit)
         except ControlError as error:
             return _problem(error)
-        return {"entries": [entry.as_dict() for entry in entries]}, 200, _JSON
+        return {"entries": entries}, 200, _JSON
 
     async def clear_journal(self, account: str | None = None) -> Any:
         self.control.clear_journal(account)
@@ -153,11 +164,11 @@ class ControlHandlers:
         return result, 200, _JSON
 
     async def list_faults(self) -> Any:
-        return {"plans": [plan.as_dict() for plan in self.control.list_faults()]}, 200, _JSON
+        return {"plans": self.control.list_faults()}, 200, _JSON
 
     async def add_fault(self, body: dict[str, Any]) -> Any:
         try:
-            return self.control.add_fault(body).as_dict(), 201, _JSON
+            return self.control.add_fault(body), 201, _JSON
         except ControlError as error:
             return _problem(error)
 
@@ -192,6 +203,7 @@ class ControlGate:
         self.enabled = enabled
         self.token = token.encode() if token else None
         self.allowed_hosts = frozenset(h.lower() for h in allowed_hosts)
+        self.dashboard = Dashboard(self.token)
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         # A plain method: the Account API's requests get the next layer's awaitable, with no frame of the gate's own.
@@ -203,21 +215,29 @@ class ControlGate:
         if scope["path"] == HEALTH_PATH:
             await _answer_health(scope, send)
             return
+        # What the dashboard's page reads is never sniffed into something else, nor framed.
+        send = _with_headers(send, _CONTROL_HEADERS)
         if not self.enabled:
             await _refuse(send, 404, "The control API is switched off (--no-control)")
             return
         # Before the token: a page cannot read the token, but it could ride on a proxy or extension that adds it.
+        # The dashboard's session cookie too: SameSite=Strict keeps it off cross-site requests, not same-site ones.
         browser = _from_a_web_page(scope)
         if browser is not None:
             await _refuse(send, 403, browser)
             return
-        not_json = _not_json(scope)
+        dashboard = scope["path"] == DASHBOARD_PREFIX or scope["path"].startswith(DASHBOARD_PREFIX + "/")
+        # The dashboard's sign-in is a form post: the Origin check above is what keeps other pages' forms out.
+        not_json = None if dashboard else _not_json(scope)
         if not_json is not None:
             await _refuse(send, 415, not_json)
             return
         if self.token is not None:
-            presented = next((v for k, v in scope["headers"] if k == TOKEN_HEADER.encode()), b"")
-            if not hmac.compare_digest(presented, self.token):
+            signed_in = self._token_or_session(scope)
+            if dashboard:
+                await self.dashboard(scope, receive, send, signed_in=signed_in)
+                return
+            if not signed_in:
                 await _refuse(send, 401, "The control API needs the X-Mock-Control-Token header")
                 return
         elif not self._trusted_host(scope):
@@ -228,7 +248,19 @@ class ControlGate:
                 "or start the mock with --allowed-host NAME or a --control-token",
             )
             return
+        elif dashboard:
+            await self.dashboard(scope, receive, send, signed_in=True)
+            return
         await self.app(scope, receive, send)
+
+    def _token_or_session(self, scope: Scope) -> bool:
+        """Whether the request carries the control token, in its header or as the dashboard's session cookie."""
+        assert self.token is not None
+        presented = header(scope, TOKEN_HEADER.encode())
+        # Both checked, whichever is present: the time taken tells nothing of which one failed, or how.
+        by_header = hmac.compare_digest(presented, self.token)
+        by_session = valid_session(self.token, scope)
+        return by_header or by_session
 
     def _trusted_host(self, scope: Scope) -> bool:
         raw = next((v for k, v in scope["headers"] if k == b"host"), b"").decode("latin-1").lower()
@@ -321,6 +353,23 @@ def _has_body(scope: Scope) -> bool:
         return int(length or b"0") > 0
     except ValueError:
         return True  # unreadable: the server in front refuses it anyway; here it is not taken for bodiless
+
+
+_CONTROL_HEADERS = tuple((name, value) for name, value in SECURITY_HEADERS if name != b"cache-control")
+
+
+def _with_headers(send: Send, extra: tuple[tuple[bytes, bytes], ...]) -> Send:
+    """`send`, adding the `extra` headers an answer does not already have."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            present = {name.lower() for name, _ in message.get("headers", [])}
+            added = [(name, value) for name, value in extra if name not in present]
+            if added:
+                message = {**message, "headers": [*message.get("headers", []), *added]}
+        await send(message)
+
+    return sending
 
 
 async def _refuse(send: Send, status: int, detail: str) -> None:

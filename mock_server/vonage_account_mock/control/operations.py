@@ -12,8 +12,8 @@ from vonage_account_mock.callbacks.delivery import CallbackDispatcher, DeliveryQ
 from vonage_account_mock.callbacks.payloads import PayloadError, delivery_receipt, inbound_sms, signed
 from vonage_account_mock.callbacks.schema import payload_problems
 from vonage_account_mock.callbacks.targets import TargetRefused
-from vonage_account_mock.layers.faults import FaultBook, FaultPlan, InvalidFaultPlan
-from vonage_account_mock.layers.journal import Journal, JournalEntry, JournalFilters, UnknownFilter
+from vonage_account_mock.layers.faults import FaultBook, InvalidFaultPlan
+from vonage_account_mock.layers.journal import Journal, JournalFilters, UnknownFilter
 from vonage_account_mock.state.codec import BadDocument
 from vonage_account_mock.state.exceptions import new_instance_id
 from vonage_account_mock.state.models import (
@@ -23,6 +23,8 @@ from vonage_account_mock.state.models import (
     AutoReload,
     Settings,
     Signature,
+    format_timestamp,
+    utc_now,
 )
 from vonage_account_mock.state.snapshot import load_snapshot, take_snapshot
 
@@ -127,15 +129,20 @@ CALLBACK_URL_SETTING = {"inbound-sms": "moCallBackUrl", "delivery-receipt": "drC
 
 
 class MockControl:
-    """What a test can do to a mock: one implementation, used in-process and behind the control API."""
+    """What a test can do to a mock: the control API's operations, answering its documents.
+
+    One implementation for every way in: the test handle calls it directly in this process, the control API's HTTP
+    handlers translate to it, and `control.client.ControlClient` offers the same methods over HTTP, so a caller
+    cannot tell which side of a socket it is on (`testing.handle.ControlPort` names them).
+    """
 
     def __init__(
         self, backend: AccountBackend, journal: Journal, faults: FaultBook, callbacks: CallbackDispatcher | None = None
     ) -> None:
         self.backend = backend
-        self.journal = journal
+        self._journal = journal
         self.faults = faults
-        self.journal.make_deterministic(backend.deterministic_seed is not None)
+        self._journal.make_deterministic(backend.deterministic_seed is not None)
         self.callbacks = callbacks or CallbackDispatcher()
         self._callback_rng = _callback_rng(backend.deterministic_seed)
 
@@ -147,17 +154,17 @@ class MockControl:
         """
         if deterministic_seed is not False:
             self.backend.make_deterministic(None if deterministic_seed is None else int(deterministic_seed))
-            self.journal.make_deterministic(self.backend.deterministic_seed is not None)
+            self._journal.make_deterministic(self.backend.deterministic_seed is not None)
         self._callback_rng = _callback_rng(self.backend.deterministic_seed)
         self.backend.reset()
-        self.journal.clear()
+        self._journal.clear()
         self.faults.clear()
         self.callbacks.clear()
 
     def reset_account(self, api_key: str) -> None:
         """One account (and its sub-accounts) back to the baseline, with its journal entries and plans."""
         self.backend.reset_account(api_key)
-        self.journal.clear(api_key)
+        self._journal.clear(api_key)
         self.faults.clear(api_key)
         self.callbacks.clear(api_key)
 
@@ -183,6 +190,29 @@ class MockControl:
         """Every known api_key."""
         return self.backend.api_keys()
 
+    def account_details(self, *, limit: int | None = None) -> dict[str, Any]:
+        """Every account as `get_account` shows it (the first `limit`), and the time now to tell secret ages by."""
+        with self.backend.locked():
+            keys = self.backend.api_keys()
+            shown = keys if limit is None else keys[:limit]
+            accounts = [describe_account(self.backend.account(key), self.backend.subaccounts(key)) for key in shown]
+            # In deterministic mode there is no now to tell ages by: reading the synthetic clock would move it on.
+            now = None if self.backend.deterministic_seed is not None else format_timestamp(utc_now())
+        return {"now": now, "total": len(keys), "accounts": accounts}
+
+    def set_balance(self, api_key: str, balance: str) -> str:
+        """Make an account's balance exactly `balance`; the new balance."""
+        value = _decimal(balance, "balance")
+        try:
+            return str(self.backend.set_balance(api_key, value))
+        except KeyError:
+            raise ControlError(404, f"No account '{api_key}'") from None
+
+    def operations(self) -> list[dict[str, Any]]:
+        """The Account API's operations and the statuses each declares: what a fault plan may name."""
+        catalog = self.faults.catalog
+        return [{"operation_id": op, "statuses": catalog.statuses(op)} for op in catalog.operations()]
+
     def spend(self, api_key: str, amount: str) -> str:
         """Lower a balance; the new balance."""
         value = _decimal(amount, "amount")
@@ -204,21 +234,21 @@ class MockControl:
         except BadDocument as error:
             raise ControlError(400, f"not a usable snapshot: {error}") from None
 
-    def journal_entries(self, **filters: Unpack[JournalFilters]) -> list[JournalEntry]:
+    def journal(self, **filters: Unpack[JournalFilters]) -> list[dict[str, Any]]:
         """Matching journal entries, oldest first (a filter that names what the spec does not have is a 400)."""
         try:
-            return self.journal.entries(**filters)
+            return [entry.as_dict() for entry in self._journal.entries(**filters)]
         except UnknownFilter as refused:
             raise ControlError(400, str(refused)) from None
 
     def clear_journal(self, account: str | None = None) -> None:
         """Forget journal entries (all, or one account's)."""
-        self.journal.clear(account)
+        self._journal.clear(account)
 
-    def add_fault(self, spec: dict[str, Any]) -> FaultPlan:
-        """Add a fault plan checked against the spec."""
+    def add_fault(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """Add a fault plan checked against the spec; the plan."""
         try:
-            return self.faults.add(
+            plan = self.faults.add(
                 spec["operation_id"],
                 status=spec.get("status"),
                 delay_ms=int(spec.get("delay_ms", 0)),
@@ -228,10 +258,11 @@ class MockControl:
             )
         except InvalidFaultPlan as error:
             raise ControlError(400, str(error)) from None
+        return plan.as_dict()
 
-    def list_faults(self) -> list[FaultPlan]:
-        """Every plan with its fired count."""
-        return self.faults.plans()
+    def list_faults(self) -> list[dict[str, Any]]:
+        """Every plan with how often it fired."""
+        return [plan.as_dict() for plan in self.faults.plans()]
 
     def remove_fault(self, plan_id: str) -> None:
         """Remove one plan."""
@@ -244,21 +275,28 @@ class MockControl:
 
     # -- callbacks ----------------------------------------------------------------------------
 
-    def send_inbound_sms(self, api_key: str, fields: dict[str, Any], *, retries: int | None = None) -> dict[str, Any]:
-        """Deliver the inbound SMS the service would send for `fields` to the account's `moCallBackUrl`."""
-        return self.callback_answer(self.start_callback(api_key, "inbound-sms", fields, retries=retries))
-
-    def send_delivery_receipt(
-        self, api_key: str, fields: dict[str, Any], *, retries: int | None = None
+    def send_callback(
+        self, api_key: str, kind: str, fields: dict[str, Any], retries: int | None = None
     ) -> dict[str, Any]:
-        """Deliver the delivery receipt the service would send for `fields` to the account's `drCallBackUrl`."""
-        return self.callback_answer(self.start_callback(api_key, "delivery-receipt", fields, retries=retries))
+        """Deliver the callback of `kind` the service would send for `fields`: an inbound SMS (`inbound-sms`) to the
+        account's `moCallBackUrl`, a delivery receipt (`delivery-receipt`) to its `drCallBackUrl`."""
+        return self.callback_answer(self.start_callback(api_key, kind, fields, retries=retries))
+
+    def route_to_app(self, base_url: str, app: Any) -> None:
+        """Callbacks for `base_url` go straight into `app` (ASGI or WSGI): only a mock in this process can."""
+        self.callbacks.route_to_app(base_url, app)
+
+    def remove_route(self, base_url: str) -> None:
+        """Callbacks for `base_url` go over the network again."""
+        self.callbacks.remove_route(base_url)
 
     def start_callback(
         self, api_key: str, kind: str, fields: dict[str, Any], *, retries: int | None = None
     ) -> Future[list[dict[str, Any]]]:
         """Build the callback of `kind` for `fields` and start sending it: the deliveries to come, for
         `callback_answer` (a caller that must not hold a thread meanwhile waits for the future first)."""
+        if kind not in CALLBACK_URL_SETTING:
+            raise ControlError(400, f"no callback kind {kind!r}: one of {', '.join(CALLBACK_URL_SETTING)}")
         try:
             url, forward_method, signature = self.backend.callback_target(api_key, kind)
         except KeyError:

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 
 from vonage_account_mock.control.operations import ControlError
 from vonage_account_mock.full_path.validation import BODY, InvalidInput
-from vonage_account_mock.layers.context import CREDENTIALS_REFUSED, FAILURE
+from vonage_account_mock.layers.context import CREDENTIALS_REFUSED, state_of
 from vonage_account_mock.layers.problems import bad_request, family, generic_problem, internal_error, log, unauthorized
 from vonage_account_mock.state.exceptions import PROBLEM_JSON, AccountApiError, InvalidCredentials
 
@@ -40,14 +40,14 @@ async def on_account_api_error(request: ConnexionRequest, exc: Exception) -> Con
 
 async def on_unauthenticated(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """Missing, malformed or wrong credentials: the 401 of the path's host."""
-    request.context[FAILURE] = dict([CREDENTIALS_REFUSED])
+    state_of(request.scope).failure = dict([CREDENTIALS_REFUSED])
     return as_response(unauthorized(request.url.path))
 
 
 async def on_bad_request(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """Invalid input caught by validation: the 400 of the path's host, naming the fields."""
     invalid = exc.invalid_parameters if isinstance(exc, InvalidInput) else {BODY: "Is invalid."}
-    request.context[FAILURE] = invalid
+    state_of(request.scope).failure = invalid
     if family(request.url.path) == "control":
         document = ControlError(400, "The request failed validation").document()
         document["invalid_parameters"] = [{"name": name, "reason": reason} for name, reason in invalid.items()]

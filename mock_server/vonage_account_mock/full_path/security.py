@@ -7,13 +7,14 @@ from typing import Any
 from connexion.security import ApiKeySecurityHandler, BasicSecurityHandler
 
 from vonage_account_mock.full_path.speedups import precomputed_generic_check
-from vonage_account_mock.layers.context import AUTH_SCHEME, CALLER, LEGACY_FORM_CREDENTIALS
+from vonage_account_mock.layers.context import CALLER, state_of
 from vonage_account_mock.state.models import AccountBackend
 
 
 def _authenticated(request: Any, api_key: str, scheme: str) -> dict[str, Any]:
-    request.context[CALLER] = api_key
-    request.context[AUTH_SCHEME] = scheme
+    request.context[CALLER] = api_key  # connexion hands its context's entries to the handler as arguments
+    state = state_of(request.scope)
+    state.caller, state.auth_scheme = api_key, scheme
     return {"sub": api_key}
 
 
@@ -27,7 +28,7 @@ def security_map(backend: AccountBackend) -> dict[str, type]:
         # The pair is one AND requirement: the api_key scheme checks both halves, the api_secret scheme
         # only has to be present.
         secret = request.query_params.get("api_secret") or ""
-        scheme = "form" if request.scope.get(LEGACY_FORM_CREDENTIALS) else "query"
+        scheme = "form" if state_of(request.scope).form_credentials else "query"
         return _authenticated(request, backend.authenticate(api_key, secret), scheme)
 
     def secret_present(api_secret: str) -> dict[str, Any]:

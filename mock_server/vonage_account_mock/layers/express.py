@@ -23,19 +23,8 @@ import jsonschema_rs
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from vonage_account_mock.layers.asgi import header, read_body, replay, send_response
-from vonage_account_mock.layers.context import (
-    ANSWERED_EXPRESS,
-    AUTH_SCHEME,
-    CALLER,
-    CREDENTIALS_REFUSED,
-    FAILURE,
-    HANDED_ON_BODY,
-    LEGACY_FORM_CREDENTIALS,
-    PARSED_JSON,
-    request_context,
-    routed_operation,
-)
+from vonage_account_mock.layers.asgi import read_body, replay, send_response
+from vonage_account_mock.layers.context import CREDENTIALS_REFUSED, RequestState, state_of
 from vonage_account_mock.layers.handlers import AccountApiHandlers, Answer
 from vonage_account_mock.layers.problems import generic_problem, unauthorized
 from vonage_account_mock.state.exceptions import InvalidCredentials
@@ -143,37 +132,40 @@ class ExpressLaneMiddleware:
         self.validate_responses = validate_responses
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        name = routed_operation(scope)
+        state = state_of(scope)
+        name = state.operation
         operation = self.operations.get(name) if name else None
         if operation is None:
             await self.app(scope, receive, send)
             return
+        state.read_headers(scope)
         body: bytes | None = None
         read_here = False
         if operation.body_kind is not None:
             # The wire layer has read the body already; without it in front, the lane reads it itself.
-            body = request_context(scope).get(HANDED_ON_BODY)
+            body = state.body
             if body is None:
                 body, read_here = await read_body(receive), True
         try:
-            kwargs = self._arguments(operation, scope, body)
+            kwargs = self._arguments(operation, scope, state, body)
         except _Refused:
-            await self._refuse(scope, send)
+            await self._refuse(scope, state, send)
             return
         except _Fallback:
             # The full path reads the body too: from `receive` untouched, or again from what this lane read.
             await self.app(scope, replay(body) if read_here and body is not None else receive, send)
             return
-        request_context(scope)[ANSWERED_EXPRESS] = True
+        state.answered_express = True
         await send_response(send, *self._answer(operation, await operation.handler(**kwargs)))
 
-    def _arguments(self, operation: _Operation, scope: Scope, body: bytes | None) -> dict[str, Any]:
+    def _arguments(
+        self, operation: _Operation, scope: Scope, state: RequestState, body: bytes | None
+    ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {}
-        raw_query: bytes = scope.get("query_string", b"")
-        query = parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else []
+        query = state.query(scope.get("query_string", b""))
         values = dict(query)
         # Credentials first, as connexion's security runs before its validation.
-        kwargs["caller"] = self._authenticate(operation, scope, values)
+        kwargs["caller"] = self._authenticate(operation, state, values)
         names = [name for name, _ in query]
         if len(set(names)) != len(names) or not operation.allowed_query.issuperset(names):
             raise _Fallback()
@@ -183,14 +175,13 @@ class ExpressLaneMiddleware:
         for param in operation.path:
             _check(param, path_values.get(param.name), kwargs)
         if body is not None:
-            document = _parse_body(operation, scope, body)
+            document = _parse_body(operation, state, body)
             if document is not None:
                 kwargs["body"] = document
         return kwargs
 
-    def _authenticate(self, operation: _Operation, scope: Scope, query: dict[str, str]) -> str:
-        context = request_context(scope)
-        authorization = header(scope, b"authorization")
+    def _authenticate(self, operation: _Operation, state: RequestState, query: dict[str, str]) -> str:
+        authorization = state.authorization
         pair = operation.query_pair and "api_key" in query and "api_secret" in query
         try:
             if authorization:
@@ -201,7 +192,7 @@ class ExpressLaneMiddleware:
                 caller, scheme = self.backend.authenticate(key, secret), "basic"
             elif pair:
                 caller = self.backend.authenticate(query["api_key"], query["api_secret"])
-                scheme = "form" if scope.get(LEGACY_FORM_CREDENTIALS) else "query"
+                scheme = "form" if state.form_credentials else "query"
             elif "api_key" in query or "api_secret" in query:
                 raise _Fallback()  # half a pair
             else:
@@ -210,12 +201,12 @@ class ExpressLaneMiddleware:
             raise _Refused() from None
         except (binascii.Error, ValueError):
             raise _Fallback() from None
-        context[CALLER], context[AUTH_SCHEME] = caller, scheme
+        state.caller, state.auth_scheme = caller, scheme
         return caller
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
+    async def _refuse(self, scope: Scope, state: RequestState, send: Send) -> None:
         error = unauthorized(scope["path"])
-        request_context(scope)[FAILURE] = dict([CREDENTIALS_REFUSED])
+        state.failure = dict([CREDENTIALS_REFUSED])
         await send_response(send, error.status, dump_json(error.body()), error.media_type)
 
     def _answer(self, operation: _Operation, result: Answer) -> tuple[int, bytes, str | None]:
@@ -250,8 +241,8 @@ def _check(param: _Param, value: str | None, kwargs: dict[str, Any]) -> None:
     kwargs[param.argument] = value
 
 
-def _parse_body(operation: _Operation, scope: Scope, body: bytes) -> Any:
-    content_type = header(scope, b"content-type").split(b";")[0].strip().lower()
+def _parse_body(operation: _Operation, state: RequestState, body: bytes) -> Any:
+    content_type = state.handed_on_content_type().split(b";")[0].strip().lower()
     if not body:
         if operation.body_required:
             raise _Fallback()
@@ -261,7 +252,7 @@ def _parse_body(operation: _Operation, scope: Scope, body: bytes) -> Any:
     try:
         if operation.body_kind == "json":
             document = json.loads(body.decode("utf-8"))
-            request_context(scope)[PARSED_JSON] = (body, document)
+            state.parsed_json = (body, document)
         else:
             fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
             document = dict(fields)

@@ -15,7 +15,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vonage_account_mock.layers.asgi import send_response
-from vonage_account_mock.layers.context import DROP_CONNECTION, FAULT, request_context, routed_operation
+from vonage_account_mock.layers.context import state_of
 from vonage_account_mock.layers.journal import claimed_account
 from vonage_account_mock.state.exceptions import new_instance_id
 from vonage_account_spec import unknown_operation, unknown_status
@@ -162,7 +162,7 @@ class FaultMiddleware:
         self.book = book
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
-        operation_id = routed_operation(scope)
+        operation_id = state_of(scope).operation
         # Most requests meet no plan at all: skip working out who is calling, and hand on the next layer's awaitable
         # (no coroutine frame of this layer's own).
         plan = self.book.take(operation_id, claimed_account(scope)) if operation_id and self.book.active else None
@@ -171,7 +171,7 @@ class FaultMiddleware:
         return self._apply(plan, scope, receive, send)
 
     async def _apply(self, plan: FaultPlan, scope: Scope, receive: Receive, send: Send) -> None:
-        request_context(scope)[FAULT] = plan.id
+        state_of(scope).fault = plan.id
         if plan.delay_ms:
             await asyncio.sleep(plan.delay_ms / 1000)
         if plan.drop:
@@ -206,6 +206,6 @@ async def _drop(scope: Scope, send: Send) -> None:
     await send({"type": "http.response.body", "body": b"{", "more_body": True})
     # The mock's server closes the connection as asked; left to itself, uvicorn would close it too, but would log an
     # error ("ASGI callable returned without completing response") into the output of the suite that asked for it.
-    close = scope.get("extensions", {}).get(DROP_CONNECTION)
+    close = state_of(scope).drop_connection
     if close is not None:
         close()

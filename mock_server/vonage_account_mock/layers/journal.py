@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import binascii
+import copy
 import json
 import logging
 import re
@@ -10,29 +11,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
-from typing import Any, TypedDict, Unpack
+from typing import Any, NamedTuple, TypedDict, Unpack
 from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus
 
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from vonage_account_mock.layers.asgi import header
-from vonage_account_mock.layers.context import (
-    ANSWERED_EXPRESS,
-    AUTH_SCHEME,
-    CALLER,
-    CREDENTIALS_REFUSED,
-    FAILURE,
-    FAULT,
-    PARSED_JSON,
-    REQUEST_BODY,
-    RESPONSE_STATUS,
-    noting_status,
-    request_context,
-    routed_operation,
-)
+from vonage_account_mock.layers.context import CREDENTIALS_REFUSED, RequestState, noting_status, state_of
 from vonage_account_mock.layers.limits import MAX_JSON_DEPTH, nested_deeper_than
 from vonage_account_mock.state.models import DETERMINISTIC_EPOCH, AccountBackend
 from vonage_account_spec import unknown_operation, unknown_status
@@ -63,13 +49,17 @@ _FORM_TYPE = "application/x-www-form-urlencoded"
 log = logging.getLogger("vonage_account_mock.access")
 
 
-@dataclass(frozen=True)
-class JournalEntry:
-    """One request to the Account API and its answer."""
+class JournalEntry(NamedTuple):
+    """One request to the Account API and its answer.
+
+    A named tuple, as the journal keeps one for every request and most are never read: as cheap to make as a tuple.
+    `at` is when the request arrived, in seconds since the epoch (ISO 8601 in `as_dict`). `account` is the api_key
+    that authenticated, or whose valid credentials a request answered before they were checked carried; None
+    otherwise (a claimed key is not proof of anything, and a malformed credential's "key" may be its secret).
+    """
 
     seq: int
     at: float
-    """When the request arrived, in seconds since the epoch (ISO 8601 in `as_dict`)."""
     operation_id: str | None
     method: str
     path: str
@@ -78,15 +68,15 @@ class JournalEntry:
     status: int
     auth_scheme: str | None
     account: str | None
-    """The api_key that authenticated, or whose valid credentials a request answered before they were checked carried;
-    None otherwise (a claimed key is not proof of anything, and a malformed credential's "key" may be its secret)."""
     duration_ms: float
     failure: Any
     fault: str | None
 
     def as_dict(self) -> dict[str, Any]:
-        """The entry as the control API shows it."""
-        document = asdict(self)
+        """The entry as the control API shows it (a copy: changing it changes nothing in the journal)."""
+        document = self._asdict()
+        for name in ("query", "body", "failure"):
+            document[name] = copy.deepcopy(document[name])
         document["at"] = datetime.fromtimestamp(self.at, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         return document
 
@@ -287,10 +277,6 @@ class _ValueRedactor:
         return node
 
 
-_FIELDS = tuple(field.name for field in fields(JournalEntry))
-_OPERATION, _PATH, _STATUS, _ACCOUNT = (_FIELDS.index(name) for name in ("operation_id", "path", "status", "account"))
-
-
 class JournalFilters(TypedDict, total=False):
     """What the journal's entries can be filtered by."""
 
@@ -308,9 +294,7 @@ class Journal:
     """A bounded, thread-safe log of Account API requests, oldest first."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        # Kept as tuples of the entry's fields: an entry object is made only when one is read (most never are), since
-        # a frozen dataclass costs microseconds to build on every request's way out.
-        self._entries: deque[tuple[Any, ...]] = deque(maxlen=max_entries)
+        self._entries: deque[JournalEntry] = deque(maxlen=max_entries)
         self._lock = threading.Lock()
         self._seq = 0
         self.deterministic = False
@@ -342,7 +326,7 @@ class Journal:
             if self.deterministic:
                 at, duration_ms = _DETERMINISTIC_START + self._seq - 1, 0.0
             self._entries.append(
-                (
+                JournalEntry(
                     self._seq,
                     at,
                     operation_id,
@@ -377,14 +361,14 @@ class Journal:
             found = [
                 entry
                 for entry in self._kept()
-                if (operation_id is None or entry[_OPERATION] == operation_id)
+                if (operation_id is None or entry.operation_id == operation_id)
                 and (account is None or _about(entry, account))
-                and (status is None or entry[_STATUS] == status)
+                and (status is None or entry.status == status)
             ]
-        return [JournalEntry(*entry) for entry in (found[-limit:] if limit else found)]
+        return found[-limit:] if limit else found
 
-    def _kept(self) -> Iterable[tuple[Any, ...]]:
-        """Every entry kept, oldest first, as tuples of the entry's fields (called under the lock)."""
+    def _kept(self) -> Iterable[JournalEntry]:
+        """Every entry kept, oldest first (called under the lock)."""
         return self._entries
 
     def clear(self, account: str | None = None) -> None:
@@ -399,8 +383,8 @@ class Journal:
             self._entries.extend(kept)
 
 
-def _about(entry: tuple[Any, ...], account: str) -> bool:
-    return bool(entry[_ACCOUNT] == account or _path_account(entry[_PATH]) == account)
+def _about(entry: JournalEntry, account: str) -> bool:
+    return entry.account == account or _path_account(entry.path) == account
 
 
 def _path_account(path: str) -> str | None:
@@ -410,11 +394,11 @@ def _path_account(path: str) -> str | None:
     return None
 
 
-def _basic_credential(scope: Scope) -> tuple[str, bool, str] | None:
+def _basic_credential(state: RequestState) -> tuple[str, bool, str] | None:
     """A Basic `Authorization`'s key, whether it had a colon, and secret (all empty when undecodable); None without
     one."""
-    authorization = header(scope, b"authorization")
-    if authorization[:6].lower() != b"basic ":
+    authorization = state.authorization
+    if authorization is None or authorization[:6].lower() != b"basic ":
         return None
     try:
         key, colon, secret = binascii.a2b_base64(authorization[6:]).decode("latin-1").partition(":")
@@ -425,27 +409,26 @@ def _basic_credential(scope: Scope) -> tuple[str, bool, str] | None:
 
 def claimed_account(scope: Scope) -> str | None:
     """The key a request claims to come from (Basic username or `api_key`), before it is authenticated."""
-    return _claimed_account(scope, _basic_credential(scope))
+    state = state_of(scope).read_headers(scope)
+    return _claimed_account(scope, state, _basic_credential(state))
 
 
-def _claimed_account(scope: Scope, basic: tuple[str, bool, str] | None) -> str | None:
+def _claimed_account(scope: Scope, state: RequestState, basic: tuple[str, bool, str] | None) -> str | None:
     if basic is not None:
         key, colon, _ = basic
         # Without a colon the credential names no key: what it holds may be the secret alone.
         return key if colon and key else None
-    query: bytes = scope.get("query_string", b"")
-    for name, value in parse_qsl(query.decode("latin-1")):
-        if name == "api_key":
-            return str(value)
+    for name, value in state.query(scope.get("query_string", b"")):
+        if name == "api_key" and value:
+            return value
     return None
 
 
-def _presented_pair(scope: Scope, basic: tuple[str, bool, str] | None) -> tuple[str, str] | None:
+def _presented_pair(scope: Scope, state: RequestState, basic: tuple[str, bool, str] | None) -> tuple[str, str] | None:
     """The api_key and secret a request presented (Basic, else the query pair), if it presented one pair."""
-    if header(scope, b"authorization"):
+    if state.authorization:
         return (basic[0], basic[2]) if basic is not None and basic[1] else None
-    query: bytes = scope.get("query_string", b"")
-    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True) if query else []
+    pairs = state.query(scope.get("query_string", b""))
     keys = [value for name, value in pairs if name == "api_key"]
     secrets = [value for name, value in pairs if name == "api_secret"]
     return (keys[0], secrets[0]) if len(keys) == len(secrets) == 1 else None
@@ -458,10 +441,6 @@ def _chosen_failure(failure: Any) -> bool:
 
 _JSON = "application/json"
 """What a body the express lane parsed was sent as: it parses only bodies sent as the JSON type the spec declares."""
-
-
-def _content_type(scope: Scope) -> str:
-    return header(scope, b"content-type").decode("latin-1")
 
 
 class JournalMiddleware:
@@ -492,8 +471,8 @@ class JournalMiddleware:
             return
         # Shared with every shallow copy of the scope further in, so what they learn comes back here; the status of
         # the answer among it, noted by the outermost layer that wraps `send` for it (the CrashGuard, or else here).
-        context = request_context(scope)
-        send = noting_status(context, send)
+        state = state_of(scope)
+        send = noting_status(state, send)
         arrived = time.time()
         started = time.perf_counter()
         crashed = False
@@ -503,41 +482,45 @@ class JournalMiddleware:
             crashed = True  # a bug further in: the CrashGuard outside answers it with a 500, as recorded here
             raise
         finally:
-            self._record(scope, context, arrived, round((time.perf_counter() - started) * 1000, 3), crashed)
+            self._record(scope, state, arrived, round((time.perf_counter() - started) * 1000, 3), crashed)
 
-    def _record(self, scope: Scope, context: dict[str, Any], arrived: float, duration_ms: float, crashed: bool) -> None:
-        raw_query: bytes = scope.get("query_string", b"")
+    def _record(self, scope: Scope, state: RequestState, arrived: float, duration_ms: float, crashed: bool) -> None:
+        state.read_headers(scope)  # (read already unless a layer inside answered before any asked)
         # The body as the wire layer read it (the one reader of every body): no wrapper on `receive` for it.
-        raw_body: bytes = context.get(REQUEST_BODY, b"")
-        parsed = context.get(PARSED_JSON)
-        status: int = context.get(RESPONSE_STATUS, 500 if crashed else 0)
-        operation_id = routed_operation(scope)
-        caller: str | None = context.get(CALLER)
+        raw_body = state.arrived_body
+        parsed = state.parsed_json
+        status = state.status if state.status is not None else 500 if crashed else 0
+        operation_id = state.operation
+        caller = state.caller
         basic = None  # decoded only when needed: a call that authenticated and keeps no strings never decodes it
-        if caller is None and (status != 401 or FAULT in context):
+        if caller is None and (status != 401 or state.fault is not None):
             # Answered before its credentials were checked (its body or query out of bounds, its media type wrong, a
             # fault plan): it still belongs to the account whose credentials it carried, so a tenant on a shared mock
             # sees its own 400s and faults. A 401 that no fault answered had them checked, and wrong.
-            basic = _basic_credential(scope)
-            caller = self._proven_account(scope, basic)
+            basic = _basic_credential(state)
+            caller = self._proven_account(scope, state, basic)
         found: set[str] = set()
-        pairs = parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else []
+        pairs = state.query(scope.get("query_string", b""))
         query = _redact_pairs(pairs, found) if pairs else {}
-        body = redact_body(raw_body, _JSON if parsed else _content_type(scope), parsed, found) if raw_body else None
+        if raw_body:
+            content_type = _JSON if parsed else (state.content_type or b"").decode("latin-1")
+            body = redact_body(raw_body, content_type, parsed, found)
+        else:
+            body = None
         path = _short(scope["path"])
-        failure = context.get(FAILURE)
+        failure = state.failure
         # The scan by value, only when the entry keeps strings the request chose beyond a routed path, and only for
         # what the express lane did not answer: a call it answered holds the spec's fields alone, checked, and their
         # sensitive ones are redacted by name (the rest, callback URLs and sender names, the mock shows back anyway).
         # So the hot path pays nothing for it; what is odd, refused or unknown does.
-        if not context.get(ANSWERED_EXPRESS) and (
+        if not state.answered_express and (
             query or isinstance(body, _DOCUMENTS) or _chosen_failure(failure) or operation_id is None
         ):
             if basic is None:
-                basic = _basic_credential(scope)
+                basic = _basic_credential(state)
             found |= _presented_credentials(basic, b"" if isinstance(body, _DOCUMENTS) else raw_body)
             if self.backend is not None:
-                concerned = caller or _claimed_account(scope, basic)
+                concerned = caller or _claimed_account(scope, state, basic)
                 about = _path_account(scope["path"])
                 if concerned:
                     found.update(self.backend.held_credentials(concerned))
@@ -555,11 +538,11 @@ class JournalMiddleware:
             query,
             body,
             status,
-            context.get(AUTH_SCHEME),
+            state.auth_scheme,
             _short_or_none(caller),
             duration_ms,
             failure,
-            context.get(FAULT),
+            state.fault,
         )
         if log.isEnabledFor(logging.INFO):
             log.info(
@@ -571,8 +554,8 @@ class JournalMiddleware:
                 duration_ms,  # the real one, even when the journal's are deterministic
             )
 
-    def _proven_account(self, scope: Scope, basic: tuple[str, bool, str] | None) -> str | None:
-        pair = _presented_pair(scope, basic) if self.backend is not None else None
+    def _proven_account(self, scope: Scope, state: RequestState, basic: tuple[str, bool, str] | None) -> str | None:
+        pair = _presented_pair(scope, state, basic) if self.backend is not None else None
         if pair is None or self.backend is None or not self.backend.verifies(*pair):
             return None
         return pair[0]

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vonage_account_mock.layers.asgi import send_response
-from vonage_account_mock.layers.context import RESPONSE_STATUS, noting_status, request_context
+from vonage_account_mock.layers.context import noting_status, state_of
 from vonage_account_mock.state.exceptions import (
     PROBLEM_JSON,
     AccountApiError,
@@ -68,7 +68,7 @@ def internal_error() -> dict[str, Any]:
 class CrashGuard:
     """A bug further in answers a 500 problem document and is logged: never a traceback on the wire.
 
-    It notes the status of the answer in the request context (`noting_status`): being outermost, its wrapper around
+    It notes the status of the answer in the request's state (`noting_status`): being outermost, its wrapper around
     `send` is the request's one, and the journal further in reads the status there.
     """
 
@@ -79,13 +79,13 @@ class CrashGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        context = request_context(scope)
-        send = noting_status(context, send)
+        state = state_of(scope)
+        send = noting_status(state, send)
         try:
             await self.app(scope, receive, send)
         except Exception:
             log.exception("unexpected error on %s %s", scope["method"], scope["path"])
-            if RESPONSE_STATUS not in context:
+            if state.status is None:
                 await send_response(send, 500, json.dumps(internal_error()).encode(), PROBLEM_JSON)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from vonage_account_mock.layers.context import OPERATION
+from vonage_account_mock.layers.context import state_of
 from vonage_account_spec.model import operation_model
 
 
@@ -71,6 +71,6 @@ class RoutingMiddleware:
         if scope["type"] == "http":
             matched = self.router.match(scope["method"], scope["path"])
             if matched is not None:
-                scope.setdefault("extensions", {})[OPERATION] = matched[0]
+                state_of(scope).operation = matched[0]
                 scope["path_params"] = matched[1]
         return self.app(scope, receive, send)

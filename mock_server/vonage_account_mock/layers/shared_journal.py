@@ -108,10 +108,10 @@ class SharedJournal(Journal):
         self._catch_up()
         return super().entries(**filters)
 
-    def _kept(self) -> Iterable[tuple[Any, ...]]:
+    def _kept(self) -> Iterable[JournalEntry]:
         with self._db_lock:
             rows = self._db.execute("SELECT seq, entry FROM journal ORDER BY seq").fetchall()
-        return [(seq, *orjson.loads(entry)) for seq, entry in rows]
+        return [JournalEntry(seq, *orjson.loads(entry)) for seq, entry in rows]
 
     def clear(self, account: str | None = None) -> None:
         self._catch_up()
@@ -123,7 +123,7 @@ class SharedJournal(Journal):
                     self._db.execute("DELETE FROM sqlite_sequence WHERE name = 'journal'")  # numbered from 1 again
                 else:
                     rows = self._db.execute("SELECT seq, entry FROM journal").fetchall()
-                    doomed = [(seq,) for seq, entry in rows if _about((seq, *orjson.loads(entry)), account)]
+                    doomed = [(seq,) for seq, entry in rows if _about(JournalEntry(seq, *orjson.loads(entry)), account)]
                     self._db.executemany("DELETE FROM journal WHERE seq = ?", doomed)
                 self._db.execute("COMMIT")
             except BaseException:

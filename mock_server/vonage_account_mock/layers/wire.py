@@ -16,14 +16,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from vonage_account_mock.layers.asgi import BodyTooLarge, header, read_body, replay, send_response
-from vonage_account_mock.layers.context import (
-    FAILURE,
-    HANDED_ON_BODY,
-    LEGACY_FORM_CREDENTIALS,
-    REQUEST_BODY,
-    request_context,
-)
+from vonage_account_mock.layers.asgi import BodyTooLarge, read_body, replay, send_response
+from vonage_account_mock.layers.context import RequestState, state_of
 from vonage_account_mock.layers.limits import (
     DEFAULT_SHAPE,
     ShapeLimits,
@@ -80,7 +74,8 @@ class WireCompatibilityMiddleware:
         # A plain method: a request without a body gets the next layer's awaitable, with no frame of this layer's.
         if scope["type"] != "http":
             return self.app(scope, receive, send)
-        declared = _content_length(scope)
+        state = state_of(scope).read_headers(scope)
+        declared = _content_length(state)
         bound = self.max_body_bytes
         if self.larger_bodies:
             bound = self.larger_bodies.get(scope["path"], bound)
@@ -92,35 +87,34 @@ class WireCompatibilityMiddleware:
             return _refuse_shape(scope, send, refused)
         if scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
             return self.app(scope, receive, send)
-        return self._with_body(scope, receive, send, bound)
+        return self._with_body(scope, state, receive, send, bound)
 
-    async def _with_body(self, scope: Scope, receive: Receive, send: Send, bound: int) -> None:
+    async def _with_body(self, scope: Scope, state: RequestState, receive: Receive, send: Send, bound: int) -> None:
         try:
             body = await read_body(receive, bound)
         except BodyTooLarge:
             await _too_large(send, bound)
             return
         # As it arrived, before any check or rewrite below: what the journal shows.
-        context = request_context(scope)
-        context[REQUEST_BODY] = body
+        state.arrived_body = body
         if body:
             try:
-                _check_body(scope, body, self.limits)
+                _check_body(scope, state, body, self.limits)
             except ShapeRefused as refused:
                 await _refuse_shape(scope, send, refused)
                 return
         if scope["method"] == "POST" and scope["path"] in FORM_POSTS:
             try:
-                scope, body = _normalise_form_post(scope, body)
+                scope, body = _normalise_form_post(scope, state, body)
             except ShapeRefused as refused:
                 await _refuse_shape(scope, send, refused)
                 return
-        context[HANDED_ON_BODY] = body
+        state.body = body
         await self.app(scope, replay(body), send)
 
 
-def _check_body(scope: Scope, body: bytes, limits: ShapeLimits) -> None:
-    content_type = header(scope, b"content-type").lower()
+def _check_body(scope: Scope, state: RequestState, body: bytes, limits: ShapeLimits) -> None:
+    content_type = (state.content_type or b"").lower()
     if b"json" in content_type or body[:1] in (b"{", b"["):
         check_json(body, limits)
     if b"form" in content_type or scope["path"] in FORM_POSTS:
@@ -130,7 +124,7 @@ def _check_body(scope: Scope, body: bytes, limits: ShapeLimits) -> None:
 async def _refuse_shape(scope: Scope, send: Send, refused: ShapeRefused) -> None:
     """The 400 of the path's host family, naming where the bound was crossed (never a value)."""
     path = scope["path"]
-    request_context(scope)[FAILURE] = {refused.field: refused.reason}
+    state_of(scope).failure = {refused.field: refused.reason}
     if family(path) == "control":
         document = generic_problem("bad-request", "Bad Request", f"{refused.field}: {refused.reason}")
         await send_response(send, 400, json.dumps(document).encode(), "application/problem+json")
@@ -139,19 +133,18 @@ async def _refuse_shape(scope: Scope, send: Send, refused: ShapeRefused) -> None
     await send_response(send, error.status, json.dumps(error.body()).encode(), error.media_type)
 
 
-def _content_length(scope: Scope) -> int | None:
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+def _content_length(state: RequestState) -> int | None:
+    if state.content_length is None:
+        return None
+    try:
+        return int(state.content_length)
+    except ValueError:
+        return None
 
 
-def _normalise_form_post(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
+def _normalise_form_post(scope: Scope, state: RequestState, body: bytes) -> tuple[Scope, bytes]:
     headers: list[tuple[bytes, bytes]] = list(scope["headers"])
-    content_type = next((v for k, v in headers if k == b"content-type"), b"").lower()
+    content_type = (state.content_type or b"").lower()
     if body and content_type.startswith(b"multipart/"):
         # Its parts' headers would pass for field names, and a field's value (a trx) end up named in the 400.
         raise ShapeRefused("body", MULTIPART_REFUSED)
@@ -173,14 +166,16 @@ def _normalise_form_post(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
     if fields is not None and any(name in _CREDENTIAL_FIELDS for name, _ in fields):
         credentials = {name: value for name, value in fields if name in _CREDENTIAL_FIELDS}
         body = urlencode([(n, v) for n, v in fields if n not in _CREDENTIAL_FIELDS]).encode()
-        query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        query = state.query(scope.get("query_string", b""))
         if not any(name in _CREDENTIAL_FIELDS for name, _ in query):
             scope["query_string"] = urlencode([*query, *credentials.items()]).encode()
-            scope[LEGACY_FORM_CREDENTIALS] = True
+            state.form_credentials = True
     if body:
         headers = _with_header(headers, b"content-type", FORM)
+        state.handed_on_type = FORM
     else:
         headers = [(k, v) for k, v in headers if k != b"content-type"]
+        state.handed_on_type = b""
     scope["headers"] = _with_header(headers, b"content-length", str(len(body)).encode())
     return scope, body
 

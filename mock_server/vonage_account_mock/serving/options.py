@@ -68,7 +68,8 @@ CALLBACK_OPTIONS: tuple[tuple[str, str, Any, str], ...] = (
         "--callback-max-pending",
         "max_pending",
         click.IntRange(1, 100_000),
-        "Callbacks pending at once (being sent or awaiting a retry); a trigger beyond it is refused (503).",
+        "Callbacks pending at once (being sent or awaiting a retry), a quarter of them per account; a trigger beyond "
+        "either is refused (503).",
     ),
 )
 

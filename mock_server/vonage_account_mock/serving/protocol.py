@@ -20,7 +20,7 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
-from vonage_account_mock.layers.context import DROP_CONNECTION
+from vonage_account_mock.layers.context import state_of
 from vonage_account_mock.layers.problems import generic_problem
 
 _HEAD_END = b"\r\n\r\n"
@@ -177,7 +177,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             # a strong reference from its own scope would make every request a reference cycle, left for the
             # garbage collector instead of freed at once (that cost 15 % of the throughput).
             scope: dict[str, Any] = self.scope  # type: ignore[assignment]
-            scope.setdefault("extensions", {})[DROP_CONNECTION] = functools.partial(self._drop, weakref.ref(cycle))
+            state_of(scope).drop_connection = functools.partial(self._drop, weakref.ref(cycle))
 
     def _drop(self, cycle: weakref.ref[RequestResponseCycle]) -> None:
         """Close the connection mid-answer, as a `drop` fault asks: for uvicorn, the client has gone."""

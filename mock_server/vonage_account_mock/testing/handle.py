@@ -14,13 +14,14 @@ import ssl
 import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, Unpack
 
 import httpx
 from vonage_account_client import AuthenticatedClient
 
 from vonage_account_mock.control.client import ControlClient
 from vonage_account_mock.control.operations import ControlError, MockControl
+from vonage_account_mock.layers.journal import JournalFilters
 from vonage_account_mock.testing.clients import IN_PROCESS_URL, account_client, in_process_client, in_process_http
 from vonage_account_spec import unknown_operation, unknown_status
 from vonage_account_spec.operation_ids import OperationId
@@ -30,80 +31,32 @@ DEFAULT_API_SECRET = "Initial1secret"
 
 
 class ControlPort(Protocol):
-    """What a handle needs from a mock, whichever side of a socket it is on."""
+    """What a handle needs from a mock, whichever side of a socket it is on: `MockControl` in this process,
+    `ControlClient` over HTTP. Both offer the same methods, answering the control spec's documents."""
 
-    def reset(self) -> None: ...
+    def reset(self, *, deterministic_seed: int | bool | None = False) -> None: ...
     def reset_account(self, api_key: str) -> None: ...
+    def list_accounts(self) -> list[str]: ...
+    def account_details(self, *, limit: int | None = None) -> dict[str, Any]: ...
+    def set_balance(self, api_key: str, balance: str) -> str: ...
+    def operations(self) -> list[dict[str, Any]]: ...
     def put_account(self, api_key: str, spec: dict[str, Any]) -> dict[str, Any]: ...
     def get_account(self, api_key: str) -> dict[str, Any]: ...
     def spend(self, api_key: str, amount: str) -> str: ...
-    def journal(self, **filters: Any) -> list[dict[str, Any]]: ...
+    def snapshot(self) -> dict[str, Any]: ...
+    def load_snapshot(self, document: Any) -> dict[str, Any]: ...
+    def journal(self, **filters: Unpack[JournalFilters]) -> list[dict[str, Any]]: ...
+    def clear_journal(self, account: str | None = None) -> None: ...
     def add_fault(self, spec: dict[str, Any]) -> dict[str, Any]: ...
     def list_faults(self) -> list[dict[str, Any]]: ...
     def remove_fault(self, plan_id: str) -> None: ...
-    def send_callback(self, api_key: str, kind: str, fields: dict[str, Any], retries: int | None) -> dict[str, Any]: ...
-    def deliveries(self, **filters: Any) -> list[dict[str, Any]]: ...
+    def clear_faults(self, account: str | None = None) -> None: ...
+    def send_callback(
+        self, api_key: str, kind: str, fields: dict[str, Any], retries: int | None = None
+    ) -> dict[str, Any]: ...
+    def deliveries(self, *, account: str | None = None, kind: str | None = None) -> list[dict[str, Any]]: ...
+    def clear_deliveries(self, account: str | None = None) -> None: ...
     def advance_deliveries(self, seconds: float) -> dict[str, Any]: ...
-
-
-class LocalControl:
-    """Direct calls into a mock in this process."""
-
-    def __init__(self, control: MockControl) -> None:
-        self._control = control
-
-    def __repr__(self) -> str:
-        return "LocalControl(in this process)"
-
-    def reset(self) -> None:
-        self._control.reset()
-
-    def reset_account(self, api_key: str) -> None:
-        self._control.reset_account(api_key)
-
-    def put_account(self, api_key: str, spec: dict[str, Any]) -> dict[str, Any]:
-        return self._control.put_account(api_key, spec)
-
-    def get_account(self, api_key: str) -> dict[str, Any]:
-        return self._control.get_account(api_key)
-
-    def spend(self, api_key: str, amount: str) -> str:
-        return self._control.spend(api_key, amount)
-
-    def journal(self, **filters: Any) -> list[dict[str, Any]]:
-        return [entry.as_dict() for entry in self._control.journal_entries(**filters)]
-
-    def add_fault(self, spec: dict[str, Any]) -> dict[str, Any]:
-        return self._control.add_fault(spec).as_dict()
-
-    def list_faults(self) -> list[dict[str, Any]]:
-        return [plan.as_dict() for plan in self._control.list_faults()]
-
-    def remove_fault(self, plan_id: str) -> None:
-        self._control.remove_fault(plan_id)
-
-    def send_callback(self, api_key: str, kind: str, fields: dict[str, Any], retries: int | None) -> dict[str, Any]:
-        if kind == "inbound-sms":
-            return self._control.send_inbound_sms(api_key, fields, retries=retries)
-        return self._control.send_delivery_receipt(api_key, fields, retries=retries)
-
-    def deliveries(self, **filters: Any) -> list[dict[str, Any]]:
-        return self._control.deliveries(**filters)
-
-    def advance_deliveries(self, seconds: float) -> dict[str, Any]:
-        return self._control.advance_deliveries(seconds)
-
-    def route_to_app(self, base_url: str, app: Any) -> None:
-        """Callbacks for `base_url` go straight into `app` (only a mock in this process can)."""
-        self._control.callbacks.route_to_app(base_url, app)
-
-    def remove_route(self, base_url: str) -> None:
-        """Callbacks for `base_url` go over the network again."""
-        self._control.callbacks.remove_route(base_url)
-
-
-HttpControl = ControlClient
-"""The port of a mock elsewhere: its control API over HTTP (the one client of it, `control.client`)."""
 
 
 @dataclass(frozen=True)
@@ -167,7 +120,7 @@ class VonageMock:
             else:
                 client.get_httpx_client().close()
         self._clients.clear()
-        if isinstance(self.port, LocalControl):
+        if isinstance(self.port, MockControl):
             for base_url in self._routes:
                 self.port.remove_route(base_url)
         self._routes.clear()
@@ -359,7 +312,7 @@ class VonageMock:
     def deliver_to_app(self, app: Any, base_url: str = "http://webhooks.invalid") -> str:
         """Send callbacks for `base_url` straight into `app` (ASGI or WSGI) in this process, with no port; returns
         `base_url`, to build the webhook URLs from. Only for a mock in this process (a remote one needs a URL)."""
-        if not isinstance(self.port, LocalControl) or self.shared:
+        if not isinstance(self.port, MockControl) or self.shared:
             raise RuntimeError("deliver_to_app needs a mock in this process; give a remote mock a real URL")
         self.port.route_to_app(base_url, app)
         self._routes.append(base_url)

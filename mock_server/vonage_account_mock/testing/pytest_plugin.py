@@ -23,10 +23,10 @@ TOKEN_VARIABLE = "VONAGE_ACCOUNT_MOCK_CONTROL_TOKEN"
 
 
 def _handle_for(server: ThreadedMockServer) -> VonageMock:
-    from vonage_account_mock.testing.handle import LocalControl, VonageMock
+    from vonage_account_mock.testing.handle import VonageMock
 
     ca_bundle = str(server.tls.ca_bundle) if server.tls else None
-    return VonageMock(port=LocalControl(server.app.control), url=server.url, app=server.app, ca_bundle=ca_bundle)
+    return VonageMock(port=server.app.control, url=server.url, app=server.app, ca_bundle=ca_bundle)
 
 
 @pytest.fixture(scope="session")
@@ -87,10 +87,10 @@ def _vonage_mock_in_process_app() -> Any:
 def vonage_mock_in_process(_vonage_mock_in_process_app: Any) -> Iterator[VonageMock]:
     """A mock in this process with fresh state: no port, no thread; its clients call the app directly."""
     from vonage_account_mock.testing.clients import IN_PROCESS_URL
-    from vonage_account_mock.testing.handle import LocalControl, VonageMock
+    from vonage_account_mock.testing.handle import VonageMock
 
     app = _vonage_mock_in_process_app
-    yield from _per_test(VonageMock(port=LocalControl(app.control), url=IN_PROCESS_URL, app=app))
+    yield from _per_test(VonageMock(port=app.control, url=IN_PROCESS_URL, app=app))
 
 
 @pytest.fixture
