@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -227,6 +228,7 @@ def main() -> int:
             failures.extend(check(mock, ledger))
     finally:
         mock.stop()
+        shutil.rmtree(folder, ignore_errors=True)
     print(
         json.dumps(
             {

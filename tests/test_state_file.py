@@ -40,12 +40,13 @@ def test_every_answered_change_survives_kill_9(tmp_path: Path) -> None:
         sender = {"provider": "email", "value": "ops@example.com", "name": "Ops"}
         assert client.post("/account/register-sender", json=sender, headers=basic(KEY, FIRST)).status_code == 200
         assert client.post(f"/_mock/accounts/{KEY}/spend", json={"amount": "1.50"}).status_code == 200
+        assert client.put(f"/_mock/accounts/{KEY}/balance", json={"balance": "42.00"}).status_code == 200  # the last
         before = client.get(f"/_mock/accounts/{KEY}").json()
         stop(process, hard=True)
     with serving(state) as (_, client):
         assert client.get(f"/_mock/accounts/{KEY}").json() == before
-        assert before["balance"] == "23.50" and len(before["secrets"]) == 2
-        assert client.get("/account/get-balance", headers=basic(KEY, SECOND)).json()["value"] == 23.5
+        assert before["balance"] == "42.00" and len(before["secrets"]) == 2
+        assert client.get("/account/get-balance", headers=basic(KEY, SECOND)).json()["value"] == 42.0
         assert client.post("/account/top-up", data={"trx": TRX}, headers=basic(KEY, SECOND)).status_code == 200
 
 

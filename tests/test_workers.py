@@ -96,8 +96,10 @@ def test_a_standing_fault_applies_on_every_worker_until_removed_through_any(work
 def test_killing_the_parent_stops_its_workers_and_the_file_serves_again(tmp_path: Path) -> None:
     state = tmp_path / "mock.db"
     process, url = start(state, "--workers", "2")
-    assert httpx.get(f"{url}/account/get-balance", headers=basic("workers04", SECRET)).status_code == 200
-    stop(process, hard=True)
+    try:
+        assert httpx.get(f"{url}/account/get-balance", headers=basic("workers04", SECRET)).status_code == 200
+    finally:
+        stop(process, hard=True)
     again, url = start(state, "--workers", "2")  # neither the port's workers nor the file's claim outlived it
     try:
         assert httpx.get(f"{url}/account/get-balance", headers=basic("workers04", "Other1secret")).status_code == 401

@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import ssl
 import sys
 from collections.abc import Callable
@@ -40,7 +41,7 @@ from vonage_account_mock.serving.tls import TlsFiles, UnsafeTlsFiles, default_tl
 from vonage_account_mock.serving.workers import WorkerFailed, serve_workers
 from vonage_account_mock.state.models import MAX_PROVISIONED, AccountSeed
 from vonage_account_mock.state.seed import SeedError, load_seed_file
-from vonage_account_mock.state.store import StateFileError
+from vonage_account_mock.state.store import StateFile, StateFileError
 
 
 def _tls_files(tls: bool, certfile: Path | None, keyfile: Path | None, tls_dir: Path | None) -> TlsFiles | None:
@@ -227,40 +228,17 @@ def serve(
         raise click.UsageError("--deterministic and --workers do not go together: each worker would repeat the ids")
     if url_file is not None:
         _check_url_file_folder(url_file)
-    try:
-        state_file = state.claim()
-    except StateFileError as error:
-        raise BadFile(str(error)) from None
-    seeds: list[AccountSeed] = []
-
-    def build_app() -> AccountMockApp:
-        """The app of one serving process (each worker builds its own, after the fork)."""
-        return create_app(
-            backend_on(state_file, strict=strict, max_auto_accounts=max_auto_accounts),
-            strict=strict,
-            seeds=seeds,
-            control=not no_control,
-            control_token=control_token,
-            allowed_hosts=allowed_hosts,
-            shape_limits=shape,
-            max_auto_accounts=max_auto_accounts,
-            deterministic_seed=deterministic,
-            callback_policy=callback_policy,
-            shared_state=state_file if state.workers > 1 else None,
-        )
-
-    try:
-        seeds = load_seed_file(seed_file) if seed_file else []
-        if state_file is not None and state.workers > 1:
-            state_file.share()
-            initialise(state_file, strict=strict, max_auto_accounts=max_auto_accounts, seeds=seeds)
-            app = None
-        else:
-            app = build_app()
-    except StateFileError as error:
-        raise BadFile(str(error)) from None
-    except (SeedError, ValueError) as error:
-        raise BadFile(f"cannot seed accounts: {error}; fix the seed file and start again") from None
+    options: dict[str, Any] = {
+        "strict": strict,
+        "control": not no_control,
+        "control_token": control_token,
+        "allowed_hosts": allowed_hosts,
+        "shape_limits": shape,
+        "max_auto_accounts": max_auto_accounts,
+        "deterministic_seed": deterministic,
+        "callback_policy": callback_policy,
+    }
+    state_file, seeds, app, build_app = _start(state, seed_file, options)
 
     tls_files = _tls_files(tls, certfile, keyfile, tls_dir)
 
@@ -275,13 +253,8 @@ def serve(
     scheme = "https" if tls_files else "http"
     shown_host = f"[{host}]" if ":" in host else host
     url = f"{scheme}://{shown_host}:{port}"
-    click.echo(f"Vonage Account API mock on {url}  (Swagger UI: /ui/)")
-    if tls_files and tls:
-        click.echo(f"CA bundle: {tls_files.ca_bundle}  (e.g. export REQUESTS_CA_BUNDLE={tls_files.ca_bundle})")
-    if not _is_loopback(host):
-        click.echo(f"warning: listening on {host}, reachable beyond this machine", err=True)
-    if seeds:
-        click.echo(f"Seeded {len(seeds)} account(s){' (strict)' if strict else ''}")
+    seeded = f"{len(seeds)} account(s){' (strict)' if strict else ''}" if seeds else ""
+    _announce(url, host, tls_files if tls else None, seeded)
     on_ready: Callable[[], None] | None = None
     if url_file is not None:
         target = url_file
@@ -294,23 +267,13 @@ def serve(
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         if app is None:
-            click.echo(f"{state.workers} workers on {state.path}")
-            serve_workers(
-                build_app,
-                sock,
-                state.workers,
-                tls=tls_files,
-                log_level=log_level,
-                limits=limits,
-                on_ready=on_ready,
-                signal_=state_file.signal if state_file is not None else None,
+            _serve_workers(
+                build_app, sock, state, state_file, tls=tls_files, log_level=log_level, limits=limits, on_ready=on_ready
             )
         else:
             # The express lane answers from the start; connexion's full path is built right after the first answer.
             app.warm_up(after_first_answer=True)
             serve_forever(app, sock, tls=tls_files, log_level=log_level, limits=limits, on_ready=on_ready)
-    except WorkerFailed as error:
-        raise BadFile(f"{error}; see the worker's error above") from None
     except KeyboardInterrupt:
         # uvicorn re-raises Ctrl-C after its clean shutdown; stopping is what the user asked for.
         pass
@@ -319,6 +282,62 @@ def serve(
             # A script waiting for the file must not find a stale one from this run.
             url_file.unlink(missing_ok=True)
     click.echo("Stopped.")
+
+
+def _start(
+    state: StateOptions, seed_file: Path | None, options: dict[str, Any]
+) -> tuple[StateFile | None, list[AccountSeed], AccountMockApp | None, Callable[[], AccountMockApp]]:
+    """Claim the state file, read the seeds, and build the app (or, for --workers, bring the file to its seeded
+    state, the workers building their own apps after the fork): the file, the seeds, the app, how to build one."""
+    try:
+        state_file = state.claim()
+        seeds = load_seed_file(seed_file) if seed_file else []
+        build_app = functools.partial(_build_app, state_file, seeds, state.workers > 1, options)
+        if state_file is not None and state.workers > 1:
+            state_file.share()
+            initialise(
+                state_file, strict=options["strict"], max_auto_accounts=options["max_auto_accounts"], seeds=seeds
+            )
+            return state_file, seeds, None, build_app
+        return state_file, seeds, build_app(), build_app
+    except StateFileError as error:
+        raise BadFile(str(error)) from None
+    except (SeedError, ValueError) as error:
+        raise BadFile(f"cannot seed accounts: {error}; fix the seed file and start again") from None
+
+
+def _build_app(
+    state_file: StateFile | None, seeds: list[AccountSeed], shared: bool, options: dict[str, Any]
+) -> AccountMockApp:
+    """The app of one serving process (each worker builds its own, after the fork)."""
+    backend = backend_on(state_file, strict=options["strict"], max_auto_accounts=options["max_auto_accounts"])
+    return create_app(backend, seeds=seeds, shared_state=state_file if shared else None, **options)
+
+
+def _announce(url: str, host: str, local_ca: TlsFiles | None, seeded: str) -> None:
+    """The start-up lines: the URL first (scripts read it), then the CA to trust, a warning, what was seeded."""
+    click.echo(f"Vonage Account API mock on {url}  (Swagger UI: /ui/)")
+    if local_ca is not None:
+        click.echo(f"CA bundle: {local_ca.ca_bundle}  (e.g. export REQUESTS_CA_BUNDLE={local_ca.ca_bundle})")
+    if not _is_loopback(host):
+        click.echo(f"warning: listening on {host}, reachable beyond this machine", err=True)
+    if seeded:
+        click.echo(f"Seeded {seeded}")
+
+
+def _serve_workers(
+    build_app: Callable[[], AccountMockApp],
+    sock: socket.socket,
+    state: StateOptions,
+    state_file: StateFile | None,
+    **serving: Any,
+) -> None:
+    """Serve with the workers of --workers, sharing the state file, until interrupted."""
+    click.echo(f"{state.workers} workers on {state.path}")
+    try:
+        serve_workers(build_app, sock, state.workers, signal_=state_file.signal if state_file else None, **serving)
+    except WorkerFailed as error:
+        raise BadFile(f"{error}; see the worker's error above") from None
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -151,7 +151,9 @@ class AccountBackend:
     Every method is atomic: one lock serialises them, so concurrent callers see the rules hold
     (two-secret limit, last-secret guard, exact balance arithmetic). With a `store` (state/store.py), every change
     is committed before its method returns and every method first takes in what other processes committed, so the
-    rules hold across the processes sharing it too; `restored` says whether the store held a state already.
+    rules hold across the processes sharing it too; `restored` says whether the store held a state already. So a
+    method that changes an account holds `self._write` (not the bare lock) and names it with `self._changed`; one
+    that only reads holds `self._read`.
     """
 
     def __init__(
@@ -524,9 +526,10 @@ class AccountBackend:
 
     def set_balance(self, api_key: str, balance: Decimal) -> Decimal:
         """Make the balance exactly `balance` (the control API's and the dashboard's "set a balance"); the balance."""
-        with self._lock:
+        with self._write:
             account = self._accounts[api_key]
             account.balance = balance
+            self._changed(api_key)
             return account.balance
 
     # -- configuration ------------------------------------------------------------------------
