@@ -27,7 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.run import ROOT, TARGETS, _free_port
+from bench.run import _free_port
+from bench.targets import ROOT, TARGETS
 
 BASE_PAIRS = 100
 

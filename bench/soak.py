@@ -23,7 +23,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.run import TARGETS, _free_port
+from bench.run import _free_port
+from bench.targets import TARGETS
 
 SECONDS = float(os.environ.get("SOAK_SECONDS", "60"))
 RSS_BOUND_MB = float(os.environ.get("SOAK_RSS_MB", "150"))
@@ -49,6 +50,92 @@ def _raw(port: int, data: bytes, *, then_wait: float = 0.0) -> None:
         pass
 
 
+class _Traffic:
+    """The soak's clients: two sending valid calls, two hostile ones, until the deadline; the statuses answered."""
+
+    def __init__(self, port: int, seconds: float) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.deadline = time.monotonic() + seconds
+        self.statuses: dict[int, int] = {}
+        self._lock = threading.Lock()
+        self._basic = {"Authorization": "Basic " + base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()}
+
+    def note(self, status: int) -> None:
+        with self._lock:
+            self.statuses[status] = self.statuses.get(status, 0) + 1
+
+    def valid(self) -> None:
+        with httpx.Client(base_url=self.url, auth=(KEY, SECRET), timeout=15) as http:
+            while time.monotonic() < self.deadline:
+                self.note(http.get("/account/get-balance").status_code)
+                created = http.post(f"/accounts/{KEY}/secrets", json={"secret": "Second2secretX"})
+                self.note(created.status_code)
+                if created.status_code == 201:
+                    self.note(http.delete(f"/accounts/{KEY}/secrets/{created.json()['id']}").status_code)
+                self.note(http.post("/account/settings", data={"moCallBackUrl": "https://example.com/in"}).status_code)
+
+    def hostile(self) -> None:
+        rng = random.Random(7)
+        with httpx.Client(base_url=self.url, timeout=15) as http:
+            while time.monotonic() < self.deadline:
+                self._probe(http, rng.randrange(9))
+
+    def _post(self, http: httpx.Client, path: str, content: bytes | str, media_type: str) -> None:
+        self.note(http.post(path, content=content, headers={**self._basic, "content-type": media_type}).status_code)
+
+    def _probe(self, http: httpx.Client, probe: int) -> None:
+        port = self.port
+        if probe == 0:
+            _raw(port, b"GET /account/get-balance HTTP/1.1\r\nHost: x\r\nX-A: " + b"a" * 200_000)
+        elif probe == 1:
+            _raw(port, b"GET /account/get-balance HTTP/1.1\r\nHost: x\r\n", then_wait=0.5)
+        elif probe == 2:
+            request = b"POST /account/top-up HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\ntrx=1"
+            _raw(port, request, then_wait=0.5)
+        elif probe == 3:
+            self._post(http, f"/accounts/{KEY}/secrets", b"[" * 5000 + b"]" * 5000, "application/json")
+        elif probe == 4:
+            self._post(http, f"/accounts/{KEY}/secrets", b'{"secret": ' + b"9" * 5000 + b"}", "application/json")
+        elif probe == 5:
+            query = "&".join(f"p{i}=x" for i in range(8000))
+            self.note(http.get(f"/account/get-balance?{query}", headers=self._basic).status_code)
+        elif probe == 6:
+            form = "&".join(f"f{i}=x" for i in range(1001))
+            self._post(http, "/account/settings", form, "application/x-www-form-urlencoded")
+        elif probe == 7:
+            self.note(http.get("/account/get-balance", auth=("u" * 500_000, "x")).status_code)
+        else:
+            document = {
+                "provider": "email",
+                "value": "a@example.com",
+                "x": {"secret": PLANTED[0]},
+                "l": [{"api_secret": PLANTED[1]}],
+            }
+            self.note(http.post("/account/register-sender", json=document, headers=self._basic).status_code)
+            self._post(http, "/account/settings", f"secret={PLANTED[2]}", "text/plain")
+
+
+def _failures(url: str, statuses: dict[int, int], settled_mb: float) -> list[str]:
+    """What the soak found wrong: secrets in the journal, 5xx answers, no valid answer, memory over the bound."""
+    failures: list[str] = []
+    journal = httpx.get(f"{url}/_mock/journal", timeout=30)
+    if journal.status_code != 200:
+        failures.append(f"the journal answered {journal.status_code}")
+    kept = journal.text
+    for value in (SECRET, *PLANTED):
+        if value in kept:
+            failures.append(f"a secret value is in the journal ({value[:3]}...)")
+    server_errors = [e for e in journal.json().get("entries", []) if e["status"] >= 500]
+    if server_errors or any(status >= 500 for status in statuses):
+        failures.append(f"5xx answers: {sorted(s for s in statuses if s >= 500)}, {len(server_errors)} in journal")
+    if not statuses.get(200):
+        failures.append("the valid traffic was never answered 200")
+    if settled_mb > RSS_BOUND_MB:
+        failures.append(f"resident memory {settled_mb:.0f} MB is over the bound {RSS_BOUND_MB:.0f} MB")
+    return failures
+
+
 def main() -> int:
     port = _free_port()
     process = subprocess.Popen(
@@ -59,9 +146,7 @@ def main() -> int:
         text=True,
     )
     url = f"http://127.0.0.1:{port}"
-    failures: list[str] = []
-    statuses: dict[int, int] = {}
-    lock = threading.Lock()
+    failures = ["the soak did not finish"]
     try:
         for _ in range(100):
             try:
@@ -69,124 +154,27 @@ def main() -> int:
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        deadline = time.monotonic() + SECONDS
-        auth = (KEY, SECRET)
-
-        def note(status: int) -> None:
-            with lock:
-                statuses[status] = statuses.get(status, 0) + 1
-
-        def valid() -> None:
-            with httpx.Client(base_url=url, auth=auth, timeout=15) as http:
-                while time.monotonic() < deadline:
-                    note(http.get("/account/get-balance").status_code)
-                    created = http.post(f"/accounts/{KEY}/secrets", json={"secret": "Second2secretX"})
-                    note(created.status_code)
-                    if created.status_code == 201:
-                        note(http.delete(f"/accounts/{KEY}/secrets/{created.json()['id']}").status_code)
-                    note(http.post("/account/settings", data={"moCallBackUrl": "https://example.com/in"}).status_code)
-
-        def hostile() -> None:
-            rng = random.Random(7)
-            with httpx.Client(base_url=url, timeout=15) as http:
-                while time.monotonic() < deadline:
-                    probe = rng.randrange(9)
-                    basic = {"Authorization": "Basic " + base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()}
-                    if probe == 0:
-                        _raw(port, b"GET /account/get-balance HTTP/1.1\r\nHost: x\r\nX-A: " + b"a" * 200_000)
-                    elif probe == 1:
-                        _raw(port, b"GET /account/get-balance HTTP/1.1\r\nHost: x\r\n", then_wait=0.5)
-                    elif probe == 2:
-                        _raw(
-                            port,
-                            b"POST /account/top-up HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\ntrx=1",
-                            then_wait=0.5,
-                        )
-                    elif probe == 3:
-                        body = b"[" * 5000 + b"]" * 5000
-                        note(
-                            http.post(
-                                f"/accounts/{KEY}/secrets",
-                                content=body,
-                                headers={**basic, "content-type": "application/json"},
-                            ).status_code
-                        )
-                    elif probe == 4:
-                        note(
-                            http.post(
-                                f"/accounts/{KEY}/secrets",
-                                content=b'{"secret": ' + b"9" * 5000 + b"}",
-                                headers={**basic, "content-type": "application/json"},
-                            ).status_code
-                        )
-                    elif probe == 5:
-                        query = "&".join(f"p{i}=x" for i in range(8000))
-                        note(http.get(f"/account/get-balance?{query}", headers=basic).status_code)
-                    elif probe == 6:
-                        form = "&".join(f"f{i}=x" for i in range(1001))
-                        note(
-                            http.post(
-                                "/account/settings",
-                                content=form,
-                                headers={**basic, "content-type": "application/x-www-form-urlencoded"},
-                            ).status_code
-                        )
-                    elif probe == 7:
-                        note(http.get("/account/get-balance", auth=("u" * 500_000, "x")).status_code)
-                    else:
-                        document = {
-                            "provider": "email",
-                            "value": "a@example.com",
-                            "x": {"secret": PLANTED[0]},
-                            "l": [{"api_secret": PLANTED[1]}],
-                        }
-                        note(http.post("/account/register-sender", json=document, headers=basic).status_code)
-                        note(
-                            http.post(
-                                "/account/settings",
-                                content=f"secret={PLANTED[2]}",
-                                headers={**basic, "content-type": "text/plain"},
-                            ).status_code
-                        )
-
-        workers = [threading.Thread(target=valid) for _ in range(2)] + [
-            threading.Thread(target=hostile) for _ in range(2)
-        ]
-        for worker in workers:
-            worker.start()
+        traffic = _Traffic(port, SECONDS)
+        clients = [threading.Thread(target=traffic.valid) for _ in range(2)]
+        clients += [threading.Thread(target=traffic.hostile) for _ in range(2)]
+        for client in clients:
+            client.start()
         peak = 0.0
-        while any(worker.is_alive() for worker in workers):
+        while any(client.is_alive() for client in clients):
             peak = max(peak, _rss_mb(process.pid))
             time.sleep(0.5)
         time.sleep(3)  # the deadlines close what the hostile clients left open
         settled = _rss_mb(process.pid)
-        journal = httpx.get(f"{url}/_mock/journal", timeout=30)
-        if journal.status_code != 200:
-            failures.append(f"the journal answered {journal.status_code}")
-        kept = journal.text
-        for value in (SECRET, *PLANTED):
-            if value in kept:
-                failures.append(f"a secret value is in the journal ({value[:3]}...)")
-        server_errors = [e for e in journal.json().get("entries", []) if e["status"] >= 500]
-        if server_errors or any(status >= 500 for status in statuses):
-            failures.append(f"5xx answers: {sorted(s for s in statuses if s >= 500)}, {len(server_errors)} in journal")
-        if not statuses.get(200):
-            failures.append("the valid traffic was never answered 200")
-        if settled > RSS_BOUND_MB:
-            failures.append(f"resident memory {settled:.0f} MB is over the bound {RSS_BOUND_MB:.0f} MB")
-        print(
-            json.dumps(
-                {
-                    "seconds": SECONDS,
-                    "answers": dict(sorted(statuses.items())),
-                    "peak_rss_mb": round(peak, 1),
-                    "settled_rss_mb": round(settled, 1),
-                    "rss_bound_mb": RSS_BOUND_MB,
-                    "failures": failures,
-                },
-                indent=2,
-            )
-        )
+        failures = _failures(url, traffic.statuses, settled)
+        summary = {
+            "seconds": SECONDS,
+            "answers": dict(sorted(traffic.statuses.items())),
+            "peak_rss_mb": round(peak, 1),
+            "settled_rss_mb": round(settled, 1),
+            "rss_bound_mb": RSS_BOUND_MB,
+            "failures": failures,
+        }
+        print(json.dumps(summary, indent=2))
     finally:
         process.send_signal(signal.SIGINT)
         try:

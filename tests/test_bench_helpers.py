@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from bench.consumer_suites import SUITES, suite_source
-from bench.run import JVM_WARM_UP, NODE_WARM_UP, TARGETS, WarmUp
+from bench.targets import JVM_WARM_UP, NODE_WARM_UP, TARGETS, WarmUp
 
 
 def test_a_target_without_a_jit_is_warmed_up_by_one_run() -> None:
