@@ -357,19 +357,19 @@ class Journal:
         )
         if refusal:
             raise UnknownFilter(refusal)
-        with self._lock:
-            found = [
-                entry
-                for entry in self._kept()
-                if (operation_id is None or entry.operation_id == operation_id)
-                and (account is None or _about(entry, account))
-                and (status is None or entry.status == status)
-            ]
+        found = [
+            entry
+            for entry in self._kept()
+            if (operation_id is None or entry.operation_id == operation_id)
+            and (account is None or _about(entry, account))
+            and (status is None or entry.status == status)
+        ]
         return found[-limit:] if limit else found
 
-    def _kept(self) -> Iterable[JournalEntry]:
-        """Every entry kept, oldest first (called under the lock)."""
-        return self._entries
+    def _kept(self) -> list[JournalEntry]:
+        """Every entry kept, oldest first: a copy, taken under the lock (the filtering is done outside it)."""
+        with self._lock:
+            return list(self._entries)
 
     def clear(self, account: str | None = None) -> None:
         """Forget every entry (numbering starts again at 1), or only those of one account."""

@@ -13,7 +13,6 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
 from typing import Any, Unpack
 
 import orjson
@@ -45,48 +44,36 @@ class SharedJournal(Journal):
         self._db = sqlite3.connect(state_file.path, isolation_level=None, check_same_thread=False, timeout=60)
         self._db.execute("PRAGMA synchronous = NORMAL")
         self._db.execute("PRAGMA wal_autocheckpoint = 0")  # the store's checkpoint thread does it
-        self._pending: list[tuple[Any, ...]] = []
-        self._pending_lock = threading.Lock()
         self._db_lock = threading.Lock()
+        self._flush_lock = threading.Lock()
         threading.Thread(target=self._keep_flushing, name="vonage-account-mock-journal", daemon=True).start()
 
-    def record(
-        self,
-        at: float,
-        operation_id: str | None,
-        method: str,
-        path: str,
-        query: dict[str, str],
-        body: Any,
-        status: int,
-        auth_scheme: str | None,
-        account: str | None,
-        duration_ms: float,
-        failure: Any,
-        fault: str | None,
-    ) -> None:
-        # Numbered when written to the file: the file's order is the mock's.
-        entry = (at, operation_id, method, path, query, body, status, auth_scheme, account, duration_ms, failure, fault)
-        with self._pending_lock:
-            self._pending.append(entry)
-
     def _flush(self) -> None:
-        with self._db_lock:
+        # One flush at a time (the thread's, a reader's catching up), each taking the journal's lock and then the
+        # file's in turn, never one inside the other: `entries` reads the file holding the journal's lock.
+        with self._flush_lock:
             moment = time.monotonic()
-            with self._pending_lock:
-                pending, self._pending = self._pending, []
+            # What `record` appended (numbered by this worker alone): renumbered by the file, in the mock's order.
+            with self._lock:
+                pending = list(self._entries)
+                self._entries.clear()
             if pending:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    self._db.executemany("INSERT INTO journal (entry) VALUES (?)", [(_dump(e),) for e in pending])
-                    self._db.execute(
-                        "DELETE FROM journal WHERE seq <= (SELECT max(seq) FROM journal) - ?", (self._max_entries,)
-                    )
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
+                rows = [(_dump(entry[1:]),) for entry in pending]
+                with self._db_lock:
+                    self._write(rows)
             self._signal.mark_flushed(moment)
+
+    def _write(self, rows: list[tuple[bytes]]) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany("INSERT INTO journal (entry) VALUES (?)", rows)
+            self._db.execute(
+                "DELETE FROM journal WHERE seq <= (SELECT max(seq) FROM journal) - ?", (self._max_entries,)
+            )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     def _keep_flushing(self) -> None:
         while True:
@@ -108,7 +95,7 @@ class SharedJournal(Journal):
         self._catch_up()
         return super().entries(**filters)
 
-    def _kept(self) -> Iterable[JournalEntry]:
+    def _kept(self) -> list[JournalEntry]:
         with self._db_lock:
             rows = self._db.execute("SELECT seq, entry FROM journal ORDER BY seq").fetchall()
         return [JournalEntry(seq, *orjson.loads(entry)) for seq, entry in rows]
