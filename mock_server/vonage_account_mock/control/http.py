@@ -6,7 +6,7 @@ import asyncio
 import hmac
 import ipaddress
 import json
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from importlib import metadata
 from typing import Any
 from urllib.parse import urlsplit
@@ -49,8 +49,19 @@ async def _answer_health(scope: Scope, send: Send) -> None:
         await send_response(send, 405, json.dumps(document).encode(), PROBLEM_JSON, [(b"allow", b"GET, HEAD")])
 
 
+def _answer(produce: Callable[[], Any], status: int = 200) -> Any:
+    """What a control operation answers: its document (None: a bodiless 204), or its refusal's problem document."""
+    try:
+        document = produce()
+    except ControlError as error:
+        return _problem(error)
+    if document is None:
+        return Response(status_code=204)
+    return document, status, _JSON
+
+
 class ControlHandlers:
-    """The control API's operations, one method per operationId."""
+    """The control API's operations, one method per operationId: each only translates between HTTP and the port."""
 
     def __init__(self, control: MockControl) -> None:
         self.control = control
@@ -61,54 +72,37 @@ class ControlHandlers:
 
     async def reset(self, body: dict[str, Any] | None = None) -> Any:
         seed = body["deterministic_seed"] if body and "deterministic_seed" in body else False
-        self.control.reset(deterministic_seed=seed)
-        return Response(status_code=204)
+        return _answer(lambda: self.control.reset(deterministic_seed=seed))
 
     async def list_accounts(self) -> Any:
-        return {"accounts": self.control.list_accounts()}, 200, _JSON
+        return _answer(lambda: {"accounts": self.control.list_accounts()})
 
     async def put_account(self, api_key: str, body: dict[str, Any]) -> Any:
-        try:
-            return self.control.put_account(api_key, body), 200, _JSON
-        except ControlError as error:
-            return _problem(error)
+        return _answer(lambda: self.control.put_account(api_key, body))
 
     async def get_account(self, api_key: str) -> Any:
-        try:
-            return self.control.get_account(api_key), 200, _JSON
-        except ControlError as error:
-            return _problem(error)
+        return _answer(lambda: self.control.get_account(api_key))
 
     async def reset_account(self, api_key: str) -> Any:
-        self.control.reset_account(api_key)
-        return Response(status_code=204)
+        return _answer(lambda: self.control.reset_account(api_key))
 
     async def list_account_details(self, limit: int | None = None) -> Any:
-        return self.control.account_details(limit=limit), 200, _JSON
+        return _answer(lambda: self.control.account_details(limit=limit))
 
     async def set_balance(self, api_key: str, body: dict[str, Any]) -> Any:
-        try:
-            return {"balance": self.control.set_balance(api_key, body["balance"])}, 200, _JSON
-        except ControlError as error:
-            return _problem(error)
+        return _answer(lambda: {"balance": self.control.set_balance(api_key, body["balance"])})
 
     async def list_operations(self) -> Any:
-        return {"operations": self.control.operations()}, 200, _JSON
+        return _answer(lambda: {"operations": self.control.operations()})
 
     async def spend(self, api_key: str, body: dict[str, Any]) -> Any:
-        try:
-            return {"balance": self.control.spend(api_key, body["amount"])}, 200, _JSON
-        except ControlError as error:
-            return _problem(error)
+        return _answer(lambda: {"balance": self.control.spend(api_key, body["amount"])})
 
     async def get_snapshot(self) -> Any:
-        return self.control.snapshot(), 200, _JSON
+        return _answer(self.control.snapshot)
 
     async def put_snapshot(self, body: dict[str, Any]) -> Any:
-        try:
-            return self.control.load_snapshot(body), 200, _JSON
-        except ControlError as error:
-            return _problem(error)
+        return _answer(lambda: self.control.load_snapshot(body))
 
     async def get_journal(
         self,
@@ -117,15 +111,14 @@ class ControlHandlers:
         status: int | None = None,
         limit: int | None = None,
     ) -> Any:
-        try:
-            entries = self.control.journal(operation_id=operation_id, account=account, status=status, limit=limit)
-        except ControlError as error:
-            return _problem(error)
-        return {"entries": entries}, 200, _JSON
+        return _answer(
+            lambda: {
+                "entries": self.control.journal(operation_id=operation_id, account=account, status=status, limit=limit)
+            }
+        )
 
     async def clear_journal(self, account: str | None = None) -> Any:
-        self.control.clear_journal(account)
-        return Response(status_code=204)
+        return _answer(lambda: self.control.clear_journal(account))
 
     async def send_inbound_sms(self, api_key: str, body: dict[str, Any], retries: int | None = None) -> Any:
         return await self._send("inbound-sms", api_key, body, retries)
@@ -138,50 +131,43 @@ class ControlHandlers:
     async def _send(self, kind: str, api_key: str, body: dict[str, Any], retries: int | None) -> Any:
         try:
             sending = self.control.start_callback(api_key, kind, body, retries=retries)
-            # Awaited here, holding no thread: a trigger never queues behind another's wait for a slow receiver
-            # (a pool of threads, each held for a wait, would let one tenant's triggers hold up every other's).
-            waiting = asyncio.wrap_future(sending)
-            # The outcome is read from `sending`: taking it from this copy too keeps asyncio from logging a refusal
-            # as an exception never retrieved.
-            waiting.add_done_callback(lambda done: done.cancelled() or done.exception())
-            await asyncio.wait([waiting], timeout=self.control.callbacks.answer_within)
-            return self.control.callback_answer(sending, wait=False), 200, _JSON
         except ControlError as error:
             return _problem(error)
+        # Awaited here, holding no thread: a trigger never queues behind another's wait for a slow receiver
+        # (a pool of threads, each held for a wait, would let one tenant's triggers hold up every other's).
+        waiting = asyncio.wrap_future(sending)
+        # The outcome is read from `sending`: taking it from this copy too keeps asyncio from logging a refusal
+        # as an exception never retrieved.
+        waiting.add_done_callback(lambda done: done.cancelled() or done.exception())
+        await asyncio.wait([waiting], timeout=self.control.callbacks.answer_within)
+        return _answer(lambda: self.control.callback_answer(sending, wait=False))
 
     async def list_deliveries(self, account: str | None = None, kind: str | None = None) -> Any:
-        return {"deliveries": self.control.deliveries(account=account, kind=kind)}, 200, _JSON
+        return _answer(lambda: {"deliveries": self.control.deliveries(account=account, kind=kind)})
 
     async def clear_deliveries(self, account: str | None = None) -> Any:
-        self.control.clear_deliveries(account)
-        return Response(status_code=204)
+        return _answer(lambda: self.control.clear_deliveries(account))
 
     async def advance_deliveries(self, body: dict[str, Any]) -> Any:
+        # On a thread: the retries due are made before it answers, and may take a while.
+        seconds = float(body["seconds"])
         try:
-            result = await asyncio.to_thread(self.control.advance_deliveries, float(body["seconds"]))
+            result = await asyncio.to_thread(self.control.advance_deliveries, seconds)
         except ControlError as error:
             return _problem(error)
-        return result, 200, _JSON
+        return _answer(lambda: result)
 
     async def list_faults(self) -> Any:
-        return {"plans": self.control.list_faults()}, 200, _JSON
+        return _answer(lambda: {"plans": self.control.list_faults()})
 
     async def add_fault(self, body: dict[str, Any]) -> Any:
-        try:
-            return self.control.add_fault(body), 201, _JSON
-        except ControlError as error:
-            return _problem(error)
+        return _answer(lambda: self.control.add_fault(body), 201)
 
     async def clear_faults(self, account: str | None = None) -> Any:
-        self.control.clear_faults(account)
-        return Response(status_code=204)
+        return _answer(lambda: self.control.clear_faults(account))
 
     async def remove_fault(self, plan_id: str) -> Any:
-        try:
-            self.control.remove_fault(plan_id)
-        except ControlError as error:
-            return _problem(error)
-        return Response(status_code=204)
+        return _answer(lambda: self.control.remove_fault(plan_id))
 
 
 class ControlGate:

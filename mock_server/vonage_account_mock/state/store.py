@@ -482,16 +482,29 @@ class Guard:
         self.read = _Read(self)
 
     def enter_write(self) -> None:
+        self._enter(write=True)
+
+    def _enter(self, *, write: bool) -> None:
+        """Take the lock; the outermost block takes in what other processes committed (a write in a transaction)."""
         self._lock.acquire()
-        self._depth += 1
-        if self._depth > 1:
+        if write:
+            self._depth += 1
+            outermost = self._depth == 1
+        else:
+            self._read_depth += 1
+            # Inside a write or another read, the state stays as that one found it.
+            outermost = not self._depth and self._read_depth == 1
+        if not outermost:
             return
         try:
-            changes = self._store.begin()
+            changes = self._store.begin() if write else self._store.refresh()
             if changes is not None:
                 self._holder.apply_changes(changes)
         except BaseException:
-            self._depth -= 1
+            if write:
+                self._depth -= 1
+            else:
+                self._read_depth -= 1
             self._lock.release()
             raise
 
@@ -515,18 +528,7 @@ class Guard:
             self._lock.release()
 
     def enter_read(self) -> None:
-        self._lock.acquire()
-        self._read_depth += 1
-        if self._depth or self._read_depth > 1:
-            return  # inside a write or another read: the state stays as that one found it
-        try:
-            changes = self._store.refresh()
-            if changes is not None:
-                self._holder.apply_changes(changes)
-        except BaseException:
-            self._read_depth -= 1
-            self._lock.release()
-            raise
+        self._enter(write=False)
 
     def exit_read(self) -> None:
         self._read_depth -= 1
