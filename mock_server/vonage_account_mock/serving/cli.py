@@ -66,6 +66,9 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+HOST_VARIABLE = "VONAGE_ACCOUNT_MOCK_HOST"
+PORT_VARIABLE = "VONAGE_ACCOUNT_MOCK_PORT"
+
 EXIT_USAGE = 2
 """A flag or its value is wrong, or a file a flag names is missing or cannot be written."""
 EXIT_BAD_FILE = 3
@@ -137,8 +140,23 @@ def main() -> None:
 
 
 @main.command(epilog=EXIT_CODES_HELP)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    envvar=HOST_VARIABLE,
+    show_envvar=True,
+    help="Address to bind (loopback by default).",
+)
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    envvar=PORT_VARIABLE,
+    show_envvar=True,
+    help="Port (0: any free).",
+)
 @click.option(
     "--url-file",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
@@ -234,6 +252,10 @@ def serve(
         )
     except (SeedError, ValueError) as error:
         raise BadFile(f"cannot seed accounts: {error}; fix the seed file and start again") from None
+    if strict and not seeds:
+        raise BadFile(
+            f"--strict with no account in {seed_file}: every request would be refused; add accounts to the seed file"
+        )
 
     tls_files = _tls_files(tls, certfile, keyfile, tls_dir)
 
@@ -322,8 +344,8 @@ def _listen_hint(error: OSError, port: int) -> str:
     if isinstance(error, PermissionError):
         return "pick a --port above 1023, or 0 for any free port"
     if error.errno == errno.EADDRINUSE:
-        return f"stop what uses port {port}, or pick another --port (0: any free port)"
-    return "check --host (an address of this machine, e.g. 127.0.0.1) and --port"
+        return f"stop what uses port {port}, or pick another with --port or ${PORT_VARIABLE} (0: any free port)"
+    return f"check --host or ${HOST_VARIABLE} (an address of this machine, e.g. 127.0.0.1) and --port"
 
 
 @main.command()
