@@ -313,3 +313,41 @@ def test_a_drop_fault_cuts_the_connection_without_an_error_line() -> None:
         _, stderr = process.communicate(timeout=10)
     assert "GET /account/get-balance get_balance 200" in stderr
     assert "ASGI callable" not in stderr and "ERROR" not in stderr
+
+
+def test_reset_clears_a_running_mock_or_one_account_of_it() -> None:
+    from vonage_account_mock import create_app
+    from vonage_account_mock.serving.server import ThreadedMockServer
+
+    with ThreadedMockServer(create_app()) as server, httpx.Client(base_url=server.url) as http:
+        for key in ("reset001", "reset002"):
+            assert http.put(f"/_mock/accounts/{key}", json={"secrets": ["Reset1secret"]}).status_code == 200
+        one = CliRunner().invoke(main, ["reset", "--api-key", "reset001"], env={"VONAGE_ACCOUNT_MOCK_URL": server.url})
+        assert one.exit_code == 0 and one.stdout == f"reset account reset001 on {server.url}\n", one.output
+        assert http.get("/_mock/accounts").json() == {"accounts": ["reset002"]}
+        whole = CliRunner().invoke(main, ["reset", "--url", server.url, "--deterministic", "42"])
+        assert whole.exit_code == 0 and whole.stdout == f"reset every account on {server.url}\n"
+        assert http.get("/_mock/accounts").json() == {"accounts": []}
+
+
+def test_reset_failures_are_one_line_saying_what_to_do() -> None:
+    from vonage_account_mock import create_app
+    from vonage_account_mock.serving.server import ThreadedMockServer
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    with ThreadedMockServer(create_app(control_token="Control1token")) as guarded:
+        cases = [
+            (["reset", "--url", nowhere], 1, "is it running? (--url or $VONAGE_ACCOUNT_MOCK_URL)"),
+            (["reset", "--url", guarded.url], 1, "give --control-token or $VONAGE_ACCOUNT_MOCK_CONTROL_TOKEN"),
+            (["reset", "--url", "http://[::1"], 1, "is not a URL"),
+            (["reset", "--api-key", "k", "--deterministic", "1"], 2, "leave out --api-key"),
+        ]
+        for args, code, words in cases:
+            result = CliRunner().invoke(main, args)
+            assert result.exit_code == code and isinstance(result.exception, SystemExit), (args, result.output)
+            assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, (args, result.stderr)
+            assert words in result.stderr, (args, result.stderr)
+        token = CliRunner().invoke(main, ["reset", "--url", guarded.url, "--control-token", "Control1token"])
+        assert token.exit_code == 0 and "Control1token" not in token.output
