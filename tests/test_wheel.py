@@ -1,4 +1,5 @@
-"""The wheel as a consumer gets it: built, installed into a fresh virtual environment outside the repository, used.
+"""The package as another team gets it, each way the README names: `make dist`'s sdist and wheel, each installed into
+a fresh virtual environment outside the repository (the sdist with the mcp extra), and pipx from a git URL.
 
 The consumer repository here has its own `mock_server/` and `account_ops/` packages, the names our folders carry:
 they must not shadow anything of ours (the plugin, the spec files, the two commands).
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -55,10 +57,18 @@ def test_the_specs_are_package_data() -> None:
 
 
 @dataclass(frozen=True)
-class Installed:
-    """A fresh environment with the wheel installed, and a consumer repository beside it."""
+class Dists:
+    """What `make dist` builds: the sdist, and the wheel built from it."""
 
+    sdist: Path
     wheel: Path
+
+
+@dataclass(frozen=True)
+class Installed:
+    """A fresh environment with the package installed one way, and a consumer repository beside it."""
+
+    way: str
     bin: Path
     consumer: Path
     env: dict[str, str]
@@ -68,18 +78,32 @@ def _run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[st
     return subprocess.run(command, capture_output=True, text=True, check=False, **kwargs)  # type: ignore[call-overload,no-any-return]
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    root = tmp_path_factory.mktemp("wheel")
-    assert REPOSITORY not in root.parents
-    dist = root / "dist"
-    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dist), str(REPOSITORY)])
-    assert built.returncode == 0, built.stderr
-    (wheel,) = dist.glob("vonage_account_mock-*.whl")
+def _clean_env(bin_dir: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "VIRTUAL_ENV", "PYTEST"))}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    return env
 
+
+@pytest.fixture(scope="module")
+def dists(tmp_path_factory: pytest.TempPathFactory) -> Dists:
+    root = tmp_path_factory.mktemp("dist")
+    assert REPOSITORY not in root.parents
+    # The command `make dist` runs: the sdist first, then the wheel from the unpacked sdist.
+    built = _run([sys.executable, "-m", "build", "--outdir", str(root), str(REPOSITORY)], timeout=240)
+    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
+    (sdist,) = root.glob("vonage_account_mock-*.tar.gz")
+    (wheel,) = root.glob("vonage_account_mock-*.whl")
+    return Dists(sdist=sdist, wheel=wheel)
+
+
+@pytest.fixture(scope="module", params=["wheel", "sdist[mcp]"])
+def installed(request: pytest.FixtureRequest, dists: Dists, tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    way: str = request.param
+    root = tmp_path_factory.mktemp(way.split("[")[0])
+    target = str(dists.wheel) if way == "wheel" else f"{dists.sdist}[mcp]"
     venv.create(root / "venv", with_pip=True)
     bin_dir = root / "venv" / "bin"
-    installed = _run([str(bin_dir / "python"), "-m", "pip", "install", "--quiet", str(wheel), "pytest"])
+    installed = _run([str(bin_dir / "python"), "-m", "pip", "install", "--quiet", target, "pytest"], timeout=300)
     assert installed.returncode == 0, installed.stderr
 
     consumer = root / "consumer"
@@ -88,13 +112,22 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
         (consumer / package / "__init__.py").write_text(f'"""The consumer\'s own {package}."""\nOWNER = "consumer"\n')
     (consumer / "tests").mkdir()
     (consumer / "tests" / "test_consumer.py").write_text(CONSUMER_TEST)
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "VIRTUAL_ENV", "PYTEST"))}
-    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
-    return Installed(wheel=wheel, bin=bin_dir, consumer=consumer, env=env)
+    return Installed(way=way, bin=bin_dir, consumer=consumer, env=_clean_env(bin_dir))
 
 
-def test_the_wheel_has_no_top_level_package_but_ours(installed: Installed) -> None:
-    with zipfile.ZipFile(installed.wheel) as wheel:
+def test_the_sdist_holds_the_sources_and_no_checkout_clutter(dists: Dists) -> None:
+    import tarfile
+
+    with tarfile.open(dists.sdist) as sdist:
+        names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
+    for needed in ("pyproject.toml", "README.md", "openapi/vonage_account_spec/account.yaml"):
+        assert needed in names
+    assert not {name.split("/", 1)[0] for name in names} & {"tests", "node_modules", ".venv", "bench", "examples"}
+    assert not [name for name in names if "__pycache__" in name]
+
+
+def test_the_wheel_has_no_top_level_package_but_ours(dists: Dists) -> None:
+    with zipfile.ZipFile(dists.wheel) as wheel:
         names = wheel.namelist()
     top_level = {name.split("/", 1)[0] for name in names if not name.split("/", 1)[0].endswith(".dist-info")}
     assert top_level == OUR_PACKAGES
@@ -154,7 +187,7 @@ def served(installed: Installed) -> Iterator[str]:
         process.communicate(timeout=10)
 
 
-def test_both_commands_run_from_the_installed_wheel(installed: Installed, served: str) -> None:
+def test_both_commands_run_from_the_installed_package(installed: Installed, served: str) -> None:
     env = {
         **installed.env,
         "VONAGE_REST_URL": served,
@@ -167,9 +200,37 @@ def test_both_commands_run_from_the_installed_wheel(installed: Installed, served
     assert '"value": "10.00"' in result.stdout
 
 
-def test_the_mcp_server_without_its_extra_says_how_to_get_it(installed: Installed) -> None:
-    result = _run([str(installed.bin / "vonage-account"), "mcp"], cwd=installed.consumer, env=installed.env)
+def test_the_mcp_server_is_there_with_its_extra_and_says_how_to_get_it_without(installed: Installed) -> None:
+    env = {**installed.env, "VONAGE_API_KEY": "", "VONAGE_API_SECRET": ""}
+    result = _run([str(installed.bin / "vonage-account"), "mcp"], cwd=installed.consumer, env=env)
     assert result.returncode == 2
-    assert result.stderr.strip() == (
-        "error: the MCP server needs the mcp extra (mcp is missing): pip install 'vonage-account-mock[mcp]'"
-    )
+    if installed.way == "wheel":
+        assert result.stderr.strip() == (
+            "error: the MCP server needs the mcp extra (mcp is missing): pip install 'vonage-account-mock[mcp]'"
+        )
+    else:  # it got as far as the credentials
+        assert result.stderr.startswith("error: ") and "VONAGE_API_KEY" in result.stderr, result.stderr
+
+
+@pytest.mark.skipif(not (REPOSITORY / ".git").exists() or not shutil.which("git"), reason="not a git checkout")
+def test_pipx_installs_both_commands_from_a_git_url(tmp_path: Path) -> None:
+    # The team's remote, here a bare clone; pip builds what the commit holds (the checkout's HEAD).
+    bare = tmp_path / "vonage-account-mock.git"
+    cloned = _run(["git", "clone", "--quiet", "--bare", str(REPOSITORY), str(bare)], timeout=120)
+    assert cloned.returncode == 0, cloned.stderr
+    commit = _run(["git", "-C", str(REPOSITORY), "rev-parse", "HEAD"]).stdout.strip()
+    bin_dir = tmp_path / "bin"
+    env = {
+        **_clean_env(bin_dir),
+        "PIPX_HOME": str(tmp_path / "pipx"),
+        "PIPX_BIN_DIR": str(bin_dir),
+        "PIPX_MAN_DIR": str(tmp_path / "man"),
+    }
+    spec = f"vonage-account-mock[mcp] @ git+file://{bare}@{commit}"
+    done = _run([sys.executable, "-m", "pipx", "install", "--quiet", spec], env=env, cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    for command in ("vonage-account", "vonage-account-mock"):
+        version = _run([str(bin_dir / command), "--version"], env=env)
+        assert version.returncode == 0 and re.fullmatch(rf"{command} \d+\.\d+\.\d+\n", version.stdout), version
+    agent = _run([str(bin_dir / "vonage-account"), "mcp"], env={**env, "VONAGE_API_KEY": ""}, timeout=60)
+    assert agent.returncode == 2 and "mcp extra" not in agent.stderr, agent.stderr
