@@ -126,9 +126,15 @@ def test_the_sdist_holds_the_sources_and_no_checkout_clutter(dists: Dists) -> No
     assert not [name for name in names if "__pycache__" in name]
 
 
-def test_the_wheel_has_no_top_level_package_but_ours(dists: Dists) -> None:
+def test_the_wheel_has_no_top_level_package_but_ours(dists: Dists, tmp_path: Path) -> None:
     with zipfile.ZipFile(dists.wheel) as wheel:
         names = wheel.namelist()
+    # `pip install /path/to/checkout` builds its wheel from the checkout, not the sdist: the same files.
+    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPOSITORY)])
+    assert built.returncode == 0, built.stderr
+    (from_path,) = tmp_path.glob("vonage_account_mock-*.whl")
+    with zipfile.ZipFile(from_path) as wheel:
+        assert sorted(wheel.namelist()) == sorted(names)
     top_level = {name.split("/", 1)[0] for name in names if not name.split("/", 1)[0].endswith(".dist-info")}
     assert top_level == OUR_PACKAGES
     for data in (
