@@ -200,6 +200,8 @@ def test_the_group_options_work_after_the_command_too(server: ThreadedMockServer
     assert listed.exit_code == 0 and len(json.loads(listed.output)) == 1
     missing = run(server, "balance", "--json", "--credentials", str(tmp_path / "nowhere"))
     assert missing.exit_code == 2 and "nowhere" in json.loads(missing.output)["error"]["detail"]
+    agent = run(server, "mcp", "--credentials", str(tmp_path / "nowhere"))
+    assert agent.exit_code == 2 and "'--credentials'" in agent.stderr and "nowhere" in agent.stderr
     # A usage error of the command itself, with --json after it, is JSON too.
     refused = run(server, "preflight", "--floor", "abc", "--json")
     assert refused.exit_code == 2 and json.loads(refused.output)["error"]["type"] == "usage-error"
