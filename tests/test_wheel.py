@@ -1,5 +1,5 @@
-"""The package as another team gets it, each way the README names: `make dist`'s sdist and wheel, each installed into
-a fresh virtual environment outside the repository, and pipx from a git URL with the mcp extra.
+"""The package as another team gets it, each way the README names: `make dist`'s wheel and sdist, each installed in
+turn into a fresh virtual environment outside the repository, and pipx from a git URL with the mcp extra.
 
 The consumer repository here has its own `mock_server/` and `account_ops/` packages, the names our folders carry:
 they must not shadow anything of ours (the plugin, the spec files, the two commands).
@@ -16,6 +16,7 @@ import sys
 import venv
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,35 +85,90 @@ def _clean_env(bin_dir: Path) -> dict[str, str]:
     return env
 
 
+Done = tuple[Path, subprocess.CompletedProcess[str]]
+"""An install's folder of commands, and what its installer answered."""
+
+
+@dataclass(frozen=True)
+class Builds:
+    """`make dist`'s two files, a fresh environment with the wheel's dependencies, and pipx's install from a git URL,
+    made side by side (each mostly waits on pip)."""
+
+    dists: Dists
+    bin: Path
+    pipx: Done | None
+
+
+def _venv_with_dependencies(root: Path, wheel: Path) -> Path:
+    venv.create(root / "venv", with_pip=True)
+    bin_dir = root / "venv" / "bin"
+    # --no-compile: Python compiles what the tests import as they import it, not every module of every dependency.
+    command = [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--no-compile", str(wheel), "pytest"]
+    done = _run(command, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return bin_dir
+
+
+def _pipx_env(root: Path) -> dict[str, str]:
+    bin_dir = root / "bin"
+    return {
+        **_clean_env(bin_dir),
+        "PIPX_HOME": str(root / "home"),
+        "PIPX_BIN_DIR": str(bin_dir),
+        "PIPX_MAN_DIR": str(root),
+    }
+
+
+def _pipx_install(root: Path) -> Done | None:
+    """pipx's install from a git URL: the team's remote, here a bare clone; pip builds the checkout's HEAD commit."""
+    if not (REPOSITORY / ".git").exists() or not shutil.which("git"):
+        return None
+    bare = root / "vonage-account-mock.git"
+    cloned = _run(["git", "clone", "--quiet", "--bare", str(REPOSITORY), str(bare)], timeout=120)
+    if cloned.returncode != 0:
+        return root / "bin", cloned
+    commit = _run(["git", "-C", str(REPOSITORY), "rev-parse", "HEAD"]).stdout.strip()
+    spec = f"vonage-account-mock[mcp] @ git+file://{bare}@{commit}"
+    command = [sys.executable, "-m", "pipx", "install", "--quiet", "--pip-args=--no-compile", spec]
+    return root / "bin", _run(command, env=_pipx_env(root), cwd=root, timeout=300)
+
+
 @pytest.fixture(scope="module")
-def dists(tmp_path_factory: pytest.TempPathFactory) -> Dists:
+def builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Builds]:
     root = tmp_path_factory.mktemp("dist")
     assert REPOSITORY not in root.parents
-    # The command `make dist` runs: the sdist first, then the wheel from the unpacked sdist.
-    built = _run([sys.executable, "-m", "build", "--outdir", str(root), str(REPOSITORY)], timeout=240)
-    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
-    (sdist,) = root.glob("vonage_account_mock-*.tar.gz")
-    (wheel,) = root.glob("vonage_account_mock-*.whl")
-    return Dists(sdist=sdist, wheel=wheel)
+    with ThreadPoolExecutor(1) as pool:
+        pipx = pool.submit(_pipx_install, root / "pipx")
+        # The command `make dist` runs: the sdist first, then the wheel from the unpacked sdist.
+        built = _run([sys.executable, "-m", "build", "--outdir", str(root), str(REPOSITORY)], timeout=240)
+        assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
+        (sdist,) = root.glob("vonage_account_mock-*.tar.gz")
+        (wheel,) = root.glob("vonage_account_mock-*.whl")
+        bin_dir = _venv_with_dependencies(root / "fresh", wheel)
+        yield Builds(Dists(sdist, wheel), bin_dir, pipx.result())
+
+
+@pytest.fixture(scope="module")
+def dists(builds: Builds) -> Dists:
+    return builds.dists
 
 
 @pytest.fixture(scope="module", params=["wheel", "sdist"])
-def installed(request: pytest.FixtureRequest, dists: Dists, tmp_path_factory: pytest.TempPathFactory) -> Installed:
+def installed(request: pytest.FixtureRequest, builds: Builds, tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """The package installed from one of make dist's files, in place of the other's (their dependencies are the same:
+    one environment serves both, and only the package itself is installed again, from the sdist built anew)."""
     way: str = request.param
-    root = tmp_path_factory.mktemp(way)
-    target = str(dists.wheel if way == "wheel" else dists.sdist)
-    venv.create(root / "venv", with_pip=True)
-    bin_dir = root / "venv" / "bin"
-    installed = _run([str(bin_dir / "python"), "-m", "pip", "install", "--quiet", target, "pytest"], timeout=300)
-    assert installed.returncode == 0, installed.stderr
-
-    consumer = root / "consumer"
+    target = builds.dists.wheel if way == "wheel" else builds.dists.sdist
+    command = [str(builds.bin / "python"), "-m", "pip", "install", "--quiet", "--no-compile", "--no-deps"]
+    done = _run([*command, "--force-reinstall", str(target)], timeout=300)
+    assert done.returncode == 0, done.stderr
+    consumer = tmp_path_factory.mktemp(f"consumer-{way}")
     for package in ("mock_server", "account_ops"):
         (consumer / package).mkdir(parents=True)
         (consumer / package / "__init__.py").write_text(f'"""The consumer\'s own {package}."""\nOWNER = "consumer"\n')
     (consumer / "tests").mkdir()
     (consumer / "tests" / "test_consumer.py").write_text(CONSUMER_TEST)
-    return Installed(way=way, bin=bin_dir, consumer=consumer, env=_clean_env(bin_dir))
+    return Installed(way=way, bin=builds.bin, consumer=consumer, env=_clean_env(builds.bin))
 
 
 def test_the_sdist_holds_the_sources_and_no_checkout_clutter(dists: Dists) -> None:
@@ -214,23 +270,13 @@ def test_the_mcp_server_without_its_extra_says_how_to_get_it(installed: Installe
     )
 
 
-@pytest.mark.skipif(not (REPOSITORY / ".git").exists() or not shutil.which("git"), reason="not a git checkout")
-def test_pipx_installs_both_commands_from_a_git_url(tmp_path: Path) -> None:
-    # The team's remote, here a bare clone; pip builds what the commit holds (the checkout's HEAD).
-    bare = tmp_path / "vonage-account-mock.git"
-    cloned = _run(["git", "clone", "--quiet", "--bare", str(REPOSITORY), str(bare)], timeout=120)
-    assert cloned.returncode == 0, cloned.stderr
-    commit = _run(["git", "-C", str(REPOSITORY), "rev-parse", "HEAD"]).stdout.strip()
-    bin_dir = tmp_path / "bin"
-    env = {
-        **_clean_env(bin_dir),
-        "PIPX_HOME": str(tmp_path / "pipx"),
-        "PIPX_BIN_DIR": str(bin_dir),
-        "PIPX_MAN_DIR": str(tmp_path / "man"),
-    }
-    spec = f"vonage-account-mock[mcp] @ git+file://{bare}@{commit}"
-    done = _run([sys.executable, "-m", "pipx", "install", "--quiet", spec], env=env, cwd=tmp_path, timeout=300)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+def test_pipx_installs_both_commands_from_a_git_url(builds: Builds) -> None:
+    done = builds.pipx
+    if done is None:
+        pytest.skip("not a git checkout")
+    bin_dir, answer = done
+    assert answer.returncode == 0, answer.stdout[-2000:] + answer.stderr[-2000:]
+    env = _pipx_env(bin_dir.parent)
     for command in ("vonage-account", "vonage-account-mock"):
         version = _run([str(bin_dir / command), "--version"], env=env)
         assert version.returncode == 0 and re.fullmatch(rf"{command} \d+\.\d+\.\d+\n", version.stdout), version
