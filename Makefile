@@ -1,4 +1,4 @@
-# The team's vocabulary. `make test` and `make mock` set everything up on a fresh machine.
+# The team's vocabulary. `make test` sets everything up on a fresh machine, `make mock` what serving needs.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -13,17 +13,28 @@ CLIENT_CONFIG := openapi/client-config.yaml
 CLIENT_PKG := generated_client/vonage_account_client
 SPECS := $(SPEC) $(wildcard $(CONTROL_SPEC)) $(wildcard $(CALLBACKS_SPEC))
 
-.PHONY: install browser generate check-generated lint lint-spec lint-python test unit contract fuzz soak mock prism docs bench bench-instructions mutate clean
+.PHONY: install install-runtime dist browser generate check-generated lint lint-spec lint-python test unit contract fuzz soak mock prism docs bench bench-instructions mutate clean
 
 install: $(VENV)/.installed node_modules/.installed
 
+# What serving needs and no more (no npm, no dev toolchain): `make mock` on a fresh clone.
+install-runtime: $(VENV)/.runtime
+
 # Re-run only when the dependency lists change.
-# pip's own progress is shown (a first install takes about a minute); one line per package, no progress bars.
+# pip's own progress is shown (one line per package, no progress bars); the full install also marks the runtime one.
 $(VENV)/.installed: pyproject.toml
-	@echo "==> Python packages into $(VENV)/ (first time: about a minute)"
+	@echo "==> Python packages, with the development tools, into $(VENV)/ (first time: about a minute)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	set -o pipefail; $(BIN)/python -m pip install --progress-bar off -e '.[dev,mcp,docs]' \
+		| { grep --line-buffered -E '^(Collecting|Successfully)' || true; }
+	touch $@ $(VENV)/.runtime
+	@echo "==> Installed. The commands are in $(VENV)/bin: run 'source $(VENV)/bin/activate' to put them on PATH."
+
+$(VENV)/.runtime: pyproject.toml
+	@echo "==> The mock's runtime packages into $(VENV)/ (first time: about 20 s; 'make install' adds the rest)"
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	set -o pipefail; $(BIN)/python -m pip install --progress-bar off --disable-pip-version-check -e . \
 		| { grep --line-buffered -E '^(Collecting|Successfully)' || true; }
 	touch $@
 	@echo "==> Installed. The commands are in $(VENV)/bin: run 'source $(VENV)/bin/activate' to put them on PATH."
@@ -86,8 +97,15 @@ test: lint check-generated browser
 	echo "==> contract tests (contract_tests/: schemathesis, hypothesis, Prism)"; cat "$$log"; \
 	exit $$(( behaviour || contract ))
 
-mock: install
-	vonage-account-mock serve
+# PORT=8099 HOST=... pass on as the variables serve reads ($VONAGE_ACCOUNT_MOCK_PORT, $VONAGE_ACCOUNT_MOCK_HOST).
+mock: $(VENV)/.runtime
+	$(if $(PORT),VONAGE_ACCOUNT_MOCK_PORT=$(PORT)) $(if $(HOST),VONAGE_ACCOUNT_MOCK_HOST=$(HOST)) \
+		vonage-account-mock serve
+
+# The sdist and the wheel built from it, into dist/: what another team installs (README, "Installing it elsewhere").
+dist: $(VENV)/.installed
+	rm -rf dist
+	python -m build --outdir dist .
 
 # Prism's stateless mock of the spec, for teams that want one.
 prism: install

@@ -189,3 +189,26 @@ def test_audit_revoke_says_what_it_revoked(server: ThreadedMockServer, tmp_path:
     assert revoked.exit_code == 0
     assert f"revoked {spare}" in revoked.output and "REVOKED" in revoked.output
     assert [s.id for s in server.app.backend.account(KEY).secrets] == [current]
+
+
+def test_the_group_options_work_after_the_command_too(server: ThreadedMockServer, tmp_path: Path) -> None:
+    assert json.loads(run(server, "balance", "--json").output) == {"value": "60.00", "auto_reload": True}
+    # A nested command, an option with a value, and the value winning over the variable.
+    store = tmp_path / "cli.credentials"
+    store.write_text(f"api_key={KEY}\napi_secret={SECRET}\n")
+    listed = run(server, "secrets", "list", "--credentials", str(store), "--json", secret="Wrong1secretX")
+    assert listed.exit_code == 0 and len(json.loads(listed.output)) == 1
+    missing = run(server, "balance", "--json", "--credentials", str(tmp_path / "nowhere"))
+    assert missing.exit_code == 2 and "nowhere" in json.loads(missing.output)["error"]["detail"]
+    agent = run(server, "mcp", "--credentials", str(tmp_path / "nowhere"))
+    assert agent.exit_code == 2 and "'--credentials'" in agent.stderr and "nowhere" in agent.stderr
+    # A usage error of the command itself, with --json after it, is JSON too.
+    refused = run(server, "preflight", "--floor", "abc", "--json")
+    assert refused.exit_code == 2 and json.loads(refused.output)["error"]["type"] == "usage-error"
+    shown = " ".join(CliRunner().invoke(main, ["--help"]).output.split())
+    assert "`vonage-account balance --json`" in shown
+
+
+def test_the_rest_and_api_url_options_name_their_variables() -> None:
+    shown = " ".join(CliRunner().invoke(main, ["--help"]).output.split())
+    assert "$VONAGE_REST_URL" in shown and "$VONAGE_API_URL" in shown

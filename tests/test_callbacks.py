@@ -279,6 +279,18 @@ def test_the_target_check_refuses_a_url_it_cannot_parse(url: str) -> None:
         asyncio.run(resolve_target(url, AllowList()))
 
 
+def test_a_host_that_does_not_resolve_says_where_to_point_the_webhook() -> None:
+    async def nowhere(host: str, port: int) -> list[str]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    with pytest.raises(TargetRefused) as refused:
+        asyncio.run(resolve_target("https://example.com/webhooks/inbound", AllowList(), nowhere))
+    assert str(refused.value) == (
+        "the callback host 'example.com' does not resolve: set the webhook (moCallBackUrl or drCallBackUrl) to a "
+        "receiver this machine can reach, e.g. http://127.0.0.1:9000/, with POST /account/settings"
+    )
+
+
 @pytest.mark.parametrize("url", ["http://xn--zca.example/dr", "http://\u00df.example/dr"])
 def test_an_allowed_idna_name_matches_in_its_ascii_form(url: str) -> None:
     target = asyncio.run(resolve_target(url, AllowList.parse(["xn--zca.example"])))

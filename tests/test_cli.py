@@ -224,6 +224,8 @@ def _failure_cases(tmp_path: Path, busy_port: int) -> list[tuple[list[str], int,
     open_folder = tmp_path / "open"
     open_folder.mkdir(mode=0o777)
     open_folder.chmod(0o777)
+    no_accounts = tmp_path / "no-accounts.yaml"
+    no_accounts.write_text("accounts: []\n")
     return [
         (["serve", "--bogus"], 2, "No such option '--bogus'"),
         (["serve", "--port", "70000"], 2, "'--port'"),
@@ -239,7 +241,8 @@ def _failure_cases(tmp_path: Path, busy_port: int) -> list[tuple[list[str], int,
         (["serve", "--port", "0", "--certfile", str(not_pem), "--keyfile", str(not_pem)], 3, "not a matching"),
         (["serve", "--tls", "--tls-dir", str(a_file)], 2, "is a file"),
         (["serve", "--tls", "--tls-dir", str(open_folder)], 3, "open to other users: chmod 700 it"),
-        (["serve", "--port", str(busy_port)], 4, "pick another --port (0: any free port)"),
+        (["serve", "--seed", str(no_accounts), "--strict"], 3, "--strict with no account in"),
+        (["serve", "--port", str(busy_port)], 4, "pick another with --port or $VONAGE_ACCOUNT_MOCK_PORT (0: any free"),
         (["serve", "--host", "192.0.2.1", "--no-control", "--port", "0"], 4, "check --host"),
         (["nonsense"], 2, "No such command 'nonsense'"),
     ]
@@ -255,6 +258,19 @@ def test_every_start_up_error_is_one_line_with_its_exit_code(tmp_path: Path, por
         assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, (args, result.stderr)
         assert message in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr
+
+
+def test_the_address_comes_from_the_variables_when_no_flag_gives_it(port_in_use: int) -> None:
+    busy = CliRunner().invoke(main, ["serve"], env={"VONAGE_ACCOUNT_MOCK_PORT": str(port_in_use)})
+    assert busy.exit_code == 4
+    assert f"cannot listen on 127.0.0.1:{port_in_use}" in busy.stderr
+    elsewhere = CliRunner().invoke(
+        main, ["serve", "--no-control", "--port", "0"], env={"VONAGE_ACCOUNT_MOCK_HOST": "192.0.2.1"}
+    )
+    assert elsewhere.exit_code == 4
+    assert "cannot listen on 192.0.2.1:0" in elsewhere.stderr and "$VONAGE_ACCOUNT_MOCK_HOST" in elsewhere.stderr
+    shown = " ".join(CliRunner().invoke(main, ["serve", "--help"]).output.split())
+    assert "env var: VONAGE_ACCOUNT_MOCK_PORT" in shown and "env var: VONAGE_ACCOUNT_MOCK_HOST" in shown
 
 
 def test_a_start_up_error_from_the_installed_command_has_no_traceback(tmp_path: Path) -> None:
@@ -297,3 +313,41 @@ def test_a_drop_fault_cuts_the_connection_without_an_error_line() -> None:
         _, stderr = process.communicate(timeout=10)
     assert "GET /account/get-balance get_balance 200" in stderr
     assert "ASGI callable" not in stderr and "ERROR" not in stderr
+
+
+def test_reset_clears_a_running_mock_or_one_account_of_it() -> None:
+    from vonage_account_mock import create_app
+    from vonage_account_mock.serving.server import ThreadedMockServer
+
+    with ThreadedMockServer(create_app()) as server, httpx.Client(base_url=server.url) as http:
+        for key in ("reset001", "reset002"):
+            assert http.put(f"/_mock/accounts/{key}", json={"secrets": ["Reset1secret"]}).status_code == 200
+        one = CliRunner().invoke(main, ["reset", "--api-key", "reset001"], env={"VONAGE_ACCOUNT_MOCK_URL": server.url})
+        assert one.exit_code == 0 and one.stdout == f"reset account reset001 on {server.url}\n", one.output
+        assert http.get("/_mock/accounts").json() == {"accounts": ["reset002"]}
+        whole = CliRunner().invoke(main, ["reset", "--url", server.url, "--deterministic", "42"])
+        assert whole.exit_code == 0 and whole.stdout == f"reset every account on {server.url}\n"
+        assert http.get("/_mock/accounts").json() == {"accounts": []}
+
+
+def test_reset_failures_are_one_line_saying_what_to_do() -> None:
+    from vonage_account_mock import create_app
+    from vonage_account_mock.serving.server import ThreadedMockServer
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    with ThreadedMockServer(create_app(control_token="Control1token")) as guarded:
+        cases = [
+            (["reset", "--url", nowhere], 1, "is it running? (--url or $VONAGE_ACCOUNT_MOCK_URL)"),
+            (["reset", "--url", guarded.url], 1, "give --control-token or $VONAGE_ACCOUNT_MOCK_CONTROL_TOKEN"),
+            (["reset", "--url", "http://[::1"], 1, "is not a URL"),
+            (["reset", "--api-key", "k", "--deterministic", "1"], 2, "leave out --api-key"),
+        ]
+        for args, code, words in cases:
+            result = CliRunner().invoke(main, args)
+            assert result.exit_code == code and isinstance(result.exception, SystemExit), (args, result.output)
+            assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, (args, result.stderr)
+            assert words in result.stderr, (args, result.stderr)
+        token = CliRunner().invoke(main, ["reset", "--url", guarded.url, "--control-token", "Control1token"])
+        assert token.exit_code == 0 and "Control1token" not in token.output

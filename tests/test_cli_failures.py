@@ -164,11 +164,13 @@ def test_audit_revoke_with_two_secrets_and_no_record_of_the_current_one_revokes_
     assert len(server.app.backend.account(KEY).secrets) == 2
 
 
-def test_version_names_the_package(tmp_path: Path) -> None:
+def test_version_has_the_form_of_the_mocks(tmp_path: Path) -> None:
     from importlib.metadata import version
 
     done = subprocess.run([SCRIPT, "--version"], capture_output=True, text=True, timeout=30, check=False)
-    assert done.returncode == 0 and done.stdout.strip() == f"vonage-account, version {version('vonage-account-mock')}"
+    mock = subprocess.run([f"{SCRIPT}-mock", "--version"], capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 0 and done.stdout == f"vonage-account {version('vonage-account-mock')}\n"
+    assert mock.stdout == done.stdout.replace("vonage-account", "vonage-account-mock")
 
 
 def test_json_errors_whatever_the_order_of_the_group_options(server: ThreadedMockServer, tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from vonage_account_mock import create_app
@@ -154,3 +156,20 @@ def test_a_mock_started_outside_pytest_is_shared_by_tenant(
         result.assert_outcomes(passed=10)
         assert http.get("/_mock/accounts").json() == {"accounts": ["bystander"]}
         assert http.get("/_mock/faults").json() == {"plans": []}
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]])
+def test_a_shared_mock_that_does_not_answer_stops_the_session_with_one_line(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, workers: list[str]
+) -> None:
+    with socket.socket() as closed:  # a port nothing listens on once the socket is closed
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    monkeypatch.setenv("VONAGE_ACCOUNT_MOCK_URL", url)
+    pytester.makepyfile(test_consumer=COMMON_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *workers)
+    output = result.stdout.lines + result.stderr.lines
+    named = [line for line in output if "VONAGE_ACCOUNT_MOCK_URL" in line]
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, "\n".join(output)
+    assert len(named) == 1 and f"cannot reach the mock at {url}" in named[0] and "unset it" in named[0], named
+    assert not any("ConnectError" in line or "Traceback" in line for line in output), "\n".join(output)

@@ -1,10 +1,14 @@
-"""The consumer's own tests: only the vonage-account-mock pytest plugin, no HTTP written by hand."""
+"""The consumer's own tests: only the vonage-account-mock pytest plugin, no HTTP written by hand.
+
+A folder of its own, as in the reader's repository: `watch.py` beside it is the code under test, imported by its plain
+name (copy both files anywhere and run `python -m pytest` there, with vonage-account-mock installed).
+"""
 
 from decimal import Decimal
 
 import pytest
+from watch import BalanceUnavailable, balance_status
 
-from examples.balance_watch.watch import BalanceUnavailable, balance_status
 from vonage_account_mock.testing import VonageMock
 
 

@@ -1,9 +1,9 @@
 """The handler's own tests: only the vonage-account-mock pytest plugin, no HTTP written by hand and no port."""
 
+from handler import Inbox, create_handler
 from vonage_account_client.api.configuration import update_settings
 from vonage_account_client.models import SettingsRequest
 
-from examples.inbound_sms.handler import Inbox, create_handler
 from vonage_account_mock.testing import VonageMock
 
 

@@ -14,6 +14,7 @@ from vonage_account_ops.cli.framework import (
     AMOUNT,
     EXIT_CHECK_FAILED,
     PROG,
+    VERSION_MESSAGE,
     CommandLine,
     Context,
     emit,
@@ -30,9 +31,13 @@ from vonage_account_ops.credentials import (
 
 
 @click.group(cls=CommandLine)
-@click.version_option(package_name="vonage-account-mock", prog_name=PROG)
-@click.option("--rest-url", envvar="VONAGE_REST_URL", help="Base URL of the rest host (default the real one).")
-@click.option("--api-url", envvar="VONAGE_API_URL", help="Base URL of the api host (default the real one).")
+@click.version_option(package_name="vonage-account-mock", prog_name=PROG, message=VERSION_MESSAGE)
+@click.option(
+    "--rest-url", envvar="VONAGE_REST_URL", help="Base URL of the rest host (default the real one; $VONAGE_REST_URL)."
+)
+@click.option(
+    "--api-url", envvar="VONAGE_API_URL", help="Base URL of the api host (default the real one; $VONAGE_API_URL)."
+)
 @click.option(
     "--credentials",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -72,6 +77,7 @@ def main(
     4 refused by the API, 5 rate limited, transient failure, outcome unknown (a write sent once, not repeated) or
     another run under way, 6 the rotation's --store-command failed.
     With --json, output and errors are JSON on stdout.
+    These options go before the command or after it: `vonage-account --json balance` = `vonage-account balance --json`.
     """
     click_ctx.obj = Context(rest_url, api_url, credentials, credentials_command, ca_bundle, as_json, timeout)
 

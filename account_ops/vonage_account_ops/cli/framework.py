@@ -29,6 +29,8 @@ EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
 EXIT_STORE_COMMAND = 6
 PROG = "vonage-account"
+VERSION_MESSAGE = "%(prog)s %(version)s"
+"""`vonage-account 0.1.0`: the form `vonage-account-mock --version` prints too."""
 
 # The CLI's words for the commands the advice of `errors.next_step` names.
 _NAMES = {
@@ -176,8 +178,58 @@ class DecimalAmount(click.ParamType):  # type: ignore[type-arg]  # generic only 
 AMOUNT = DecimalAmount()
 
 
+_AFTER_THE_COMMAND = "vonage_account_ops.options_after_the_command"
+# The group's options whose Context attribute is named otherwise.
+_ATTRIBUTES = {"credentials": "credentials_file"}
+
+
+def _given_after_the_command(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A group option given after the command: it wins over the group's value (or its variable)."""
+    if value is None or value is False or param.name is None:
+        return value
+    ctx.meta.setdefault(_AFTER_THE_COMMAND, {})[param.name] = value
+    shared = ctx.find_object(Context)
+    if shared is not None:  # None only while `_asks_for_json` parses ahead
+        setattr(shared, _ATTRIBUTES.get(param.name, param.name), value)
+    return value
+
+
+def _after_the_command(option: click.Option) -> click.Option:
+    """A group option's copy for a subcommand: same flags and type, no default or variable, hidden from its help."""
+    return click.Option(
+        [option.name or "", *option.opts],
+        type=None if option.is_flag else option.type,
+        is_flag=option.is_flag,
+        default=None,
+        expose_value=False,
+        hidden=True,
+        callback=_given_after_the_command,
+    )
+
+
+def _tokens_after(ctx: click.Context) -> list[str]:
+    # click before 9 keeps the command's name apart from the tokens after it.
+    return [*getattr(ctx, "_protected_args", ()), *ctx.args]
+
+
 class CommandLine(click.Group):
-    """The command group, with usage errors and failures printed as one line (or JSON with --json)."""
+    """The command group, with usage errors and failures printed as one line (or JSON with --json).
+
+    Its options are accepted after any command too (`vonage-account balance --json`): one rule, here, for every
+    command, whoever registers it.
+    """
+
+    def accept_group_options_after_commands(self) -> None:
+        """Give every command below the group a hidden copy of the group's options (once; commands with an option
+        of the same name keep their own)."""
+        shared = [p for p in self.params if isinstance(p, click.Option) and not p.is_eager]
+        pending: list[click.Command] = list(self.commands.values())
+        while pending:
+            command = pending.pop()
+            taken = {opt for param in command.params for opt in param.opts}
+            command.params.extend(_after_the_command(o) for o in shared if not taken & set(o.opts))
+            if isinstance(command, click.Group):
+                pending.extend(command.commands.values())
 
     def main(  # type: ignore[override]
         self,
@@ -188,6 +240,9 @@ class CommandLine(click.Group):
         **extra: Any,
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
+        if not getattr(self, "_accepts_group_options_after_commands", False):
+            self.accept_group_options_after_commands()
+            self._accepts_group_options_after_commands = True
         as_json = self._asks_for_json(argv)
         try:
             result = super().main(argv, prog_name or PROG, complete_var, standalone_mode=False, **extra)
@@ -210,9 +265,19 @@ class CommandLine(click.Group):
         error can strike before the group's options are handed over, and an option's value may come first."""
         try:
             context = self.make_context(PROG, list(argv), resilient_parsing=True)
+            if context.params.get("as_json"):
+                return True
+            command: click.Command | None = self
+            current, rest = context, _tokens_after(context)
+            while isinstance(command, click.Group) and rest:
+                name, command, rest = command.resolve_command(current, rest)
+                if command is None or name is None:
+                    break
+                current = command.make_context(name, rest, parent=current, resilient_parsing=True)
+                rest = _tokens_after(current)
         except (click.ClickException, click.exceptions.Exit):
             return False
-        return bool(context.params.get("as_json"))
+        return bool(context.meta.get(_AFTER_THE_COMMAND, {}).get("as_json"))
 
 
 def plain(value: Any) -> Any:

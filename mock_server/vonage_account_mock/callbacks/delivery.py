@@ -30,6 +30,7 @@ import httpx
 
 from vonage_account_mock.callbacks.sending import AccountSlots, app_transport
 from vonage_account_mock.callbacks.targets import (
+    UNRESOLVED_ADVICE,
     AllowList,
     Lookup,
     Target,
@@ -402,7 +403,7 @@ class CallbackDispatcher:
                 # The host and port only: a URL's user, password or query may be credentials of the receiver's.
                 where = parse_callback_url(url).netloc.decode("ascii").rpartition("@")[2]
                 raise TargetRefused(
-                    f"the callback host {where} did not resolve within {self.policy.timeout:g} s"
+                    f"the callback host {where} did not resolve within {self.policy.timeout:g} s: {UNRESOLVED_ADVICE}"
                 ) from None
         http_method = "GET" if method == "GET_QUERY_PARAMS" else "POST"
         content_type = {"GET_QUERY_PARAMS": None, "POST_QUERY_PARAMS": FORM, "POST_JSON": JSON_TYPE}[method]

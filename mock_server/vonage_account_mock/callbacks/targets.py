@@ -23,6 +23,13 @@ _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?"
 _HOST_NAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*\.?")
 
 
+UNRESOLVED_ADVICE = (
+    "set the webhook (moCallBackUrl or drCallBackUrl) to a receiver this machine can reach, e.g. "
+    "http://127.0.0.1:9000/, with POST /account/settings"
+)
+"""What to do about a callback host that does not resolve (in a test, often an example URL left in the settings)."""
+
+
 class TargetRefused(Exception):
     """A callback URL the mock will not call (the message says why and what would allow it)."""
 
@@ -123,7 +130,7 @@ async def resolve_target(url: str, allow: AllowList, lookup: Lookup = _default_l
     try:
         found = await lookup(host, port)
     except (OSError, UnicodeError):
-        raise TargetRefused(f"the callback host {host!r} does not resolve") from None
+        raise TargetRefused(f"the callback host {host!r} does not resolve: {UNRESOLVED_ADVICE}") from None
     refused = sorted({a for a in found if not allow.allows_address(a)})
     if not found or refused:
         raise TargetRefused(

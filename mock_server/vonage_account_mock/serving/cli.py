@@ -71,6 +71,9 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+HOST_VARIABLE = "VONAGE_ACCOUNT_MOCK_HOST"
+PORT_VARIABLE = "VONAGE_ACCOUNT_MOCK_PORT"
+
 EXIT_USAGE = 2
 """A flag or its value is wrong, or a file a flag names is missing or cannot be written."""
 EXIT_BAD_FILE = 3
@@ -142,8 +145,23 @@ def main() -> None:
 
 
 @main.command(epilog=EXIT_CODES_HELP)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    envvar=HOST_VARIABLE,
+    show_envvar=True,
+    help="Address to bind (loopback by default).",
+)
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    envvar=PORT_VARIABLE,
+    show_envvar=True,
+    help="Port (0: any free).",
+)
 @click.option(
     "--url-file",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
@@ -239,6 +257,10 @@ def serve(
         "callback_policy": callback_policy,
     }
     state_file, seeds, app, build_app = _start(state, seed_file, options)
+    if strict and not seeds:
+        raise BadFile(
+            f"--strict with no account in {seed_file}: every request would be refused; add accounts to the seed file"
+        )
 
     tls_files = _tls_files(tls, certfile, keyfile, tls_dir)
 
@@ -383,8 +405,8 @@ def _listen_hint(error: OSError, port: int) -> str:
     if isinstance(error, PermissionError):
         return "pick a --port above 1023, or 0 for any free port"
     if error.errno == errno.EADDRINUSE:
-        return f"stop what uses port {port}, or pick another --port (0: any free port)"
-    return "check --host (an address of this machine, e.g. 127.0.0.1) and --port"
+        return f"stop what uses port {port}, or pick another with --port or ${PORT_VARIABLE} (0: any free port)"
+    return f"check --host or ${HOST_VARIABLE} (an address of this machine, e.g. 127.0.0.1) and --port"
 
 
 main.add_command(snapshot)
@@ -421,6 +443,47 @@ def send() -> None:
     """Make a running mock send a callback to an account's webhook (exit 0 delivered, 1 refused, 3 not accepted)."""
 
 
+def _running_mock(command: Any) -> Any:
+    """--url and --control-token: the running mock a script's command talks to, as the pytest plugin finds it."""
+    command = click.option(
+        "--url",
+        envvar="VONAGE_ACCOUNT_MOCK_URL",
+        default="http://127.0.0.1:8080",
+        show_default=True,
+        help="The running mock ($VONAGE_ACCOUNT_MOCK_URL).",
+    )(command)
+    return click.option(
+        "--control-token",
+        envvar="VONAGE_ACCOUNT_MOCK_CONTROL_TOKEN",
+        help="The mock's control token, if it has one ($VONAGE_ACCOUNT_MOCK_CONTROL_TOKEN).",
+    )(command)
+
+
+@main.command()
+@_running_mock
+@click.option("--api-key", help="Reset only this account (and its sub-accounts), its journal entries and fault plans.")
+@click.option("--deterministic", type=click.IntRange(0), metavar="SEED", help="Reproducible ids and timestamps after.")
+def reset(url: str, control_token: str | None, api_key: str | None, deterministic: int | None) -> None:
+    """Reset a running mock to its seeded state: every account, the journal, fault plans, callbacks (exit 0 done,
+    1 refused or unreachable, 2 usage)."""
+    if api_key is not None and deterministic is not None:
+        raise click.UsageError("--deterministic resets the whole mock: leave out --api-key")
+    try:
+        with ControlClient(url, control_token) as control:
+            if api_key is None:
+                control.reset(deterministic_seed=False if deterministic is None else deterministic)
+            else:
+                control.reset_account(api_key)
+    except NotAUrl as error:
+        raise click.ClickException(f"--url {error}") from None
+    except ControlUnreachable as error:
+        raise click.ClickException(f"{error} (--url or $VONAGE_ACCOUNT_MOCK_URL)") from None
+    except ControlError as error:
+        hint = "; give --control-token or $VONAGE_ACCOUNT_MOCK_CONTROL_TOKEN" if error.status in (401, 403) else ""
+        raise click.ClickException(f"the mock refused ({error.status}): {error.detail}{hint}") from None
+    click.echo(f"reset {'account ' + api_key if api_key else 'every account'} on {url.rstrip('/')}")
+
+
 def _mock_options(command: Any) -> Any:
     """The options every `send` command shares (which mock, which account, how), handed on as one `target`."""
 
@@ -430,18 +493,7 @@ def _mock_options(command: Any) -> Any:
     ) -> Any:
         return command(_Target(url, control_token, api_key, retries, as_json), **fields)
 
-    with_target = click.option(
-        "--url",
-        envvar="VONAGE_ACCOUNT_MOCK_URL",
-        default="http://127.0.0.1:8080",
-        show_default=True,
-        help="The running mock ($VONAGE_ACCOUNT_MOCK_URL).",
-    )(with_target)
-    with_target = click.option(
-        "--control-token",
-        envvar="VONAGE_ACCOUNT_MOCK_CONTROL_TOKEN",
-        help="The mock's control token, if it has one ($VONAGE_ACCOUNT_MOCK_CONTROL_TOKEN).",
-    )(with_target)
+    with_target = _running_mock(with_target)
     with_target = click.option("--api-key", default="abcd1234", show_default=True, help="The account.")(with_target)
     with_target = click.option(
         "--retries", type=click.IntRange(0, 100), help="At most this many retries (default: the full schedule)."

@@ -1,7 +1,8 @@
 """pytest fixtures for testing code that talks to the Vonage Account API against the stateful mock.
 
 Registered through the `pytest11` entry point. Set `VONAGE_ACCOUNT_MOCK_URL` (and, if it has one,
-`VONAGE_ACCOUNT_MOCK_CONTROL_TOKEN`) to use a mock started outside pytest instead of one per session.
+`VONAGE_ACCOUNT_MOCK_CONTROL_TOKEN`) to use a mock started outside pytest instead of one per session; it is checked
+once, at the session's start.
 """
 
 from __future__ import annotations
@@ -20,6 +21,28 @@ if TYPE_CHECKING:
 
 URL_VARIABLE = "VONAGE_ACCOUNT_MOCK_URL"
 TOKEN_VARIABLE = "VONAGE_ACCOUNT_MOCK_CONTROL_TOKEN"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Once per run, before any test (and before pytest-xdist starts its workers): a shared mock at
+    $VONAGE_ACCOUNT_MOCK_URL that does not answer stops the session with one line, not one error per test."""
+    url = os.environ.get(URL_VARIABLE)
+    if not url or hasattr(session.config, "workerinput"):
+        return
+    from vonage_account_mock.control.client import ControlClient, ControlUnreachable
+    from vonage_account_mock.control.operations import ControlError
+
+    try:
+        with ControlClient(url, timeout=10) as control:
+            control.health()
+    except (ControlUnreachable, ControlError) as error:
+        reason = str(error) if isinstance(error, ControlUnreachable) else f"{url} is not a vonage-account-mock."
+        # pytest prints a usage error as one line, `ERROR: ...`, and exits 4.
+        raise pytest.UsageError(
+            f"${URL_VARIABLE}: {reason} Start the mock there, correct the variable, or unset it to have a mock per "
+            "session"
+        ) from None
 
 
 def _handle_for(server: ThreadedMockServer) -> VonageMock:

@@ -1,1 +1,0 @@
-"""A small consumer of the Account API: the code under test in the plugin's example."""
