@@ -155,15 +155,15 @@ def _codes_in(prose: str) -> list[tuple[int, str]]:
 def exit_codes_mock() -> str:
     """`vonage-account-mock`'s exit codes: serve's from its --help epilog, send's from its help, checked against
     the constants the commands exit with."""
-    from vonage_account_mock.serving import cli
+    from vonage_account_mock.serving import cli, running_cli
 
     serve = _codes_in(cli.EXIT_CODES_HELP.replace("\b", "").split(":", 1)[1])
     used = {cli.EXIT_USAGE, cli.EXIT_BAD_FILE, cli.EXIT_CANNOT_LISTEN}
     if not used <= {code for code, _ in serve}:
         raise ValueError(f"EXIT_CODES_HELP does not name every code serve exits with: {sorted(used)}")
-    send_help = inspect.getdoc(cli.send.callback) or ""
+    send_help = inspect.getdoc(running_cli.send.callback) or ""
     send = _codes_in(send_help[send_help.index("(exit") + len("(exit") : send_help.rindex(")")])
-    if cli.NOT_DELIVERED not in {code for code, _ in send}:
+    if running_cli.NOT_DELIVERED not in {code for code, _ in send}:
         raise ValueError("send's help does not name NOT_DELIVERED")
     rows = [("`serve`", code, meaning) for code, meaning in serve]
     rows += [("`send ...`", code, meaning) for code, meaning in send]

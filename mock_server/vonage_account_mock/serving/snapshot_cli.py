@@ -12,6 +12,7 @@ import click
 
 from vonage_account_mock.control.client import ControlClient, ControlUnreachable
 from vonage_account_mock.control.operations import ControlError
+from vonage_account_mock.serving.running_cli import running_mock
 
 EXIT_REFUSED = 1
 """The mock refused (a snapshot it cannot use, a wrong token) or could not be reached."""
@@ -29,21 +30,6 @@ class SnapshotFileError(click.ClickException):
     """One line on stderr, exit 3: the file cannot be used."""
 
     exit_code = EXIT_FILE
-
-
-def _target(command: Any) -> Any:
-    command = click.option(
-        "--control-token",
-        envvar="VONAGE_ACCOUNT_MOCK_CONTROL_TOKEN",
-        help="The mock's control token, if it has one ($VONAGE_ACCOUNT_MOCK_CONTROL_TOKEN).",
-    )(command)
-    return click.option(
-        "--url",
-        envvar="VONAGE_ACCOUNT_MOCK_URL",
-        default="http://127.0.0.1:8080",
-        show_default=True,
-        help="The running mock ($VONAGE_ACCOUNT_MOCK_URL).",
-    )(command)
 
 
 def _call(url: str, token: str | None, method: str, *args: Any) -> Any:
@@ -79,7 +65,7 @@ def snapshot() -> None:
 
 @snapshot.command("save")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@_target
+@running_mock
 def save(file: Path, url: str, control_token: str | None) -> None:
     """Write the mock's state to FILE (0600, atomically)."""
     document = _call(url, control_token, "snapshot")
@@ -92,7 +78,7 @@ def save(file: Path, url: str, control_token: str | None) -> None:
 
 @snapshot.command("load")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@_target
+@running_mock
 def load(file: Path, url: str, control_token: str | None) -> None:
     """Replace the mock's state with FILE's."""
     try:
