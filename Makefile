@@ -102,7 +102,7 @@ mock: $(VENV)/.runtime
 	$(if $(PORT),VONAGE_ACCOUNT_MOCK_PORT=$(PORT)) $(if $(HOST),VONAGE_ACCOUNT_MOCK_HOST=$(HOST)) \
 		vonage-account-mock serve
 
-# The sdist and the wheel built from it, into dist/: what another team installs (README, "Installing it elsewhere").
+# The sdist and the wheel built from it, into dist/: what another team installs (docs/how-to/install.md).
 dist: $(VENV)/.installed
 	rm -rf dist
 	python -m build --outdir dist .

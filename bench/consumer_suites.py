@@ -7,7 +7,7 @@ the list because the mock created it) and checks every request and answer agains
 pytest-httpserver suites answer what each test told them to and check neither. Each suite runs with only its own
 pytest plugin loaded (plugin autoload off), as in a consumer's repository that has only that one.
 
-Writes docs/bench/consumer.json and docs/bench/consumer.md (the table the README quotes).
+Writes docs/bench/consumer.json and docs/bench/consumer.md (the table the benchmarks page quotes).
 """
 
 from __future__ import annotations
@@ -291,7 +291,7 @@ def measure() -> dict[str, Any]:
 
 
 def table(results: dict[str, Any]) -> str:
-    """The Markdown table the README quotes."""
+    """The Markdown table the benchmarks page quotes."""
     runs, tests = results["runs"], results["tests_per_suite"]
     lines = [
         f"| {tests} tests, one pytest process (median of {runs}) | wall s (min to max) | ms per test | "

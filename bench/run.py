@@ -12,7 +12,7 @@ WireMock mapping and a Mockoon environment under bench/peers/, matching the benc
 they keep no state, so they have no create+revoke pairs.
 
 Writes docs/bench/latest.json (with the machine, the versions, each target's command and the warm-up it had),
-docs/bench/latest.md (the tables the README quotes) and docs/bench/throughput.png.
+docs/bench/latest.md (the tables docs/explanation/benchmarks.md quotes) and docs/bench/throughput.png.
 """
 
 from __future__ import annotations
@@ -367,7 +367,7 @@ def _shown_ratio(ratio: dict[str, float] | None) -> str:
 
 
 def table(results: dict[str, Any]) -> str:
-    """The Markdown tables the README quotes: req/s and cold starts per target, then the mock's ratio to each."""
+    """The Markdown tables the benchmarks page quotes: req/s and cold starts per target, then the mock's ratio to each."""
     targets = results["targets"]
     names = list(targets)
     mock = targets["mock"]

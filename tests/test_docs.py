@@ -7,6 +7,7 @@ shared by all pages, in the site's order, so a page meets the mocks as the pages
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,9 +33,9 @@ def _nav_pages(node: object) -> Iterator[str]:
 
 
 def site_pages() -> list[str]:
-    """The pages in the site's order, then the README proposal (a page to be, outside the site)."""
+    """The pages in the site's order, then the README (`../README.md`: the repository's front page, not the site's)."""
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-    return [*_nav_pages(config["nav"]), "_readme_proposal.md"]
+    return [*_nav_pages(config["nav"]), "../README.md"]
 
 
 PAGES = site_pages()
@@ -57,7 +58,17 @@ def test_every_markdown_file_of_the_docs_is_a_page_or_excluded() -> None:
     # A page left out of the nav would have its blocks left out of this test too.
     # The bench's tables (docs/bench/*.md) are fragments the benchmarks page includes, excluded in mkdocs.yml.
     found = {str(p.relative_to(DOCS)) for p in DOCS.rglob("*.md") if not {"plugins", "bench"} & set(p.parts)}
-    assert found == set(PAGES)
+    assert found == set(PAGES) - {README_PAGE}
+
+
+def test_the_readme_is_one_screen_and_its_links_resolve() -> None:
+    # The front page of the repository, not of the site: the strict build does not read it, so its links are checked
+    # here (every one a file of the checkout).
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 60
+    links = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text)
+    assert len(links) >= 10
+    assert [link for link in links if not (ROOT / link).exists()] == []
 
 
 def test_the_pages_skip_few_blocks_and_say_why() -> None:
@@ -76,7 +87,9 @@ def test_the_data_blocks_parse() -> None:
         assert isinstance(yaml.safe_load(block.text), dict), f"{page} line {block.line}"
 
 
-WITH_CODE = [page for page in PAGES if any(block.runs for block in blocks_of(page))] * PASSES
+README_PAGE = "../README.md"
+# The README once more, last, against the mocks every page has used: it must work on a used mock as on a fresh one.
+WITH_CODE = [page for page in PAGES if any(block.runs for block in blocks_of(page))] * PASSES + [README_PAGE]
 
 
 @pytest.mark.parametrize("page", WITH_CODE)

@@ -1,6 +1,6 @@
 """The examples run where a reader puts them: each folder copied out of the checkout, run with the installed package.
 
-The README quotes them and tells the reader to copy them into their own repository; a `from examples...` import
+The docs quote them and tell the reader to copy them into their own repository; a `from examples...` import
 (this checkout's folder name) worked here and nowhere else.
 """
 
