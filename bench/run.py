@@ -367,7 +367,7 @@ def _shown_ratio(ratio: dict[str, float] | None) -> str:
 
 
 def table(results: dict[str, Any]) -> str:
-    """The Markdown tables the benchmarks page quotes: req/s and cold starts per target, then the mock's ratio to each."""
+    """The Markdown tables the benchmarks page quotes: req/s and cold starts per target, then the mock's ratios."""
     targets = results["targets"]
     names = list(targets)
     mock = targets["mock"]

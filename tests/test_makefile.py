@@ -37,7 +37,7 @@ def test_make_mock_passes_port_and_host_on_to_serve() -> None:
 
 def test_make_test_installs_everything() -> None:
     plan = _planned("test")
-    assert "'.[dev,mcp]'" in plan and "npm ci" in plan
+    assert "'.[dev,mcp,docs]'" in plan and "npm ci" in plan
 
 
 def test_make_dist_builds_the_sdist_and_the_wheel() -> None:

@@ -1,5 +1,5 @@
-"""The package as another team gets it, each way docs/how-to/install.md names: `make dist`'s wheel and sdist, each installed in
-turn into a fresh virtual environment outside the repository, and pipx from a git URL with the mcp extra.
+"""The package as another team gets it, each way docs/how-to/install.md names: `make dist`'s wheel and sdist, each
+installed in turn into a fresh virtual environment outside the repository, and pipx from a git URL with the mcp extra.
 
 The consumer repository here has its own `mock_server/` and `account_ops/` packages, the names our folders carry:
 they must not shadow anything of ours (the plugin, the spec files, the two commands).
