@@ -14,10 +14,13 @@ Where a group names functions, only their mutants are run and counted.
 
 The measured part of docs/mutation.md (between its two markers) is rewritten: per file, killed / survived / timed
 out, the share killed of the mutants not marked equivalent in mutation/equivalent.toml, and every survivor with its
-diff and the reason it is equivalent (or "not explained": a gap the tests should close).
+diff and the reason it is equivalent (or "not explained": a gap the tests should close). A mark in equivalent.toml is
+a table named after the mutant, with the mutated line (`mutated`, as `mutmut show` prints it after its `+`) and the
+reason; it counts only while the mutant of that name still makes that change (an edit renumbers a function's mutants).
 
     python -m mutation.run                 # every group
     python -m mutation.run models journal  # some groups (the doc's other rows are kept as they were)
+    python -m mutation.run --render        # no run: the doc again from the last results (after marking mutants)
 """
 
 from __future__ import annotations
@@ -90,7 +93,7 @@ GROUPS = (
     Group(
         "journal",
         ("vonage_account_mock/layers/journal.py",),
-        ("tests/test_control_api.py", "tests/test_hostile_input.py", "tests/test_mutants_journal.py"),
+        ("tests/test_control_api.py", "tests/test_hostile_input.py", "tests/test_journal_redaction.py"),
         {
             "vonage_account_mock/layers/journal.py": (
                 "_short",
@@ -247,7 +250,24 @@ def _minutes(seconds: float) -> str:
     return f"{seconds / 60:.1f} min"
 
 
-def render(results: dict[str, Any], equivalent: dict[str, str]) -> str:
+def _added_lines(diff: str) -> list[str]:
+    return [line[1:].strip() for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")]
+
+
+def equivalence(name: str, diff: str, equivalent: dict[str, dict[str, str]]) -> str | None:
+    """Why a survivor is equivalent, when mutation/equivalent.toml marks it and the mark still describes its change.
+
+    Mutant names are numbers within a function: an edit to the function renumbers them, and a mark would then name
+    another mutant. So each mark holds the mutated line as well (`mutated`), and counts only while the survivor of that
+    name makes that change.
+    """
+    mark = equivalent.get(name)
+    if mark is None or mark.get("mutated", "").strip() not in _added_lines(diff):
+        return None
+    return mark["reason"]
+
+
+def render(results: dict[str, Any], equivalent: dict[str, dict[str, str]]) -> str:
     """The measured part of docs/mutation.md."""
     durations = {name: run["duration"] for name, run in results["groups"].items()}
     each = ", ".join(f"{name} {_minutes(seconds)}" for name, seconds in durations.items())
@@ -265,7 +285,7 @@ def render(results: dict[str, Any], equivalent: dict[str, str]) -> str:
             counts = {status: sum(s == status for s in mine.values()) for status in (KILLED, SURVIVED, TIMEOUT)}
             other = len(mine) - sum(counts.values())
             alive = [n for n, s in mine.items() if s not in (KILLED, TIMEOUT)]
-            equal = sum(n in equivalent for n in alive)
+            equal = sum(equivalence(n, run["diffs"].get(n, ""), equivalent) is not None for n in alive)
             counted = len(mine) - equal
             share = f"{100 * (counts[KILLED] + counts[TIMEOUT]) / counted:.0f} %" if counted else "-"
             lines.append(
@@ -283,7 +303,11 @@ def render(results: dict[str, Any], equivalent: dict[str, str]) -> str:
     if not survivors:
         lines.append("None.")
     for name, status, diff in survivors:
-        reason = equivalent.get(name, "**not explained**: a gap the tests should close")
+        reason = equivalence(name, diff, equivalent)
+        if reason is None and name in equivalent:
+            reason = "**stale mark**: mutation/equivalent.toml marks another change under this name; mark it again"
+        elif reason is None:
+            reason = "**not explained**: a gap the tests should close"
         lines += [f"- `{name}` ({status}): {reason}", "", "  ```diff", *("  " + d for d in diff.strip().splitlines())]
         lines += ["  ```", ""]
     return "\n".join(lines).rstrip() + "\n"
@@ -296,7 +320,7 @@ def _natural(name: str) -> tuple[str, int]:
 
 def write_doc(results: dict[str, Any]) -> None:
     """Rewrite the measured part of docs/mutation.md."""
-    equivalent: dict[str, str] = tomllib.loads(EQUIVALENT.read_text()) if EQUIVALENT.exists() else {}
+    equivalent: dict[str, dict[str, str]] = tomllib.loads(EQUIVALENT.read_text()) if EQUIVALENT.exists() else {}
     text = DOC.read_text()
     head, _, rest = text.partition(BEGIN)
     _, _, tail = rest.partition(END)
@@ -307,7 +331,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     names = [g.name for g in GROUPS]
     parser.add_argument("groups", nargs="*", metavar="GROUP", help=f"one of {', '.join(names)} (default: every one)")
-    chosen = parser.parse_args().groups or names
+    parser.add_argument(
+        "--render", action="store_true", help="run nothing: rewrite docs/mutation.md from the last results"
+    )
+    arguments = parser.parse_args()
+    chosen = [] if arguments.render else arguments.groups or names
     unknown = sorted(set(chosen) - set(names))
     if unknown:
         parser.error(f"unknown groups {', '.join(unknown)}: the groups are {', '.join(names)}")
@@ -319,9 +347,10 @@ def main() -> None:
             results["groups"][group.name] = run_group(group)
             print(f"    {_minutes(results['groups'][group.name]['duration'])}")
     results["groups"] = {g.name: results["groups"][g.name] for g in GROUPS if g.name in results["groups"]}
-    results["date"] = datetime.now(UTC).strftime("%Y-%m-%d")
-    results["version"] = version("mutmut")
-    RESULTS.write_text(json.dumps(results, indent=1))
+    if chosen:
+        results["date"] = datetime.now(UTC).strftime("%Y-%m-%d")
+        results["version"] = version("mutmut")
+        RESULTS.write_text(json.dumps(results, indent=1))
     write_doc(results)
     print(f"==> {DOC.relative_to(ROOT)}")
 
