@@ -14,9 +14,9 @@ Where a group names functions, only their mutants are run and counted.
 
 The measured part of docs/mutation.md (between its two markers) is rewritten: per file, killed / survived / timed
 out, the share killed of the mutants not marked equivalent in mutation/equivalent.toml, and every survivor with its
-diff and the reason it is equivalent (or "not explained": a gap the tests should close). A mark in equivalent.toml is
-a table named after the mutant, with the mutated line (`mutated`, as `mutmut show` prints it after its `+`) and the
-reason; it counts only while the mutant of that name still makes that change (an edit renumbers a function's mutants).
+diff and the reason it is equivalent (or "not explained": a gap the tests should close). A mark in equivalent.toml
+names the function (the mutant's name without `__mutmut_N`: an edit renumbers a function's mutants), the mutated line
+(`mutated`, as `mutmut show` prints it after its `+`) and the reason.
 
     python -m mutation.run                 # every group
     python -m mutation.run models journal  # some groups (the doc's other rows are kept as they were)
@@ -107,7 +107,7 @@ GROUPS = (
     Group(
         "callbacks",
         ("vonage_account_mock/callbacks/payloads.py", "vonage_account_mock/callbacks/targets.py"),
-        ("tests/test_callback_payloads.py", "tests/test_callbacks.py"),
+        ("tests/test_callback_payloads.py", "tests/test_callback_targets.py", "tests/test_callbacks.py"),
         {"vonage_account_mock/callbacks/payloads.py": ("signature_base", "sign", "signed")},
     ),
     Group(
@@ -118,6 +118,8 @@ GROUPS = (
             "vonage_account_ops/mcp_server/tools.py",
         ),
         (
+            "tests/test_mcp_redaction.py",
+            "tests/test_mcp_policy.py",
             "tests/test_mcp_tools.py",
             "tests/test_mcp_guardrails.py",
             "tests/test_mcp_isolation.py",
@@ -254,20 +256,25 @@ def _added_lines(diff: str) -> list[str]:
     return [line[1:].strip() for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")]
 
 
-def equivalence(name: str, diff: str, equivalent: dict[str, dict[str, str]]) -> str | None:
-    """Why a survivor is equivalent, when mutation/equivalent.toml marks it and the mark still describes its change.
+Marks = list[dict[str, str]]
 
-    Mutant names are numbers within a function: an edit to the function renumbers them, and a mark would then name
-    another mutant. So each mark holds the mutated line as well (`mutated`), and counts only while the survivor of that
-    name makes that change.
+
+def equivalence(name: str, diff: str, marks: Marks) -> str | None:
+    """Why a survivor is equivalent, when a mark of mutation/equivalent.toml names its function and its change.
+
+    mutmut numbers a function's mutants in order, so an edit to the function renumbers them: a mark names the
+    function (the mutant's name without `__mutmut_N`) and the mutated line instead, and holds whatever number the
+    mutant has now.
     """
-    mark = equivalent.get(name)
-    if mark is None or mark.get("mutated", "").strip() not in _added_lines(diff):
-        return None
-    return mark["reason"]
+    function = name.rpartition("__mutmut_")[0]
+    added = _added_lines(diff)
+    for mark in marks:
+        if mark["function"] == function and mark["mutated"].strip() in added:
+            return mark["reason"]
+    return None
 
 
-def render(results: dict[str, Any], equivalent: dict[str, dict[str, str]]) -> str:
+def render(results: dict[str, Any], equivalent: Marks) -> str:
     """The measured part of docs/mutation.md."""
     durations = {name: run["duration"] for name, run in results["groups"].items()}
     each = ", ".join(f"{name} {_minutes(seconds)}" for name, seconds in durations.items())
@@ -303,11 +310,7 @@ def render(results: dict[str, Any], equivalent: dict[str, dict[str, str]]) -> st
     if not survivors:
         lines.append("None.")
     for name, status, diff in survivors:
-        reason = equivalence(name, diff, equivalent)
-        if reason is None and name in equivalent:
-            reason = "**stale mark**: mutation/equivalent.toml marks another change under this name; mark it again"
-        elif reason is None:
-            reason = "**not explained**: a gap the tests should close"
+        reason = equivalence(name, diff, equivalent) or "**not explained**: a gap the tests should close"
         lines += [f"- `{name}` ({status}): {reason}", "", "  ```diff", *("  " + d for d in diff.strip().splitlines())]
         lines += ["  ```", ""]
     return "\n".join(lines).rstrip() + "\n"
@@ -320,7 +323,7 @@ def _natural(name: str) -> tuple[str, int]:
 
 def write_doc(results: dict[str, Any]) -> None:
     """Rewrite the measured part of docs/mutation.md."""
-    equivalent: dict[str, dict[str, str]] = tomllib.loads(EQUIVALENT.read_text()) if EQUIVALENT.exists() else {}
+    equivalent: Marks = tomllib.loads(EQUIVALENT.read_text())["equivalent"] if EQUIVALENT.exists() else []
     text = DOC.read_text()
     head, _, rest = text.partition(BEGIN)
     _, _, tail = rest.partition(END)
