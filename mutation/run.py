@@ -77,7 +77,7 @@ GROUPS = (
             "tests/test_balance.py",
             "tests/test_seed_files.py",
             "tests/test_concurrency.py",
-            "tests/test_mutants_models.py",
+            "tests/test_account_rules.py",
         ),
     ),
     Group(
@@ -120,6 +120,7 @@ GROUPS = (
         (
             "tests/test_mcp_redaction.py",
             "tests/test_mcp_policy.py",
+            "tests/test_mcp_tool_edges.py",
             "tests/test_mcp_tools.py",
             "tests/test_mcp_guardrails.py",
             "tests/test_mcp_isolation.py",

@@ -116,12 +116,13 @@ def test_a_policy_files_values_are_taken_as_written(tmp_path: Path) -> None:
         "rate_limits: {reads: {calls: 0}, set_webhooks: {calls: 3, per_seconds: 2.5}}\n"
         "top_up: {trx: '  ref9  ', max_per_day: 0, max_floor: 12.5}\n"
         "state_dir: ~/mcp-state\n"
-        "rotation: {grace_seconds: 3}\n",
+        "rotation: {grace_seconds: 0}\n",
     )
     assert policy.read_only and policy.read_limit == RateLimit(0, 60.0)
     assert policy.limits == {"set_webhooks": RateLimit(3, 2.5)}
     assert (policy.trx, policy.top_ups_per_day, policy.max_floor) == ("ref9", 0, Decimal("12.5"))
-    assert policy.state_dir == Path.home() / "mcp-state" and policy.rotation_grace_seconds == 3.0
+    assert policy.state_dir == Path.home() / "mcp-state" and policy.rotation_grace_seconds == 0.0
+    assert _load(tmp_path, "top_up: {max_floor: 0}").max_floor == Decimal(0)
 
 
 def test_the_state_folder_defaults_follow_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -216,10 +217,29 @@ def test_top_ups_count_for_exactly_24_hours_and_survive_a_new_guard(tmp_path: Pa
     assert refused.value.next_step == (
         "do not retry: tell the user the balance is low, or ask the operator to raise top_up.max_per_day"
     )
+    again.forget_top_up()  # the API refused the last one: as if it never was
+    assert again.check_top_up() == 1
+    again.record_top_up()
     clock.now = 1_000_000.0 + DAY  # the first is exactly a day old: it no longer counts
     assert again.check_top_up() == 1
-    again.forget_top_up()  # the API refused the last one: as if it never was
-    assert again.check_top_up() == 2
+
+
+def test_a_state_folder_is_made_with_its_parents_and_a_record_without_stamps_counts_none(tmp_path: Path) -> None:
+    guard = Guard(Policy(state_dir=tmp_path / "a" / "b" / "state"), clock=Clock())
+    assert guard.check_top_up() == 1
+    (tmp_path / "a" / "b" / "state" / "top-ups.json").write_text("{}")
+    assert guard.check_top_up() == 1
+
+
+def test_a_top_up_record_replaced_by_a_link_is_not_written_through(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text('{"at": []}')
+    (tmp_path / "state").mkdir(mode=0o700)
+    (tmp_path / "state" / "top-ups.json").symlink_to(elsewhere)
+    guard = Guard(Policy(state_dir=tmp_path / "state"), clock=Clock())
+    with pytest.raises(OSError, match="is a symbolic link, which is not followed here: remove it"):
+        guard.record_top_up()
+    assert elsewhere.read_text() == '{"at": []}'
 
 
 def test_an_unreadable_top_up_record_stops_top_ups(tmp_path: Path) -> None:

@@ -10,8 +10,8 @@ import pytest
 
 from vonage_account_ops.mcp_server.redaction import REDACTED, Redactor
 
-SECRET = 'Ab9 /é"?>>x'
-"""A secret whose seven forms all differ: a space, a slash, a quote, a non-ASCII letter, base64's + and / both."""
+SECRET = 'Ab9 /é"?>>xy'
+"""A secret whose seven forms all differ (a space, a slash, a quote, a non-ASCII letter, base64's / and padding)."""
 
 
 def _forms(value: str) -> dict[str, str]:
@@ -43,9 +43,16 @@ def test_values_of_four_characters_or_more_are_cut_out_and_shorter_ones_are_not(
     assert redactor.text("abc wxyz") == f"abc {REDACTED}"
 
 
+def test_base64_forms_go_with_or_without_their_padding() -> None:
+    padded = base64.b64encode(SECRET.encode()).decode()
+    assert padded.endswith("==")
+    assert Redactor([SECRET]).text(f"{padded} {padded.rstrip('=')}") == f"{REDACTED}== {REDACTED}"
+
+
 def test_a_secret_inside_another_goes_whole() -> None:
-    redactor = Redactor(["Inner1", "Outer1Inner1x"])
-    assert redactor.text("Outer1Inner1x and Inner1") == f"{REDACTED} and {REDACTED}"
+    # The inner one sorts after the outer one: it is the length that decides which goes first.
+    redactor = Redactor(["Zed1secret", "Abc1Zed1secretx"])
+    assert redactor.text("Abc1Zed1secretx and Zed1secret") == f"{REDACTED} and {REDACTED}"
 
 
 def test_a_basic_credential_is_cut_out_with_its_secret() -> None:
