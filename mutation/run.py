@@ -142,10 +142,13 @@ GROUPS = (
         ),
         (
             "tests/test_account_ops.py",
+            "tests/test_jobs_answers.py",
             "tests/test_no_second_effect.py",
             "tests/test_one_rule.py",
             "tests/test_account_cli.py",
             "tests/test_credential_files.py",
+            "tests/test_cli_failures.py",
+            "tests/test_mcp_tools.py",
         ),
         {"vonage_account_ops/client.py": ("AccountOps.send", "AccountOps._backoff", "_retry_after")},
     ),
