@@ -14,10 +14,13 @@ Where a group names functions, only their mutants are run and counted.
 
 The measured part of docs/mutation.md (between its two markers) is rewritten: per file, killed / survived / timed
 out, the share killed of the mutants not marked equivalent in mutation/equivalent.toml, and every survivor with its
-diff and the reason it is equivalent (or "not explained": a gap the tests should close).
+diff and the reason it is equivalent (or "not explained": a gap the tests should close). A mark in equivalent.toml
+names the function (the mutant's name without `__mutmut_N`: an edit renumbers a function's mutants), the mutated line
+(`mutated`, as `mutmut show` prints it after its `+`) and the reason.
 
     python -m mutation.run                 # every group
     python -m mutation.run models journal  # some groups (the doc's other rows are kept as they were)
+    python -m mutation.run --render        # no run: the doc again from the last results (after marking mutants)
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ GROUPS = (
             "tests/test_balance.py",
             "tests/test_seed_files.py",
             "tests/test_concurrency.py",
-            "tests/test_mutants_models.py",
+            "tests/test_account_rules.py",
         ),
     ),
     Group(
@@ -90,7 +93,7 @@ GROUPS = (
     Group(
         "journal",
         ("vonage_account_mock/layers/journal.py",),
-        ("tests/test_control_api.py", "tests/test_hostile_input.py", "tests/test_mutants_journal.py"),
+        ("tests/test_control_api.py", "tests/test_hostile_input.py", "tests/test_journal_redaction.py"),
         {
             "vonage_account_mock/layers/journal.py": (
                 "_short",
@@ -104,7 +107,7 @@ GROUPS = (
     Group(
         "callbacks",
         ("vonage_account_mock/callbacks/payloads.py", "vonage_account_mock/callbacks/targets.py"),
-        ("tests/test_callback_payloads.py", "tests/test_callbacks.py"),
+        ("tests/test_callback_payloads.py", "tests/test_callback_targets.py", "tests/test_callbacks.py"),
         {"vonage_account_mock/callbacks/payloads.py": ("signature_base", "sign", "signed")},
     ),
     Group(
@@ -115,6 +118,9 @@ GROUPS = (
             "vonage_account_ops/mcp_server/tools.py",
         ),
         (
+            "tests/test_mcp_redaction.py",
+            "tests/test_mcp_policy.py",
+            "tests/test_mcp_tool_edges.py",
             "tests/test_mcp_tools.py",
             "tests/test_mcp_guardrails.py",
             "tests/test_mcp_isolation.py",
@@ -136,10 +142,13 @@ GROUPS = (
         ),
         (
             "tests/test_account_ops.py",
+            "tests/test_jobs_answers.py",
             "tests/test_no_second_effect.py",
             "tests/test_one_rule.py",
             "tests/test_account_cli.py",
             "tests/test_credential_files.py",
+            "tests/test_cli_failures.py",
+            "tests/test_mcp_tools.py",
         ),
         {"vonage_account_ops/client.py": ("AccountOps.send", "AccountOps._backoff", "_retry_after")},
     ),
@@ -247,7 +256,29 @@ def _minutes(seconds: float) -> str:
     return f"{seconds / 60:.1f} min"
 
 
-def render(results: dict[str, Any], equivalent: dict[str, str]) -> str:
+def _added_lines(diff: str) -> list[str]:
+    return [line[1:].strip() for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")]
+
+
+Marks = list[dict[str, str]]
+
+
+def equivalence(name: str, diff: str, marks: Marks) -> str | None:
+    """Why a survivor is equivalent, when a mark of mutation/equivalent.toml names its function and its change.
+
+    mutmut numbers a function's mutants in order, so an edit to the function renumbers them: a mark names the
+    function (the mutant's name without `__mutmut_N`) and the mutated line instead, and holds whatever number the
+    mutant has now.
+    """
+    function = name.rpartition("__mutmut_")[0]
+    added = _added_lines(diff)
+    for mark in marks:
+        if mark["function"] == function and mark["mutated"].strip() in added:
+            return mark["reason"]
+    return None
+
+
+def render(results: dict[str, Any], equivalent: Marks) -> str:
     """The measured part of docs/mutation.md."""
     durations = {name: run["duration"] for name, run in results["groups"].items()}
     each = ", ".join(f"{name} {_minutes(seconds)}" for name, seconds in durations.items())
@@ -265,7 +296,7 @@ def render(results: dict[str, Any], equivalent: dict[str, str]) -> str:
             counts = {status: sum(s == status for s in mine.values()) for status in (KILLED, SURVIVED, TIMEOUT)}
             other = len(mine) - sum(counts.values())
             alive = [n for n, s in mine.items() if s not in (KILLED, TIMEOUT)]
-            equal = sum(n in equivalent for n in alive)
+            equal = sum(equivalence(n, run["diffs"].get(n, ""), equivalent) is not None for n in alive)
             counted = len(mine) - equal
             share = f"{100 * (counts[KILLED] + counts[TIMEOUT]) / counted:.0f} %" if counted else "-"
             lines.append(
@@ -283,7 +314,7 @@ def render(results: dict[str, Any], equivalent: dict[str, str]) -> str:
     if not survivors:
         lines.append("None.")
     for name, status, diff in survivors:
-        reason = equivalent.get(name, "**not explained**: a gap the tests should close")
+        reason = equivalence(name, diff, equivalent) or "**not explained**: a gap the tests should close"
         lines += [f"- `{name}` ({status}): {reason}", "", "  ```diff", *("  " + d for d in diff.strip().splitlines())]
         lines += ["  ```", ""]
     return "\n".join(lines).rstrip() + "\n"
@@ -296,7 +327,7 @@ def _natural(name: str) -> tuple[str, int]:
 
 def write_doc(results: dict[str, Any]) -> None:
     """Rewrite the measured part of docs/mutation.md."""
-    equivalent: dict[str, str] = tomllib.loads(EQUIVALENT.read_text()) if EQUIVALENT.exists() else {}
+    equivalent: Marks = tomllib.loads(EQUIVALENT.read_text())["equivalent"] if EQUIVALENT.exists() else []
     text = DOC.read_text()
     head, _, rest = text.partition(BEGIN)
     _, _, tail = rest.partition(END)
@@ -307,7 +338,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     names = [g.name for g in GROUPS]
     parser.add_argument("groups", nargs="*", metavar="GROUP", help=f"one of {', '.join(names)} (default: every one)")
-    chosen = parser.parse_args().groups or names
+    parser.add_argument(
+        "--render", action="store_true", help="run nothing: rewrite docs/mutation.md from the last results"
+    )
+    arguments = parser.parse_args()
+    chosen = [] if arguments.render else arguments.groups or names
     unknown = sorted(set(chosen) - set(names))
     if unknown:
         parser.error(f"unknown groups {', '.join(unknown)}: the groups are {', '.join(names)}")
@@ -319,9 +354,10 @@ def main() -> None:
             results["groups"][group.name] = run_group(group)
             print(f"    {_minutes(results['groups'][group.name]['duration'])}")
     results["groups"] = {g.name: results["groups"][g.name] for g in GROUPS if g.name in results["groups"]}
-    results["date"] = datetime.now(UTC).strftime("%Y-%m-%d")
-    results["version"] = version("mutmut")
-    RESULTS.write_text(json.dumps(results, indent=1))
+    if chosen:
+        results["date"] = datetime.now(UTC).strftime("%Y-%m-%d")
+        results["version"] = version("mutmut")
+        RESULTS.write_text(json.dumps(results, indent=1))
     write_doc(results)
     print(f"==> {DOC.relative_to(ROOT)}")
 

@@ -11,6 +11,9 @@ import httpx
 import pytest
 
 from tests.conftest import KEY, SECRET, Mock
+from vonage_account_mock import create_app
+from vonage_account_mock.layers.limits import MAX_JSON_DEPTH, ShapeLimits
+from vonage_account_mock.testing.clients import in_process_http
 
 TRX = "Trx9secretRef0042"
 SIGNATURE = "Sig9secretValue77"
@@ -184,3 +187,102 @@ def test_well_formed_calls_are_kept_as_before(http: httpx.Client) -> None:
         (200, KEY, {}, {"moCallBackUrl": "https://example.com/in"}),
         (200, KEY, {}, {"provider": "email", "value": "a@example.com"}),
     ]
+
+
+def test_a_secret_behind_an_encoded_ampersand_in_a_query_value_is_redacted(http: httpx.Client) -> None:
+    hidden = "Hidden5secretX"
+    answer = http.get(f"/account/get-balance?note=x%26api_secret%3D{hidden}", auth=(KEY, SECRET))
+    assert answer.status_code == 400
+    entry, journal = _only_entry(http)
+    assert entry["query"] == {"note": "[redacted]"}
+    _assert_nowhere(hidden, journal)
+
+
+def test_a_form_fields_credential_is_redacted_wherever_else_the_form_holds_it(http: httpx.Client) -> None:
+    unheld = "Unheld7trxValue"  # not the account's own trx: found only because the form names it `trx`
+    http.post("/account/top-up", auth=(KEY, SECRET), data={"trx": unheld, "note": f"ref {unheld}"})
+    entry, journal = _only_entry(http)
+    assert entry["body"] == {"trx": "[redacted]", "note": "[redacted]"}
+    _assert_nowhere(unheld, journal)
+
+
+def test_credentials_nested_in_objects_and_lists_are_redacted_wherever_else_the_body_holds_them(
+    http: httpx.Client,
+) -> None:
+    body = {
+        "secret": NEW_SECRET,
+        "old": [{"api_secret": "Older3secretX"}, "was Older3secretX", 7],
+        "meta": {"password": "Pass4wordValue"},
+        "note": "Pass4wordValue",
+    }
+    answer = http.post(f"/accounts/{KEY}/secrets", auth=(KEY, SECRET), json=body)
+    assert answer.status_code == 400
+    entry, journal = _only_entry(http)
+    assert entry["body"] == {
+        "secret": "[redacted]",
+        "old": [{"api_secret": "[redacted]"}, "[redacted]", 7],
+        "meta": {"password": "[redacted]"},
+        "note": "[redacted]",
+    }
+    _assert_nowhere("Older3secretX", journal)
+    _assert_nowhere("Pass4wordValue", journal)
+
+
+def test_a_json_body_under_another_json_media_type_is_kept_redacted(http: httpx.Client) -> None:
+    # The express lane parses only the spec's own `application/json`: this one the journal parses itself.
+    content = json.dumps({"secret": NEW_SECRET, "note": ["kept"]}).encode()
+    answer = http.post(
+        f"/accounts/{KEY}/secrets", auth=(KEY, SECRET), content=content, headers={"content-type": "application/x+json"}
+    )
+    assert answer.status_code == 415
+    entry, journal = _only_entry(http)
+    assert entry["body"] == {"secret": "[redacted]", "note": ["kept"]}
+    _assert_nowhere(NEW_SECRET, journal)
+
+
+def test_a_malformed_json_body_is_not_kept(http: httpx.Client) -> None:
+    content = b'{"secret": "' + NEW_SECRET.encode()
+    headers = {"content-type": "application/json"}
+    answer = http.post(f"/accounts/{KEY}/secrets", auth=(KEY, SECRET), content=content, headers=headers)
+    assert answer.status_code == 400
+    entry, journal = _only_entry(http)
+    assert entry["body"] == "[malformed JSON, not kept]"
+    _assert_nowhere(NEW_SECRET, journal)
+
+
+def test_a_form_field_without_an_equals_sign_is_a_malformed_form(http: httpx.Client) -> None:
+    http.post("/account/top-up", auth=(KEY, SECRET), content=b"trx", headers=FORM)
+    entry, _ = _only_entry(http)
+    assert entry["body"] == "[malformed form, not kept]"
+
+
+def test_an_empty_form_field_is_kept_empty(http: httpx.Client) -> None:
+    http.post("/account/settings", auth=(KEY, SECRET), content=b"moCallBackUrl=&drCallBackUrl=", headers=FORM)
+    entry, _ = _only_entry(http)
+    assert entry["body"] == {"moCallBackUrl": "", "drCallBackUrl": ""}
+
+
+def test_strings_longer_than_256_characters_are_kept_cut_with_their_length(http: httpx.Client) -> None:
+    http.get("/account/get-balance", params={"fits": "a" * 256, "cut": "b" * 257}, auth=(KEY, SECRET))
+    entry, _ = _only_entry(http)
+    assert entry["query"] == {"fits": "a" * 256, "cut": "b" * 256 + "…[257 characters]"}
+
+
+def test_a_body_of_up_to_4096_bytes_is_kept_and_a_longer_one_only_counted(http: httpx.Client) -> None:
+    for size in (4096, 4097):
+        http.post("/account/settings", auth=(KEY, SECRET), content=b"note=" + b"n" * (size - 5), headers=FORM)
+    kept, counted = http.get("/_mock/journal").json()["entries"]
+    assert kept["body"] == {"note": "n" * 256 + "…[4091 characters]"}
+    assert counted["body"] == "[4097 bytes, not kept]"
+
+
+def test_the_journal_keeps_json_no_deeper_than_its_bound_whoever_parsed_it() -> None:
+    # An operator may let deeper bodies in (--max-json-depth); the journal still keeps none deeper than its own bound,
+    # whether the express lane parsed the body (its JSON type) or the journal does (another JSON type).
+    deeper = (b'{"a": ' * (MAX_JSON_DEPTH + 1)) + b"1" + b"}" * (MAX_JSON_DEPTH + 1)
+    with in_process_http(create_app(shape_limits=ShapeLimits(max_json_depth=2 * MAX_JSON_DEPTH))) as http:
+        for media_type in ("application/json", "application/x+json"):
+            headers = {"content-type": media_type}
+            http.post(f"/accounts/{KEY}/secrets", content=deeper, auth=(KEY, SECRET), headers=headers)
+        entries = http.get("/_mock/journal").json()["entries"]
+    assert [e["body"] for e in entries] == [f"[JSON nested deeper than {MAX_JSON_DEPTH} levels, not kept]"] * 2

@@ -69,7 +69,6 @@ class AgentTools:
         ops_for: Callable[[Credentials], AccountOps],
         redactor: Redactor | None = None,
         catalog: Catalog | None = None,
-        progress: Callable[[float, float, str], None] | None = None,
     ) -> None:
         self.source = source
         self.guard = guard
@@ -77,7 +76,8 @@ class AgentTools:
         self.redactor = redactor or Redactor()
         self.catalog = catalog or Catalog()
         self._functions = client_functions()
-        self.progress = progress
+        self.progress: Callable[[float, float, str], None] | None = None
+        """Where the tools report a long job's progress (the server points it at the client of the call under way)."""
         self._clients_lock = threading.Lock()
         self._client: tuple[tuple[str, str], AccountOps] | None = None
         self._retired: list[AccountOps] = []
@@ -448,8 +448,8 @@ class AgentTools:
         }
 
     def _stored(self, new: Credentials) -> None:
+        # The stored credentials hold the new secret as api_secret, no pending one: the rotation has promoted it.
         self.redactor.remember_basic(new.api_key, new.api_secret)
-        self.redactor.remember(new.pending_secret)
         self._report(2, 3, f"new secret {new.api_secret_id} stored and in use; revoking the old one after the grace")
 
     @tool(

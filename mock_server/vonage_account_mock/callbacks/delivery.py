@@ -445,11 +445,11 @@ class CallbackDispatcher:
         WSGI receivers use, and at most LOOKUPS_PER_ACCOUNT at once, so that one account's names that never resolve
         cannot take every thread another account's lookups need."""
 
-        async def lookup(host: str, port: int) -> list[str]:
+        async def lookup(host: str) -> list[str]:
             assert self._lookups is not None
             await self._lookup_slots.acquire(account)
             try:
-                running = asyncio.get_running_loop().run_in_executor(self._lookups, addresses, host, port)
+                running = asyncio.get_running_loop().run_in_executor(self._lookups, addresses, host)
             except BaseException:
                 self._lookup_slots.release(account)
                 raise

@@ -62,7 +62,7 @@ class AllowList:
 
     def allows_address(self, address: str) -> bool:
         """Whether an address is loopback or inside an allowed network."""
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        ip = ipaddress.ip_address(address)  # a link-local address's zone (`fe80::1%eth0`) is read with it
         return ip.is_loopback or any(ip in network for network in self.networks)
 
 
@@ -105,17 +105,18 @@ def host_name(url: httpx.URL) -> str:
     return url.raw_host.decode("ascii").lower().rstrip(".")
 
 
-Lookup = Callable[[str, int], Awaitable[list[str]]]
-"""The addresses a host name (and port) resolves to; OSError when it does not."""
+Lookup = Callable[[str], Awaitable[list[str]]]
+"""The addresses a host name resolves to; OSError when it does not."""
 
 
-def addresses(host: str, port: int) -> list[str]:
+def addresses(host: str) -> list[str]:
     """The addresses the system resolver gives for `host` (blocking: run it on a thread)."""
-    return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+    # No port: a name resolves to the same addresses whatever the port; the call takes the URL's own.
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)]
 
 
-async def _default_lookup(host: str, port: int) -> list[str]:
-    return await asyncio.get_running_loop().run_in_executor(None, addresses, host, port)
+async def _default_lookup(host: str) -> list[str]:
+    return await asyncio.get_running_loop().run_in_executor(None, addresses, host)
 
 
 async def resolve_target(url: str, allow: AllowList, lookup: Lookup = _default_lookup) -> Target:
@@ -126,9 +127,8 @@ async def resolve_target(url: str, allow: AllowList, lookup: Lookup = _default_l
     host = host_name(parsed)
     if host in allow.names:
         return Target(parsed)
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
     try:
-        found = await lookup(host, port)
+        found = await lookup(host)
     except (OSError, UnicodeError):
         raise TargetRefused(f"the callback host {host!r} does not resolve: {UNRESOLVED_ADVICE}") from None
     refused = sorted({a for a in found if not allow.allows_address(a)})
@@ -137,7 +137,7 @@ async def resolve_target(url: str, allow: AllowList, lookup: Lookup = _default_l
             f"the callback host {host!r} resolves to {', '.join(refused) or 'nothing'}: the mock calls loopback "
             "addresses only, unless started with --callback-allow-host NAME|ADDRESS|NETWORK"
         )
-    host_header = parsed.netloc.decode("ascii").rsplit("@", 1)[-1]
+    host_header = parsed.netloc.decode("ascii")  # host and port: httpx keeps the userinfo out of it
     pinned = parsed.copy_with(host=found[0].split("%", 1)[0])
     # The call goes to the address checked, never to a second lookup a rebinding name could answer differently; an
     # https call still checks the certificate against the name, given as the TLS server name.

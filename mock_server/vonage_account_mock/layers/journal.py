@@ -155,9 +155,7 @@ def _is_json_type(media_type: str) -> bool:
     return media_type in _JSON_TYPES or (media_type.startswith("application/") and media_type.endswith("+json"))
 
 
-def redact_body(
-    raw: bytes, content_type: str, parsed: tuple[bytes, Any] | None = None, found: set[str] | None = None
-) -> Any:
+def redact_body(raw: bytes, content_type: str, parsed: tuple[bytes, Any] | None, found: set[str]) -> Any:
     """The request body as the journal keeps it: parsed when possible, secrets replaced at any depth.
 
     Kept only when it parses strictly as its declared type: JSON media types as JSON, and
@@ -165,16 +163,18 @@ def redact_body(
     labelled as a form) is not kept, so a secret in it is not kept either. The values of sensitive fields are added
     to `found`.
     """
-    found = set() if found is None else found
     if not raw:
         return None
     if len(raw) > MAX_BODY_CAPTURE:
         return f"[{len(raw)} bytes, not kept]"
+    media_type = _media_type(content_type)
+    json_body = _is_json_type(media_type)
+    if json_body and nested_deeper_than(raw, MAX_JSON_DEPTH):
+        # The journal's own bound, whoever parsed the body: an operator's --max-json-depth may let deeper ones in.
+        return f"[JSON nested deeper than {MAX_JSON_DEPTH} levels, not kept]"
     if parsed is not None and parsed[0] == raw:
         # Parsed once already, by the express lane, which reads only JSON content types, and only UTF-8.
         return _redact_document(parsed[1], found)
-    media_type = _media_type(content_type)
-    json_body = _is_json_type(media_type)
     if not json_body and media_type != _FORM_TYPE:
         return "[body not kept]"
     try:
@@ -182,8 +182,6 @@ def redact_body(
     except UnicodeDecodeError:
         return f"[{len(raw)} bytes, not UTF-8]"
     if json_body:
-        if nested_deeper_than(raw, MAX_JSON_DEPTH):
-            return f"[JSON nested deeper than {MAX_JSON_DEPTH} levels, not kept]"
         try:
             document = json.loads(text)
         except ValueError:
