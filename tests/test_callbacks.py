@@ -280,7 +280,7 @@ def test_the_target_check_refuses_a_url_it_cannot_parse(url: str) -> None:
 
 
 def test_a_host_that_does_not_resolve_says_where_to_point_the_webhook() -> None:
-    async def nowhere(host: str, port: int) -> list[str]:
+    async def nowhere(host: str) -> list[str]:
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
     with pytest.raises(TargetRefused) as refused:
