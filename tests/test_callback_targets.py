@@ -7,7 +7,7 @@ import asyncio
 import httpx
 import pytest
 
-from vonage_account_mock.callbacks.targets import AllowList, Target, TargetRefused, resolve_target
+from vonage_account_mock.callbacks.targets import UNRESOLVED_ADVICE, AllowList, Target, TargetRefused, resolve_target
 
 LOOPBACK_ONLY = (
     ": the mock calls loopback addresses only, unless started with --callback-allow-host NAME|ADDRESS|NETWORK"
@@ -70,7 +70,7 @@ def test_a_name_that_resolves_to_nothing_or_not_at_all_is_refused() -> None:
         LOOPBACK_ONLY
     )
     failed = _refusal("http://hooks.example/dr", OSError("no such name"))
-    assert failed == "the callback host 'hooks.example' does not resolve"
+    assert failed == f"the callback host 'hooks.example' does not resolve: {UNRESOLVED_ADVICE}"
 
 
 def test_an_address_in_the_url_is_checked_by_the_system_resolver_too() -> None:
