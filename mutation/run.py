@@ -53,8 +53,8 @@ PACKAGES = {
     "vonage_account_spec": "openapi",
     "vonage_account_client": "generated_client",
 }
-WORKERS = 2
-"""Mutants tested at once: the machine's two cores are shared."""
+WORKERS = int(os.environ.get("MUTATE_WORKERS", "2"))
+"""Mutants tested at once: the machine's two cores are shared (MUTATE_WORKERS=1 while other work runs)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,18 @@ class Group:
     functions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Per file, the functions (`name` or `Class.method`) whose mutants are run; a file not named: all of it."""
 
+
+JOBS_TESTS = (
+    "tests/test_account_ops.py",
+    "tests/test_jobs_answers.py",
+    "tests/test_no_second_effect.py",
+    "tests/test_one_rule.py",
+    "tests/test_account_cli.py",
+    "tests/test_credential_files.py",
+    "tests/test_cli_failures.py",
+    "tests/test_mcp_tools.py",
+)
+"""The tests that reach the jobs: the library's, the CLI's and the MCP tools'."""
 
 GROUPS = (
     Group(
@@ -129,27 +141,21 @@ GROUPS = (
         ),
     ),
     Group(
+        "secrets",
+        ("vonage_account_ops/jobs/rotation.py", "vonage_account_ops/jobs/secrets.py"),
+        JOBS_TESTS,
+    ),
+    Group(
         "jobs",
         (
             "vonage_account_ops/jobs/__init__.py",
             "vonage_account_ops/jobs/preflight.py",
             "vonage_account_ops/jobs/pricing.py",
-            "vonage_account_ops/jobs/rotation.py",
-            "vonage_account_ops/jobs/secrets.py",
             "vonage_account_ops/jobs/top_up.py",
             "vonage_account_ops/jobs/webhooks.py",
             "vonage_account_ops/client.py",
         ),
-        (
-            "tests/test_account_ops.py",
-            "tests/test_jobs_answers.py",
-            "tests/test_no_second_effect.py",
-            "tests/test_one_rule.py",
-            "tests/test_account_cli.py",
-            "tests/test_credential_files.py",
-            "tests/test_cli_failures.py",
-            "tests/test_mcp_tools.py",
-        ),
+        JOBS_TESTS,
         {"vonage_account_ops/client.py": ("AccountOps.send", "AccountOps._backoff", "_retry_after")},
     ),
 )
