@@ -11,23 +11,27 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import heapq
-import itertools
 import json
 import logging
 import ssl
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import httpx
 
+from vonage_account_mock.callbacks.records import (
+    USER_AGENT,
+    Attempt,
+    Bounds,
+    Delivery,
+    DeliveryBook,
+    MemoryBook,
+)
 from vonage_account_mock.callbacks.sending import AccountSlots, app_transport
 from vonage_account_mock.callbacks.targets import (
     UNRESOLVED_ADVICE,
@@ -49,7 +53,6 @@ FORWARD_METHODS = ("GET_QUERY_PARAMS", "POST_QUERY_PARAMS", "POST_JSON")
 DEFAULT_FORWARD_METHOD = "POST_QUERY_PARAMS"
 """No source says what the service does when `httpForwardMethod` is unset; the newest spec's example, and the one
 captured callback in our references, are a form POST."""
-USER_AGENT = "Nexmo/MessagingHUB/v1.0"
 FORM = "application/x-www-form-urlencoded; charset=UTF-8"
 JSON_TYPE = "application/json"
 SERVICE_RETRY_DELAYS: tuple[float, ...] = (60, 300, 900, 1800, 3600, 7200, 14400, 28800, 28800)
@@ -59,12 +62,10 @@ DEFAULT_TIME_SCALE = 5 / 3600
 """Wall seconds per service second: an hour of retries takes five seconds, the whole day two minutes."""
 LOOKUP_THREADS = 16
 """Threads for name lookups, the dispatcher's own (a lookup cannot be stopped once begun, only waited for)."""
+BUSY_POLL_S = 0.005
+"""How often `advance` looks again while another worker makes an attempt."""
 LOOKUPS_PER_ACCOUNT = 2
 """Lookups one account may have going at once: names that never resolve take up no more threads than this."""
-
-
-class DeliveryQueueFull(Exception):
-    """Too many callbacks are still pending (being sent or waiting for a retry)."""
 
 
 @dataclass(frozen=True)
@@ -96,74 +97,6 @@ class DeliveryPolicy:
         return max(1, self.max_pending // 4)
 
 
-@dataclass(frozen=True)
-class Attempt:
-    """One try at sending a callback."""
-
-    number: int
-    at: float
-    status: int | None
-    error: str | None
-    duration_ms: float
-
-    def as_dict(self) -> dict[str, Any]:
-        """The attempt as the control API shows it."""
-        return {
-            "number": self.number,
-            "at": _iso(self.at),
-            "status": self.status,
-            "error": self.error,
-            "duration_ms": self.duration_ms,
-        }
-
-
-@dataclass
-class Delivery:
-    """One callback: what is sent where, and every attempt so far."""
-
-    id: str
-    account: str
-    kind: str
-    url: str
-    forward_method: str
-    http_method: str
-    content_type: str | None
-    fields: dict[str, str]
-    max_attempts: int
-    created_at: float
-    state: str = "pending"
-    attempts: list[Attempt] = field(default_factory=list)
-    next_due: float | None = None
-    """When the next attempt is due, in service time."""
-
-    def as_dict(self, service_now: float) -> dict[str, Any]:
-        """The delivery as the control API shows it."""
-        headers = {"User-Agent": USER_AGENT}
-        if self.content_type:
-            headers["Content-Type"] = self.content_type
-        return {
-            "id": self.id,
-            "account": self.account,
-            "kind": self.kind,
-            "state": self.state,
-            "request": {
-                "method": self.http_method,
-                "url": self.url,
-                "forward_method": self.forward_method,
-                "headers": headers,
-                "fields": dict(self.fields),
-            },
-            "attempts": [attempt.as_dict() for attempt in self.attempts],
-            "max_attempts": self.max_attempts,
-            "next_attempt_in_s": None if self.next_due is None else round(max(0.0, self.next_due - service_now), 3),
-            "created_at": _iso(self.created_at),
-        }
-
-
-def _iso(moment: float) -> str:
-    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _origin(url: str) -> str:
     """The scheme, host and port routes are keyed by; TargetRefused for a URL that cannot be called at all."""
     parsed = parse_callback_url(url)
@@ -177,16 +110,22 @@ class CallbackDispatcher:
     Thread-safe: `submit`, `advance`, `deliveries` and `clear` may be called from any thread but the worker's.
     """
 
-    def __init__(self, policy: DeliveryPolicy | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        policy: DeliveryPolicy | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        book: DeliveryBook | None = None,
+        started_at: float | None = None,
+    ) -> None:
+        """`book` keeps the deliveries (in memory by default; the state file's, shared by workers); `started_at`
+        is when the service's time began, on `clock` (now by default; the workers' common start)."""
         self.policy = policy or DeliveryPolicy()
         self._clock = clock
-        self._started_at = clock()
-        self._skipped = 0.0
-        """Service seconds skipped by advance()."""
+        self._started_at = clock() if started_at is None else started_at
+        self._book: DeliveryBook = book if book is not None else MemoryBook()
+        self._bounds = Bounds(self.policy.max_pending, self.policy.account_pending, self.policy.max_records)
         self._lock = threading.Lock()
-        self._records: OrderedDict[str, Delivery] = OrderedDict()
-        self._due: list[tuple[float, int, str]] = []
-        self._ids = itertools.count(1)
         self._routes: dict[str, httpx.AsyncClient] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -205,7 +144,7 @@ class CallbackDispatcher:
 
     def service_now(self) -> float:
         """The service's time, in seconds since the dispatcher began (wall time scaled, plus what was skipped)."""
-        return (self._clock() - self._started_at) / self.policy.time_scale + self._skipped
+        return (self._clock() - self._started_at) / self.policy.time_scale + self._book.skipped()
 
     def advance(self, seconds: float, timeout: float = 60.0) -> int:
         """Step the service's time forward, making every attempt due meanwhile (retries of retries included), in
@@ -256,27 +195,15 @@ class CallbackDispatcher:
     def deliveries(self, account: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
         """Every delivery kept (of one account, of one kind), oldest first, with its attempts."""
         now = self.service_now()
-        with self._lock:
-            return [
-                record.as_dict(now)
-                for record in self._records.values()
-                if (account is None or record.account == account) and (kind is None or record.kind == kind)
-            ]
+        return [record.as_dict(now) for record in self._book.listing(account, kind)]
 
     def clear(self, account: str | None = None) -> None:
         """Forget deliveries (all, or one account's), and stop their retries."""
-        with self._lock:
-            doomed = [key for key, record in self._records.items() if account is None or record.account == account]
-            for key in doomed:
-                del self._records[key]
-            gone = set(doomed)
-            self._due = [entry for entry in self._due if entry[2] not in gone]
-            heapq.heapify(self._due)
+        self._book.clear(account)
 
     def pending(self) -> int:
         """Callbacks not yet delivered or given up on."""
-        with self._lock:
-            return sum(1 for record in self._records.values() if record.state == "pending")
+        return self._book.pending()
 
     def close(self) -> None:
         """Stop the worker (pending retries are dropped)."""
@@ -347,22 +274,19 @@ class CallbackDispatcher:
         assert self._wake is not None
         while True:
             now = self.service_now()
-            for delivery_id in self._pop_due(now):
+            for delivery_id in self._book.take_due(now):
                 self._spawn(delivery_id)
-            with self._lock:
-                wait = (self._due[0][0] - now) * self.policy.time_scale if self._due else None
+            due = self._book.next_due()
+            wait = None if due is None else max(0.0, due - now) * self.policy.time_scale
+            poll = self._book.poll_every
+            if poll is not None:
+                # Other processes schedule retries this one must see fall due.
+                wait = poll if wait is None else min(wait, poll)
             self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
             except TimeoutError:
                 pass
-
-    def _pop_due(self, until: float, *, limit: int | None = None) -> list[str]:
-        found: list[str] = []
-        with self._lock:
-            while self._due and self._due[0][0] <= until and (limit is None or len(found) < limit):
-                found.append(heapq.heappop(self._due)[2])
-        return found
 
     def _spawn(self, delivery_id: str) -> None:
         task = asyncio.get_running_loop().create_task(self._attempt(delivery_id))
@@ -375,16 +299,22 @@ class CallbackDispatcher:
         while True:
             if self._in_flight:
                 await asyncio.gather(*list(self._in_flight), return_exceptions=True)
-            with self._lock:
-                due = self._due[0][0] if self._due and self._due[0][0] <= target else None
-            if due is None:
+            due = self._book.next_due()
+            if due is None or due > target:
+                if self._book.busy_elsewhere():
+                    # Another worker's attempt may schedule a retry that falls due before the target.
+                    await asyncio.sleep(BUSY_POLL_S)
+                    continue
                 break
             # Jump to the moment the attempt falls due, so the retry it may schedule starts from there.
-            self._skipped += max(0.0, due - self.service_now())
-            for delivery_id in self._pop_due(due, limit=1):
+            self._book.skip(max(0.0, due - self.service_now()))
+            taken = self._book.take_due(due, limit=1)
+            for delivery_id in taken:
                 await self._attempt(delivery_id)
                 made += 1
-        self._skipped += max(0.0, target - self.service_now())
+            if not taken:  # another worker took it first: it makes the attempt
+                await asyncio.sleep(BUSY_POLL_S)
+        self._book.skip(max(0.0, target - self.service_now()))
         if self._wake is not None:
             self._wake.set()
         return made
@@ -407,37 +337,24 @@ class CallbackDispatcher:
                 ) from None
         http_method = "GET" if method == "GET_QUERY_PARAMS" else "POST"
         content_type = {"GET_QUERY_PARAMS": None, "POST_QUERY_PARAMS": FORM, "POST_JSON": JSON_TYPE}[method]
-        records = []
-        with self._lock:
-            # Counted and recorded under one lock: triggers arriving together cannot pass the bound together.
-            pending = [record.account for record in self._records.values() if record.state == "pending"]
-            own = pending.count(account)
-            if own + len(payloads) > self.policy.account_pending:
-                raise DeliveryQueueFull(
-                    f"{own} of this account's callbacks are still pending (at most {self.policy.account_pending} per "
-                    "account): its receiver is slow or failing; wait for their retries to end, or reset the account"
-                )
-            if len(pending) + len(payloads) > self.policy.max_pending:
-                raise DeliveryQueueFull(
-                    f"{len(pending)} callbacks are still pending (at most {self.policy.max_pending}): receivers are "
-                    "slow or failing; wait for their retries to end, or reset"
-                )
-            for payload in payloads:
-                record = Delivery(
-                    id=f"dlv-{next(self._ids)}",
-                    account=account,
-                    kind=kind,
-                    url=url,
-                    forward_method=method,
-                    http_method=http_method,
-                    content_type=content_type,
-                    fields=payload,
-                    max_attempts=max_attempts,
-                    created_at=time.time(),
-                )
-                self._records[record.id] = record
-                records.append(record)
-            self._forget_oldest()
+        records = [
+            Delivery(
+                id="",
+                account=account,
+                kind=kind,
+                url=url,
+                forward_method=method,
+                http_method=http_method,
+                content_type=content_type,
+                fields=payload,
+                max_attempts=max_attempts,
+                created_at=time.time(),
+            )
+            for payload in payloads
+        ]
+        # Counted and recorded at once (across workers, with a shared book): triggers arriving together cannot pass
+        # the bounds together.
+        records = self._book.admit(records, self._bounds)
         return [record.id for record in records]
 
     def _lookup_for(self, account: str) -> Lookup:
@@ -478,27 +395,17 @@ class CallbackDispatcher:
         first.add_done_callback(self._first_attempts_left.discard)
         await asyncio.wait([first], timeout=self.policy.timeout + 2)
         now = self.service_now()
-        with self._lock:
-            return [self._records[i].as_dict(now) for i in ids if i in self._records]
+        return [record.as_dict(now) for record in self._book.get(ids)]
 
     async def _first_attempts(self, ids: list[str]) -> None:
         for delivery_id in ids:
             await self._attempt(delivery_id)
 
-    def _forget_oldest(self) -> None:
-        excess = len(self._records) - self.policy.max_records
-        if excess <= 0:
-            return
-        for key in [key for key, record in self._records.items() if record.state != "pending"][:excess]:
-            del self._records[key]
-
     async def _attempt(self, delivery_id: str) -> None:
-        with self._lock:
-            record = self._records.get(delivery_id)
-            if record is None or record.state != "pending":
-                return
-            record.next_due = None
-            number = len(record.attempts) + 1
+        record = self._book.start(delivery_id)
+        if record is None:
+            return
+        number = len(record.attempts) + 1
         assert self._all_slots is not None
         # The account's own slot first: waiting for it must not take one of the slots every account shares.
         async with self._account_slots.hold(record.account), self._all_slots:
@@ -514,19 +421,15 @@ class CallbackDispatcher:
             except httpx.HTTPError as failure:
                 error = f"{type(failure).__name__}: {failure}" if str(failure) else type(failure).__name__
             duration = round((time.perf_counter() - started) * 1000, 3)
-        delivered = status in (200, 204)
-        with self._lock:
-            if self._records.get(delivery_id) is not record:
-                return
-            record.attempts.append(Attempt(number, at, status, error, duration))
-            if delivered:
-                record.state = "delivered"
-            elif number < record.max_attempts:
-                record.next_due = self.service_now() + self.policy.retry_delays[number - 1]
-                heapq.heappush(self._due, (record.next_due, number, record.id))
-            else:
-                record.state = "failed"
-        if record.next_due is not None and self._wake is not None:
+        if status in (200, 204):
+            state, next_due = "delivered", None
+        elif number < record.max_attempts:
+            state, next_due = "pending", self.service_now() + self.policy.retry_delays[number - 1]
+        else:
+            state, next_due = "failed", None
+        if not self._book.finish(record, Attempt(number, at, status, error, duration), state, next_due):
+            return
+        if next_due is not None and self._wake is not None:
             self._wake.set()
         log.info(
             "callback %s %s attempt %d: %s", record.id, record.kind, number, status if status is not None else error

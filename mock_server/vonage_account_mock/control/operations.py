@@ -8,8 +8,9 @@ from dataclasses import asdict
 from decimal import Decimal, InvalidOperation
 from typing import Any, Unpack
 
-from vonage_account_mock.callbacks.delivery import CallbackDispatcher, DeliveryQueueFull
+from vonage_account_mock.callbacks.delivery import CallbackDispatcher
 from vonage_account_mock.callbacks.payloads import PayloadError, delivery_receipt, inbound_sms, signed
+from vonage_account_mock.callbacks.records import DeliveryQueueFull
 from vonage_account_mock.callbacks.schema import payload_problems
 from vonage_account_mock.callbacks.targets import TargetRefused
 from vonage_account_mock.layers.faults import FaultBook, InvalidFaultPlan
