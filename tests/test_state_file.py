@@ -173,6 +173,29 @@ def test_a_file_of_an_older_schema_is_migrated_keeping_its_accounts(
         assert "note" in [row[1] for row in check.execute("PRAGMA table_info(accounts)")]
 
 
+def test_a_file_of_schema_1_gains_the_callbacks_table_and_keeps_its_accounts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as first_release:  # the file as the release before the shared callbacks wrote it
+        first_release.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
+        first_release.setattr(store_module, "SCHEMA_VERSION", 1)
+        state_file = StateFile(tmp_path / "mock.db")
+        backend = AccountBackend(store=SqliteStore(state_file))
+        backend.seed(AccountSeed(KEY, (FIRST,)))
+        backend.close()
+        state_file.release()
+    with sqlite3.connect(tmp_path / "mock.db") as check:
+        assert check.execute("PRAGMA user_version").fetchone()[0] == 1
+    migrated_file = StateFile(tmp_path / "mock.db")
+    migrated = AccountBackend(store=SqliteStore(migrated_file))
+    assert migrated.verifies(KEY, FIRST)
+    migrated.close()
+    migrated_file.release()
+    with sqlite3.connect(tmp_path / "mock.db") as check:
+        assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert check.execute("SELECT count(*) FROM deliveries").fetchone()[0] == 0
+
+
 def test_a_file_in_use_by_another_mock_is_a_one_line_error(tmp_path: Path) -> None:
     state = tmp_path / "mock.db"
     process, _ = start(state)

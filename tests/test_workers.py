@@ -11,7 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.callback_receiver import Receiver
 from tests.state_support import basic, start, stop
+from vonage_account_mock.serving.server import ThreadedMockServer
 
 SECRET = "Initial1secret"
 
@@ -125,3 +127,99 @@ def test_the_journal_holds_every_worker_s_requests_and_clears_on_all(workers: st
     assert _each_on_a_new_connection(workers, [("DELETE", "/_mock/journal", {"params": {"account": key}})]) == [204]
     with ThreadPoolExecutor(max_workers=6) as pool:
         assert set(pool.map(counted, [workers] * 6)) == {0}
+
+
+# -- callbacks: one set per mock, whichever worker takes the trigger -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hooks() -> Iterator[tuple[Receiver, str]]:
+    """A webhook receiver on a port of its own, and its URL."""
+    receiver = Receiver()
+    with ThreadedMockServer(receiver) as server:
+        yield receiver, server.url
+
+
+@pytest.fixture(scope="module")
+def callback_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Two workers whose callbacks retry at the real pace (so only `advance` makes a retry), at most 10 pending per
+    account (a quarter of 40)."""
+    state = tmp_path_factory.mktemp("callbacks") / "mock.db"
+    process, url = start(state, "--workers", "2", "--callback-hour", "3600", "--callback-max-pending", "40")
+    try:
+        yield url
+    finally:
+        stop(process)
+
+
+def _point_webhooks(url: str, key: str, hooks: str) -> None:
+    answer = httpx.post(
+        f"{url}/account/settings", data={"moCallBackUrl": f"{hooks}/{key}"}, headers=basic(key, SECRET), timeout=30
+    )
+    assert answer.status_code == 200
+
+
+def _trigger(key: str, number: int) -> Request:
+    body = {"from": "447700900001", "to": "447700900000", "text": f"Message {number}"}
+    return ("POST", f"/_mock/accounts/{key}/inbound-sms", {"json": body})
+
+
+def _listed_ids(url: str, key: str) -> set[str]:
+    with httpx.Client(base_url=url, timeout=30) as client:
+        return {d["id"] for d in client.get("/_mock/deliveries", params={"account": key}).json()["deliveries"]}
+
+
+def test_callbacks_are_one_set_across_workers_and_each_retry_is_made_once(
+    callback_workers: str, hooks: tuple[Receiver, str]
+) -> None:
+    receiver, hooks_url = hooks
+    keys = ["workers31", "workers32"]
+    for key in keys:
+        _point_webhooks(callback_workers, key, hooks_url)
+    receiver.reset(*[500] * 12)  # every first attempt fails; the retries get 204
+    triggers = [_trigger(keys[n % 2], n) for n in range(12)]
+    assert set(_each_on_a_new_connection(callback_workers, triggers)) == {200}
+
+    # Listed whole through every worker, each trigger's delivery whichever worker took it.
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        listings = list(pool.map(_listed_ids, [callback_workers] * 6, [keys[0]] * 6))
+    assert all(len(ids) == 6 for ids in listings) and len(set(map(frozenset, listings))) == 1
+
+    # One worker's advance makes every worker's due retry, each once.
+    advanced = httpx.post(f"{callback_workers}/_mock/deliveries/advance", json={"seconds": 60}, timeout=60)
+    assert advanced.json() == {"attempts": 12}
+    assert Counter(seen.fields["text"] for seen in receiver.received) == {f"Message {n}": 2 for n in range(12)}
+    for key in keys:
+        deliveries = httpx.get(f"{callback_workers}/_mock/deliveries", params={"account": key}).json()["deliveries"]
+        assert [[a["status"] for a in d["attempts"]] for d in deliveries] == [[500, 204]] * 6
+        assert {d["state"] for d in deliveries} == {"delivered"}
+
+
+def test_the_pending_bound_counts_every_worker_s_callbacks(callback_workers: str, hooks: tuple[Receiver, str]) -> None:
+    receiver, hooks_url = hooks
+    key = "workers33"
+    _point_webhooks(callback_workers, key, hooks_url)
+    receiver.reset(*[500] * 100)
+    statuses = _each_on_a_new_connection(callback_workers, [_trigger(key, n) for n in range(16)])
+    assert Counter(statuses) == {200: 10, 503: 6}
+    assert len(_listed_ids(callback_workers, key)) == 10
+    assert _each_on_a_new_connection(callback_workers, [("DELETE", "/_mock/deliveries", {"params": {"account": key}})])
+    assert _listed_ids(callback_workers, key) == set()
+
+
+def test_clearing_through_one_worker_stops_the_retries_on_every_worker(
+    callback_workers: str, hooks: tuple[Receiver, str]
+) -> None:
+    receiver, hooks_url = hooks
+    key = "workers34"
+    _point_webhooks(callback_workers, key, hooks_url)
+    receiver.reset(*[500] * 100)
+    assert set(_each_on_a_new_connection(callback_workers, [_trigger(key, n) for n in range(8)])) == {200}
+    assert len(receiver.received) == 8
+    cleared = _each_on_a_new_connection(
+        callback_workers, [("DELETE", "/_mock/deliveries", {"params": {"account": key}})]
+    )
+    assert cleared == [204]
+    advanced = httpx.post(f"{callback_workers}/_mock/deliveries/advance", json={"seconds": 86400}, timeout=60)
+    assert advanced.json() == {"attempts": 0}
+    assert len(receiver.received) == 8

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vonage_account_mock.callbacks.delivery import CallbackDispatcher, DeliveryPolicy
+from vonage_account_mock.callbacks.shared_book import SqliteBook
 from vonage_account_mock.control.http import ControlGate
 from vonage_account_mock.control.operations import CONTROL_PREFIX, MockControl
 from vonage_account_mock.layers.express import ExpressLaneMiddleware, build_operations
@@ -133,6 +134,17 @@ class AccountMockApp:
                 return
 
 
+def _dispatcher(policy: DeliveryPolicy | None, shared_state: StateFile | None) -> CallbackDispatcher:
+    """The callbacks' dispatcher: its deliveries in memory, or in the state file its workers share."""
+    if shared_state is None or shared_state.signal is None:
+        return CallbackDispatcher(policy)
+    policy = policy or DeliveryPolicy()
+    # A claim outlasts the longest attempt (its lookup, then its send, each within the timeout): only a dead
+    # owner's claim runs out.
+    book = SqliteBook(shared_state, lease_s=2 * policy.timeout + 5)
+    return CallbackDispatcher(policy, book=book, started_at=shared_state.signal.callbacks_began)
+
+
 def create_app(
     backend: AccountBackend | None = None,
     *,
@@ -174,7 +186,7 @@ def create_app(
     journal = Journal(journal_size) if shared_state is None else SharedJournal(shared_state, journal_size)
     catalog = ResponseCatalog(spec)
     faults = FaultBook(catalog) if shared_state is None else SharedFaultBook(catalog, shared_state)
-    mock_control = MockControl(backend, journal, faults, CallbackDispatcher(callback_policy))
+    mock_control = MockControl(backend, journal, faults, _dispatcher(callback_policy, shared_state))
     handlers = AccountApiHandlers(backend)
     router = OperationRouter(spec)
     control_spec = load_spec(control_spec_path())

@@ -149,7 +149,8 @@ class CallbackDispatcher:
     def advance(self, seconds: float, timeout: float = 60.0) -> int:
         """Step the service's time forward, making every attempt due meanwhile (retries of retries included), in
         order; returns how many attempts were made."""
-        return self._run(self._advance(seconds), timeout)
+        with self._book.advancing(timeout):
+            return self._run(self._advance(seconds), timeout)
 
     # -- routes to apps in this process ---------------------------------------------------------
 
@@ -308,7 +309,7 @@ class CallbackDispatcher:
                 break
             # Jump to the moment the attempt falls due, so the retry it may schedule starts from there.
             self._book.skip(max(0.0, due - self.service_now()))
-            taken = self._book.take_due(due, limit=1)
+            taken = self._book.take_due(due, limit=1, advancing=True)
             for delivery_id in taken:
                 await self._attempt(delivery_id)
                 made += 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import threading
 from collections import OrderedDict
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -134,8 +135,12 @@ class DeliveryBook(Protocol):
         """Add an attempt to a started delivery, with its new state and when the next is due; False when the
         delivery was cleared meanwhile (nothing is recorded)."""
 
-    def take_due(self, until: float, limit: int | None = None) -> list[str]:
-        """The deliveries due by `until` (service time), earliest first, now the caller's to attempt."""
+    def take_due(self, until: float, limit: int | None = None, *, advancing: bool = False) -> list[str]:
+        """The deliveries due by `until` (service time), earliest first, now the caller's to attempt; none for a
+        timer (`advancing` False) while an `advance` is under way: it makes them, and counts them."""
+
+    def advancing(self, within: float) -> AbstractContextManager[None]:
+        """An `advance` under way (for at most `within` wall seconds, should its process die)."""
 
     def next_due(self) -> float | None:
         """When the earliest retry falls due (service time), whoever makes it."""
@@ -215,7 +220,9 @@ class MemoryBook:
                 heapq.heappush(self._due, (next_due, attempt.number, record.id))
             return True
 
-    def take_due(self, until: float, limit: int | None = None) -> list[str]:
+    def take_due(self, until: float, limit: int | None = None, *, advancing: bool = False) -> list[str]:
+        # One process, one loop: the timer and an advance never take the same entry, and the advance counts what
+        # it makes itself.
         found: list[str] = []
         with self._lock:
             while self._due and self._due[0][0] <= until and (limit is None or len(found) < limit):
@@ -225,6 +232,9 @@ class MemoryBook:
     def next_due(self) -> float | None:
         with self._lock:
             return self._due[0][0] if self._due else None
+
+    def advancing(self, within: float) -> AbstractContextManager[None]:
+        return nullcontext()
 
     def busy_elsewhere(self) -> bool:
         return False

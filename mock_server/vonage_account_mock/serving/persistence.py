@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from vonage_account_mock.callbacks.shared_book import SqliteBook
 from vonage_account_mock.state.models import AccountBackend, AccountSeed
 from vonage_account_mock.state.store import SqliteStore, StateFile
 
@@ -43,6 +44,8 @@ def initialise(state_file: StateFile, *, strict: bool, max_auto_accounts: int, s
         backend.set_baseline(seeds, reset=not backend.restored)
     finally:
         backend.close()
+    # The callbacks are the run's, as in memory: an earlier run's retries were due in a service time that is gone.
+    SqliteBook.forget_all(state_file)
 
 
 def state_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -16,6 +16,7 @@ import sqlite3
 import stat
 import struct
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,7 +92,17 @@ def _schema_1(connection: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_schema_1,)
+def _schema_2(connection: sqlite3.Connection) -> None:
+    # The callbacks of a mock whose workers share them: one row per delivery, `owner` the process making its
+    # attempt (until `owned_until`, wall time), `next_due` in the service's time, the rest a JSON document.
+    connection.execute(
+        "CREATE TABLE deliveries (seq INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, kind TEXT NOT NULL, "
+        "state TEXT NOT NULL, next_due REAL, owner INTEGER, owned_until REAL, doc BLOB NOT NULL)"
+    )
+    connection.execute("CREATE INDEX deliveries_by_state ON deliveries (state, next_due)")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_schema_1, _schema_2)
 """MIGRATIONS[n] takes a file from schema version n to n + 1 (0: a new, empty file); append, never edit."""
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -195,7 +206,9 @@ class ChangeSignal:
     MAX_WORKERS = 64
 
     def __init__(self) -> None:
-        self._memory = mmap.mmap(-1, 8 * (1 + self.MAX_WORKERS))
+        self._memory = mmap.mmap(-1, 8 * (3 + self.MAX_WORKERS))
+        self.callbacks_began = time.monotonic()
+        """When the callbacks' service time began, the same for every worker (time.monotonic() is system-wide)."""
         self.worker = 0
         """Which worker this process is (set in each worker after the fork), for its flush mark."""
         for index in range(self.MAX_WORKERS):
@@ -216,6 +229,22 @@ class ChangeSignal:
         """The moment before which every worker's entries are in the file (the slowest worker's mark)."""
         marks: tuple[float, ...] = struct.unpack_from(f"{self.MAX_WORKERS}d", self._memory, 8)
         return min(marks)
+
+    def callbacks_skipped(self) -> float:
+        """Service seconds the workers' callbacks skipped (`advance`)."""
+        value: float = struct.unpack_from("d", self._memory, 8 * (1 + self.MAX_WORKERS))[0]
+        return value
+
+    def set_callbacks_skipped(self, seconds: float) -> None:
+        struct.pack_into("d", self._memory, 8 * (1 + self.MAX_WORKERS), seconds)
+
+    def callbacks_advanced_until(self) -> float:
+        """Until when (time.monotonic()) a worker's `advance` makes the due attempts, the other timers standing by."""
+        value: float = struct.unpack_from("d", self._memory, 8 * (2 + self.MAX_WORKERS))[0]
+        return value
+
+    def set_callbacks_advanced_until(self, moment: float) -> None:
+        struct.pack_into("d", self._memory, 8 * (2 + self.MAX_WORKERS), moment)
 
     def forget_worker(self, index: int) -> None:
         """A worker that is gone (or never was) holds back no one."""
