@@ -408,6 +408,18 @@ def test_resetting_a_key_made_on_first_use_makes_it_anew_at_the_back_of_the_boun
     assert backend.api_keys() == [KEY, "made0001", "made0003"]
 
 
+def test_a_key_reset_and_made_again_does_not_push_another_out() -> None:
+    backend = _backend(max_provisioned=3)
+    for key in ("made0001", "made0002", "made0003"):
+        backend.authenticate(key, SECRET)
+    backend.reset_account("made0002")
+    backend.authenticate("made0002", SECRET)
+    assert backend.api_keys() == [KEY, "made0001", "made0002", "made0003"]
+    backend.authenticate("made0004", SECRET)  # made again, made0002 is newer than made0003 now
+    backend.authenticate("made0005", SECRET)
+    assert backend.api_keys() == [KEY, "made0002", "made0004", "made0005"]
+
+
 def test_resetting_an_account_forgets_sub_accounts_made_since() -> None:
     backend = AccountBackend()
     backend.set_baseline([AccountSeed(KEY, (SECRET,))])

@@ -117,11 +117,16 @@ def test_keys_made_on_first_use_are_bounded_across_workers_oldest_first(state_fi
         second.authenticate("made0002", FIRST)
         second.authenticate("made0003", FIRST)  # the oldest goes; a seeded account is never forgotten
         assert first.api_keys() == ["made0002", "made0003", KEY]
-        second.seed(AccountSeed("made0002", (SECOND,)))  # seeded now: no longer one made on first use
         first.authenticate("made0004", FIRST)
-        assert second.api_keys() == ["made0002", "made0003", "made0004", KEY]
-        first.authenticate("made0005", FIRST)
-        assert second.api_keys() == ["made0002", "made0004", "made0005", KEY]
+        assert second.api_keys() == ["made0003", "made0004", KEY]
+        for key in ("made0005", "made0006", "made0007"):  # made0005 made and forgotten before the first looks
+            second.authenticate(key, FIRST)
+        assert first.api_keys() == ["made0006", "made0007", KEY]
+        second.seed(AccountSeed("made0006", (SECOND,)))  # seeded now: no longer one made on first use
+        first.authenticate("made0008", FIRST)
+        assert second.api_keys() == ["made0006", "made0007", "made0008", KEY]
+        first.authenticate("made0009", FIRST)
+        assert second.api_keys() == ["made0006", "made0008", "made0009", KEY]
     finally:
         first.close()
         second.close()
@@ -129,21 +134,22 @@ def test_keys_made_on_first_use_are_bounded_across_workers_oldest_first(state_fi
 
 def test_a_restart_keeps_accounts_credentials_and_the_first_use_order(tmp_path: Path) -> None:
     path = tmp_path / "mock.db"
-    claimed = StateFile(path)
-    backend = AccountBackend(store=SqliteStore(claimed), max_provisioned=2)
-    backend.seed(AccountSeed(KEY, (FIRST,), balance=Decimal("3.5000")))
-    backend.create_secret(KEY, KEY, SECOND)
-    backend.authenticate("made0001", FIRST)
-    backend.authenticate("made0002", FIRST)
-    backend.close()
-    claimed.release()
+    with _restarted(path, max_provisioned=2) as backend:
+        backend.seed(AccountSeed(KEY, (FIRST,), balance=Decimal("3.5000")))
+        backend.create_secret(KEY, KEY, SECOND)
+        backend.authenticate("zeta0001", FIRST)
+        backend.authenticate("alfa0001", FIRST)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mock.db"]  # closed: the one file holds it all
 
     with _restarted(path, max_provisioned=2) as again:
         assert again.restored
         assert again.balance(KEY) == (Decimal("3.5000"), False)
-        assert again.authenticate(KEY, SECOND) == KEY and again.verifies("made0002", FIRST)
-        again.authenticate("made0003", FIRST)  # the order of first use came back: made0001 is the oldest
-        assert again.api_keys() == ["made0002", "made0003", KEY]
+        assert again.authenticate(KEY, SECOND) == KEY and again.verifies("alfa0001", FIRST)
+        again.spend(KEY, Decimal("0.5"))
+    with _restarted(path, max_provisioned=2) as third:
+        assert third.balance(KEY)[0] == Decimal("3.0000")
+        third.authenticate("made0003", FIRST)  # the order of first use came back: zeta0001 is the oldest
+        assert third.api_keys() == ["alfa0001", "made0003", KEY]
 
 
 def test_a_refused_change_leaves_the_file_as_it_was(tmp_path: Path) -> None:
