@@ -69,6 +69,12 @@ REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/account/get-balance", {"headers": {"authorization": "Bearer " + BASIC}}),
     ("GET", "/account/get-balance", {"params": {"api_secret": SECRET}}),
     ("GET", f"/accounts/{KEY}/secrets", {"params": {"api_key": KEY}}),
+    ("GET", f"/accounts/{KEY}/secrets", {"params": {"api_key": KEY, "api_secret": SECRET}}),
+    ("GET", f"/accounts/{KEY}/secrets", {"auth": AUTH, "params": {"api_key": KEY}}),
+    # A required body left out, and a value of the wrong format: the spec's refusals, whichever lane.
+    ("POST", "/account/top-up", {"auth": AUTH, "content": b"", "headers": FORM}),
+    ("POST", f"/accounts/{KEY}/secrets", {"auth": AUTH, "content": b"", "headers": STALE_JSON}),
+    ("POST", "/account/register-sender", {"auth": AUTH, "json": {"provider": "email", "value": "not-an-address"}}),
     # A blank form field is a value (it unsets); a form that is no form is not read loosely.
     ("POST", "/account/settings", {"auth": AUTH, "data": {"moCallbackUrl": ""}}),
     ("POST", "/account/top-up", {"auth": AUTH, "content": b"trx=trx-lane&junk", "headers": FORM}),
