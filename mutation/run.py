@@ -90,6 +90,7 @@ GROUPS = (
             "tests/test_seed_files.py",
             "tests/test_concurrency.py",
             "tests/test_account_rules.py",
+            "tests/test_shared_state.py",
         ),
     ),
     Group(

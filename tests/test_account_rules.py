@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from vonage_account_mock import create_app
 from vonage_account_mock.state.exceptions import (
     AutoReloadNotEnabled,
     InvalidApiKey,
@@ -27,8 +28,10 @@ from vonage_account_mock.state.models import (
     AccountSeed,
     AutoReload,
     EmailSender,
+    Settings,
     SettingsChange,
     Signature,
+    _WallClockText,
     format_timestamp,
     secret_problems,
     storable_secret,
@@ -99,8 +102,11 @@ def test_a_new_secret_is_checked_against_each_published_rule(secret: str, proble
 
 def test_a_secret_the_rules_refuse_is_not_created_and_a_third_is_refused() -> None:
     backend = _backend()
-    with pytest.raises(SecretValidationFailed):
+    with pytest.raises(SecretValidationFailed) as refused:
         backend.create_secret(KEY, KEY, "Short1A")
+    assert refused.value.body()["invalid_parameters"] == [
+        {"name": "secret", "reason": "Does not meet complexity requirements"}
+    ]
     backend.create_secret(KEY, KEY, "Second2secret")
     with pytest.raises(SecretLimitReached):
         backend.create_secret(KEY, KEY, "Third3secret")
@@ -228,8 +234,19 @@ def test_a_primary_manages_its_sub_accounts_secrets_and_no_one_elses() -> None:
     view = backend.create_secret(KEY, "sub00001", "Second2secret")
     assert backend.get_secret(KEY, "sub00001", view.id) == view
     for caller, key in (("sub00001", KEY), ("other001", "sub00001"), (KEY, "nobody01")):
-        with pytest.raises(InvalidApiKey):
+        with pytest.raises(InvalidApiKey) as refused:
             backend.list_secrets(caller, key)
+        assert refused.value.detail == f"API key '{key}' does not exist, or you do not have access"
+    (own,) = backend.list_secrets(KEY, KEY)
+    for caller, key, secret_id in (
+        ("other001", KEY, own.id),
+        ("sub00001", KEY, own.id),
+        ("other001", "sub00001", view.id),
+    ):
+        with pytest.raises(InvalidApiKey):
+            backend.revoke_secret(caller, key, secret_id)
+    backend.revoke_secret(KEY, "sub00001", view.id)  # the primary revokes its sub-account's secret
+    assert len(backend.list_secrets("sub00001", "sub00001")) == 1 and len(backend.list_secrets(KEY, KEY)) == 1
 
 
 def test_the_last_secret_stays_and_an_unknown_id_is_refused() -> None:
@@ -276,7 +293,14 @@ def test_spending_lowers_the_balance_exactly_and_never_by_a_negative_amount() ->
 def test_a_settings_change_leaves_what_it_does_not_name_and_an_empty_string_unsets() -> None:
     backend = _backend()
     set_both = SettingsChange("https://example.com/mo", "https://example.com/dr", "POST")
-    backend.update_settings(KEY, set_both)
+    applied = backend.update_settings(KEY, set_both)
+    assert (applied.mo_callback_url, applied.dr_callback_url, applied.http_forward_method) == (
+        "https://example.com/mo",
+        "https://example.com/dr",
+        "POST",
+    )
+    unnamed = backend.update_settings(KEY, SettingsChange())
+    assert (unnamed.mo_callback_url, unnamed.http_forward_method) == ("https://example.com/mo", "POST")
     after = backend.update_settings(KEY, SettingsChange(mo_callback_url="", http_forward_method=""))
     assert (after.mo_callback_url, after.dr_callback_url, after.http_forward_method) == (
         None,
@@ -305,6 +329,100 @@ def test_an_account_keeps_at_most_100_senders_and_re_registering_one_always_work
         backend.register_sender(KEY, sender)
     renamed = EmailSender("email", "s0@example.com", name="Renamed")
     assert backend.register_sender(KEY, renamed) == renamed
-    with pytest.raises(SenderLimitReached):
+    with pytest.raises(SenderLimitReached) as refused:
         backend.register_sender(KEY, EmailSender("email", "one-more@example.com"))
+    assert refused.value.body()["invalid_parameters"] == {
+        "value": "Is one sender too many: an account registers at most 100; re-registering one of them still works"
+    }
     assert backend.account(KEY).senders["s0@example.com"] == renamed
+
+
+def test_a_fresh_wall_clock_reads_the_current_second() -> None:
+    before = datetime.now(UTC).replace(microsecond=0)
+    assert before <= _utc(_WallClockText()()) <= datetime.now(UTC)
+
+
+def test_without_a_seed_resets_keep_random_ids_and_the_wall_clock() -> None:
+    made = []
+    for _ in range(2):
+        backend = AccountBackend()
+        backend.set_baseline([AccountSeed(KEY, (SECRET,))])
+        backend.reset()
+        made.append(backend.create_secret(KEY, KEY, "Second2secret"))
+    assert made[0].id != made[1].id
+    assert abs(_utc(made[0].created_at) - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+def test_deterministic_ids_are_version_4_uuids_too() -> None:
+    backend = AccountBackend()
+    backend.make_deterministic(7)
+    ids = []
+    for n in range(12):
+        backend.seed(AccountSeed(f"det{n:05d}", (SECRET,)))
+        ids += [view.id for view in backend.list_secrets(f"det{n:05d}", f"det{n:05d}")]
+    assert all(str(uuid.UUID(value)) == value and uuid.UUID(value).version == 4 for value in ids)
+
+
+def test_an_app_on_a_new_backend_is_seeded_with_its_seeds() -> None:
+    app = create_app(seeds=[AccountSeed(KEY, (SECRET,), balance=Decimal("7.50"))])
+    assert app.backend.balance(KEY) == (Decimal("7.50"), False)
+
+
+def test_a_64_character_key_authenticates_on_first_use_and_a_seeded_one_in_strict_mode() -> None:
+    backend = _backend(auto_provision=True)
+    assert backend.authenticate("k" * 64, SECRET) == "k" * 64
+    strict = _backend(auto_provision=False)
+    assert strict.authenticate(KEY, SECRET) == KEY
+    with pytest.raises(InvalidCredentials):
+        strict.authenticate(KEY, "Wrong1secret")
+
+
+def test_a_seeded_accounts_settings_are_its_own_copy() -> None:
+    backend = AccountBackend()
+    settings = Settings(mo_callback_url="https://example.com/mo", http_forward_method="GET")
+    backend.seed(AccountSeed(KEY, (SECRET,), settings=settings))
+    assert backend.callback_target(KEY, "inbound-sms") == ("https://example.com/mo", "GET", None)
+    backend.update_settings(KEY, SettingsChange(mo_callback_url="https://example.com/other"))
+    assert settings.mo_callback_url == "https://example.com/mo"
+
+
+def test_a_seed_of_a_key_made_on_first_use_is_never_forgotten_for_the_bound() -> None:
+    backend = _backend(max_provisioned=1)
+    backend.authenticate("made0001", SECRET)
+    backend.seed(AccountSeed("made0001", ("Seeded1secret",)))
+    backend.authenticate("made0002", SECRET)
+    backend.authenticate("made0003", SECRET)
+    assert backend.api_keys() == [KEY, "made0001", "made0003"]
+
+
+def test_resetting_a_key_made_on_first_use_makes_it_anew_at_the_back_of_the_bound() -> None:
+    backend = _backend(max_provisioned=2)
+    backend.authenticate("made0001", SECRET)
+    backend.authenticate("made0002", SECRET)
+    backend.reset_account("made0001")
+    assert backend.api_keys() == [KEY, "made0002"]
+    backend.authenticate("made0001", "Other1secret")  # made again, now the most recent
+    backend.authenticate("made0003", SECRET)
+    assert backend.api_keys() == [KEY, "made0001", "made0003"]
+    backend.reset_account("nobody01")  # nothing to reset: nothing changes
+    assert backend.api_keys() == [KEY, "made0001", "made0003"]
+
+
+def test_a_key_reset_and_made_again_does_not_push_another_out() -> None:
+    backend = _backend(max_provisioned=3)
+    for key in ("made0001", "made0002", "made0003"):
+        backend.authenticate(key, SECRET)
+    backend.reset_account("made0002")
+    backend.authenticate("made0002", SECRET)
+    assert backend.api_keys() == [KEY, "made0001", "made0002", "made0003"]
+    backend.authenticate("made0004", SECRET)  # made again, made0002 is newer than made0003 now
+    backend.authenticate("made0005", SECRET)
+    assert backend.api_keys() == [KEY, "made0002", "made0004", "made0005"]
+
+
+def test_resetting_an_account_forgets_sub_accounts_made_since() -> None:
+    backend = AccountBackend()
+    backend.set_baseline([AccountSeed(KEY, (SECRET,))])
+    backend.seed(AccountSeed("sub00001", (SECRET,), primary=KEY))
+    backend.reset_account(KEY)
+    assert backend.api_keys() == [KEY]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,8 @@ from vonage_account_mock.testing.clients import in_process_http
 
 KEY, SECRET = "lane0001", "Lane1secretX"
 AUTH = (KEY, SECRET)
+BASIC = base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
+FORM = {"content-type": "application/x-www-form-urlencoded"}
 STALE_JSON = {"content-type": "application/json"}  # the v4 SDK's form posts after a JSON call
 REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/account/get-balance", {"auth": AUTH}),
@@ -59,6 +62,23 @@ REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", f"/accounts/{KEY}/secrets/not%20an%20id", {"auth": AUTH}),
     ("GET", f"/accounts/{'k' * 65}/secrets", {"auth": AUTH}),
     ("DELETE", f"/accounts/{KEY}/secrets/%00", {"auth": AUTH}),
+    # Credentials each lane must read alike: the first colon splits them, base64 is strict, odd schemes are refused.
+    ("GET", "/account/get-balance", {"auth": (KEY, f"{SECRET}:more")}),
+    ("GET", "/account/get-balance", {"headers": {"authorization": "Basic !" + BASIC}}),
+    ("GET", "/account/get-balance", {"headers": {"authorization": "Basic"}}),
+    ("GET", "/account/get-balance", {"headers": {"authorization": "Bearer " + BASIC}}),
+    ("GET", "/account/get-balance", {"params": {"api_secret": SECRET}}),
+    ("GET", f"/accounts/{KEY}/secrets", {"params": {"api_key": KEY}}),
+    ("GET", f"/accounts/{KEY}/secrets", {"params": {"api_key": KEY, "api_secret": SECRET}}),
+    ("GET", f"/accounts/{KEY}/secrets", {"auth": AUTH, "params": {"api_key": KEY}}),
+    # A required body left out, and a value of the wrong format: the spec's refusals, whichever lane.
+    ("POST", "/account/top-up", {"auth": AUTH, "content": b"", "headers": FORM}),
+    ("POST", f"/accounts/{KEY}/secrets", {"auth": AUTH, "content": b"", "headers": STALE_JSON}),
+    ("POST", "/account/register-sender", {"auth": AUTH, "json": {"provider": "email", "value": "not-an-address"}}),
+    # A blank form field is a value (it unsets); a form that is no form is not read loosely.
+    ("POST", "/account/settings", {"auth": AUTH, "data": {"moCallbackUrl": ""}}),
+    ("POST", "/account/top-up", {"auth": AUTH, "content": b"trx=trx-lane&junk", "headers": FORM}),
+    ("POST", "/account/top-up", {"auth": AUTH, "content": b"trx=trx-lane&&", "headers": FORM}),
     # A structured-syntax type the operations do not declare: the full path refuses it, so the lane must not answer.
     (
         "POST",
@@ -101,8 +121,12 @@ def _replay(express: bool) -> list[tuple[int, str | None, Any, Any]]:
                 ids["second"] = body["id"]
             if path.endswith("/secrets") and method == "GET" and response.status_code == 200:
                 ids["first"] = body["_embedded"]["secrets"][0]["id"]
-            answers.append((response.status_code, response.headers.get("content-type"), _stable(body), body))
-        journal = [(e["operation_id"], e["status"], e["auth_scheme"], e["account"]) for e in app.control.journal()]
+            kind = response.headers.get("content-type")
+            answers.append((response.status_code, kind, (bool(response.content), _stable(body)), body))
+        journal = [
+            (e["operation_id"], e["status"], e["auth_scheme"], e["account"], e["failure"])
+            for e in app.control.journal()
+        ]
     answers.append((0, None, journal, None))
     return answers
 
@@ -131,6 +155,13 @@ def test_an_answer_outside_the_spec_becomes_a_500_problem_in_either_lane(express
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert "conform" in response.json()["detail"]
+    if express:  # the lane says what is wrong in words of its own (connexion's full path in its own)
+        problem = response.json()
+        assert (problem["type"], problem["title"], problem["detail"]) == (
+            "https://developer.nexmo.com/api-errors#internal-error",
+            "Response does not conform to the spec",
+            "the body does not conform to the spec",
+        )
 
 
 @pytest.mark.parametrize("express", [True, False])
@@ -177,3 +208,24 @@ def test_the_express_lane_itself_answers_the_body_bearing_operations() -> None:
 def test_answers_orjson_cannot_write_are_written_by_the_stdlib() -> None:
     # orjson refuses integers beyond 64 bits; such an answer must still go out (and not as a 500).
     assert json.loads(dump_json({"value": 2**70, "items": [1.5, "é"]})) == {"value": 2**70, "items": [1.5, "é"]}
+
+
+def test_the_express_lane_itself_answers_parameters_credentials_and_typed_bodies() -> None:
+    app = create_app()
+    app.backend.seed(AccountSeed(KEY, (SECRET,)))
+    with in_process_http(app) as http:
+        (first,) = app.backend.list_secrets(KEY, KEY)
+        charset = {"content-type": "application/json; charset=utf-8"}
+        answers = [
+            http.get("/account/get-pricing/outbound/sms", auth=AUTH, params={"country": "GB"}).status_code,
+            http.get("/account/get-prefix-pricing/outbound/sms", auth=AUTH, params={"prefix": "44"}).status_code,
+            http.get("/account/get-balance", params={"api_key": KEY, "api_secret": SECRET}).status_code,
+            http.get(f"/accounts/{KEY}/secrets/{first.id}", auth=AUTH).status_code,
+            http.post(f"/accounts/{KEY}/secrets", auth=AUTH, content=b'{"secret": "Second2secret"}', headers=charset),
+        ]
+        assert answers[:4] == [200, 200, 200, 200] and answers[4].status_code == 201
+        assert http.delete(f"/accounts/{KEY}/secrets/{answers[4].json()['id']}", auth=AUTH).content == b""
+        assert http.get("/account/get-balance", auth=(KEY, "Wrong1secret")).status_code == 401
+        assert not app.full_path.ready
+        journal = app.control.journal()
+        assert journal[-1]["failure"] == {"credentials": "missing or wrong"}

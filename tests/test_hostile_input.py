@@ -178,3 +178,34 @@ def test_the_depth_shortcut_agrees_with_the_walk(document: object, limit: int) -
     # Counting brackets (strings may hold some) bounds the depth from above: the shortcut only skips the walk.
     body = json.dumps(document).encode()
     assert nested_deeper_than(body, limit) == (json_depth(body) > limit)
+    assert json_depth(body) == _depth(document)
+
+
+def _depth(document: object) -> int:
+    """How deep arrays and objects nest in a parsed document: what the scan of its text must find."""
+    if isinstance(document, dict):
+        return 1 + max(map(_depth, document.values()), default=0)
+    if isinstance(document, list):
+        return 1 + max(map(_depth, document), default=0)
+    return 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1",
+        '"[[{{"',
+        "[]",
+        "{}",
+        "[[],[[]]]",
+        "[[[],[[]]]]",
+        '{"a": {}, "b": {"c": {}}}',
+        '{"a": {"b": {}}, "c": {}, "d": {"e": {"f": {}}}}',
+        '["]]", [[]]]',
+        '["\\"]", [[1]]]',
+        '["\\\\", [[1]]]',
+        '{"x\\"{{": [{"y": "\\\\"}, []]}',
+    ],
+)
+def test_the_depth_walk_counts_brackets_outside_strings_only(text: str) -> None:
+    assert json_depth(text.encode()) == _depth(json.loads(text))
