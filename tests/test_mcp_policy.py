@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -102,6 +105,42 @@ def test_a_policy_file_that_cannot_be_read_or_parsed_says_so(tmp_path: Path) -> 
     with pytest.raises(PolicyError) as raised:
         _load(tmp_path, "read_only: [")
     assert str(raised.value) == f"{tmp_path / 'policy.yaml'}: not valid YAML or JSON"
+
+
+_UNDER_ASCII_LOCALE = """
+import json, sys
+from pathlib import Path
+from vonage_account_ops.mcp_server.policy import Guard, GuardrailRefused, load_policy
+policy = load_policy(Path(sys.argv[1]), ["check_balance"])
+try:
+    left = Guard(policy).check_top_up()
+except GuardrailRefused as refused:
+    left = refused.kind
+print(json.dumps({"read_only": policy.read_only, "trx": policy.trx, "top_ups_left": left}))
+"""
+
+
+def test_the_policy_file_and_the_top_up_record_are_read_as_utf8_whatever_the_locale(tmp_path: Path) -> None:
+    # YAML and JSON are UTF-8: an operator's comment or note outside ASCII must not stop a server started under
+    # an ASCII locale (the C locale without its UTF-8 coercion).
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    (state / "top-ups.json").write_text(
+        json.dumps({"at": [time.time() - 60], "note": "remis à zéro — l'opérateur"}, ensure_ascii=False),
+        encoding="utf-8",
+    )
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        f"# Politique de l'opérateur — lecture seule\nread_only: true\nstate_dir: '{state}'\n"
+        "top_up: {trx: réf-0042, max_per_day: 2}\n",
+        encoding="utf-8",
+    )
+    env = dict(os.environ, LC_ALL="C", PYTHONUTF8="0", PYTHONCOERCECLOCALE="0")
+    done = subprocess.run(
+        [sys.executable, "-c", _UNDER_ASCII_LOCALE, str(policy)], env=env, capture_output=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    assert json.loads(done.stdout) == {"read_only": True, "trx": "réf-0042", "top_ups_left": 1}
 
 
 def test_an_empty_policy_file_is_the_default_policy(tmp_path: Path) -> None:

@@ -49,6 +49,15 @@ def test_base64_forms_go_with_or_without_their_padding() -> None:
     assert Redactor([SECRET]).text(f"{padded} {padded.rstrip('=')}") == f"{REDACTED}== {REDACTED}"
 
 
+@pytest.mark.parametrize("form", ["base64", "base64-url"])
+def test_a_base64_form_goes_whole_to_its_last_character(form: str) -> None:
+    # Twelve bytes: no padding, and the forms end in "X" (only the padding is stripped when a form is remembered).
+    secret = "Rot8s>cretaW"
+    text = _forms(secret)[form]
+    assert text.endswith("X") and _forms(secret)["base64"] != _forms(secret)["base64-url"]
+    assert Redactor([secret]).text(f"token={text}&next=1") == f"token={REDACTED}&next=1"
+
+
 def test_a_secret_inside_another_goes_whole() -> None:
     # The inner one sorts after the outer one: it is the length that decides which goes first.
     redactor = Redactor(["Zed1secret", "Abc1Zed1secretx"])

@@ -10,8 +10,11 @@ import pytest
 
 from tests.mcp_support import KEY, SECRET, Agent, make_agent, run, text_of
 from vonage_account_mock.testing import VonageMock
+from vonage_account_ops.client import AccountOps
 from vonage_account_ops.credentials import Credentials
+from vonage_account_ops.mcp_server.policy import Guard
 from vonage_account_ops.mcp_server.redaction import REDACTED
+from vonage_account_ops.mcp_server.tools import AgentTools
 
 
 @pytest.fixture
@@ -66,6 +69,40 @@ def test_the_basic_credentials_of_the_configured_and_the_rotated_in_secret_never
     agent.ok("rotate_secret")
     new = agent.source.load().api_secret
     assert redactor.text(f"Basic {_basic(KEY, new)}") == f"Basic {REDACTED}"
+
+
+def test_the_rotated_in_secrets_basic_credentials_are_cut_from_the_moment_it_is_in_use(agent: Agent) -> None:
+    # Between the store and the old secret's revocation (the grace, the revoke call and its failures), the agent can
+    # be sent text made with the new credentials: the redactor must know them before anything else is said.
+    tools = agent.server.tools
+    announce = tools.progress
+    seen: list[str] = []
+
+    def progress(done: float, total: float, message: str) -> None:
+        if done == 2:  # "stored and in use": the old secret is not revoked yet
+            seen.append(tools.redactor.text(f"Basic {_basic(KEY, agent.source.load().api_secret)}"))
+        if announce is not None:
+            announce(done, total, message)
+
+    tools.progress = progress
+    agent.ok("rotate_secret")
+    assert seen == [f"Basic {REDACTED}"]
+
+
+def test_the_tools_run_without_a_server_to_report_progress_to(agent: Agent) -> None:
+    # The tools know no MCP: without a server pointing their progress somewhere, a long job just reports nothing.
+    tools = AgentTools(
+        agent.source,
+        Guard(agent.policy),
+        ops_for=lambda creds: AccountOps(creds, rest_url=agent.mock.url, api_url=agent.mock.url),
+    )
+    old = agent.source.load().api_secret_id
+    try:
+        answer = tools.rotate_secret()
+    finally:
+        tools.close()
+    assert answer["revoked"] == [old]
+    assert agent.source.load().api_secret_id == answer["new_secret_id"] != old
 
 
 def test_a_pending_secret_in_the_credentials_never_reaches_the_agent(vonage_mock: VonageMock, tmp_path: Path) -> None:
