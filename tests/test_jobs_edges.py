@@ -253,3 +253,37 @@ def test_a_connection_never_made_is_retried_after_growing_pauses() -> None:
     assert len(sleeps) == 2
     for attempt, pause in enumerate(sleeps):
         assert 0.2 * 2**attempt <= pause <= 0.2 * 2**attempt + 0.1
+
+
+# -- webhooks and prices -------------------------------------------------------------------------------------------
+
+
+def test_each_webhook_setting_given_alone_is_sent(app: Any, ops: AccountOps) -> None:
+    _, after = jobs.set_webhooks(ops, dr_callback_url="https://example.com/dr")
+    assert (after.mo_callback_url, after.dr_callback_url) == (None, "https://example.com/dr")
+    jobs.set_webhooks(ops, http_forward_method="POST_JSON")
+    assert app.backend.callback_target(KEY, "delivery-receipt")[:2] == ("https://example.com/dr", "POST_JSON")
+
+
+def test_an_unknown_forward_method_is_refused_with_the_ones_there_are(app: Any, ops: AccountOps) -> None:
+    with pytest.raises(jobs.InvalidWebhook) as refused:
+        jobs.set_webhooks(ops, http_forward_method="POST")
+    assert (
+        str(refused.value)
+        == "'POST' is not a forward method: use one of GET_QUERY_PARAMS, POST_JSON, POST_QUERY_PARAMS"
+    )
+    assert app.control.journal(operation_id="update_settings") == []  # refused before anything was sent
+
+
+def test_the_prices_of_a_prefix_are_those_of_the_service_asked_for(ops: AccountOps) -> None:
+    by_prefix = {c.country_code: c for c in jobs.pricing(ops, prefix="44", service="voice")}
+    assert by_prefix["GB"].default_price == Decimal("0.01230000")
+
+
+# -- the client's settings -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("attempts", [0, -1])
+def test_a_client_without_a_single_attempt_is_refused(attempts: int) -> None:
+    with pytest.raises(ValueError, match=r"^max_attempts counts the first attempt: 1 sends once, without retrying$"):
+        AccountOps(Credentials(KEY, SECRET), max_attempts=attempts)
