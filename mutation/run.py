@@ -156,7 +156,7 @@ GROUPS = (
             "vonage_account_ops/jobs/webhooks.py",
             "vonage_account_ops/client.py",
         ),
-        JOBS_TESTS,
+        (*JOBS_TESTS, "tests/test_jobs_edges.py"),
         {"vonage_account_ops/client.py": ("AccountOps.send", "AccountOps._backoff", "_retry_after")},
     ),
 )

@@ -114,6 +114,8 @@ class AccountOps:
         self.api_url = api_url or os.environ.get(API_URL_VARIABLE) or DEFAULT_API_URL
         if not timeout > 0:
             raise ValueError("the timeout is a positive number of seconds")
+        if max_attempts < 1:
+            raise ValueError("max_attempts counts the first attempt: 1 sends once, without retrying")
         self.timeout = timeout
         self.max_attempts = max_attempts
         self.max_wait = max_wait
