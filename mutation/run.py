@@ -144,7 +144,7 @@ GROUPS = (
     Group(
         "secrets",
         ("vonage_account_ops/jobs/rotation.py", "vonage_account_ops/jobs/secrets.py"),
-        JOBS_TESTS,
+        (*JOBS_TESTS, "tests/test_rotation_mutants.py"),
     ),
     Group(
         "jobs",
