@@ -111,7 +111,7 @@ def _replay(express: bool) -> list[tuple[int, str | None, Any, Any]]:
             auto_reload=AutoReload(enabled=True, trx="trx-lane", amount=Decimal("1.5")),
         )
     )
-    answers = []
+    answers: list[tuple[int, Any, Any, Any]] = []
     with in_process_http(app) as http:
         ids: dict[str, str] = {}
         for method, path, kwargs in REQUESTS:
@@ -221,11 +221,14 @@ def test_the_express_lane_itself_answers_parameters_credentials_and_typed_bodies
             http.get("/account/get-prefix-pricing/outbound/sms", auth=AUTH, params={"prefix": "44"}).status_code,
             http.get("/account/get-balance", params={"api_key": KEY, "api_secret": SECRET}).status_code,
             http.get(f"/accounts/{KEY}/secrets/{first.id}", auth=AUTH).status_code,
-            http.post(f"/accounts/{KEY}/secrets", auth=AUTH, content=b'{"secret": "Second2secret"}', headers=charset),
         ]
-        assert answers[:4] == [200, 200, 200, 200] and answers[4].status_code == 201
-        assert http.delete(f"/accounts/{KEY}/secrets/{answers[4].json()['id']}", auth=AUTH).content == b""
+        created = http.post(
+            f"/accounts/{KEY}/secrets", auth=AUTH, content=b'{"secret": "Second2secret"}', headers=charset
+        )
+        assert answers == [200, 200, 200, 200] and created.status_code == 201
+        assert http.delete(f"/accounts/{KEY}/secrets/{created.json()['id']}", auth=AUTH).content == b""
         assert http.get("/account/get-balance", auth=(KEY, "Wrong1secret")).status_code == 401
+        assert http.get(f"/accounts/{KEY}/secrets").status_code == 401  # no credentials at all
         assert not app.full_path.ready
         journal = app.control.journal()
         assert journal[-1]["failure"] == {"credentials": "missing or wrong"}

@@ -16,6 +16,7 @@ import pytest
 
 from vonage_account_mock.state.exceptions import InvalidCredentials, LastSecretRevocation, SecretLimitReached
 from vonage_account_mock.state.models import (
+    Account,
     AccountBackend,
     AccountSeed,
     AutoReload,
@@ -167,7 +168,7 @@ def test_a_refused_change_leaves_the_file_as_it_was(tmp_path: Path) -> None:
         assert again.api_keys() == [KEY] and again.authenticate(KEY, FIRST) == KEY
 
 
-def _orphan() -> object:
+def _orphan() -> Account:
     other = AccountBackend()
     other.seed(AccountSeed("nobody01", (FIRST,)))
     other.seed(AccountSeed(SUB, (FIRST,), primary="nobody01"))
