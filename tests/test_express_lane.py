@@ -228,6 +228,7 @@ def test_the_express_lane_itself_answers_parameters_credentials_and_typed_bodies
         assert answers == [200, 200, 200, 200] and created.status_code == 201
         assert http.delete(f"/accounts/{KEY}/secrets/{created.json()['id']}", auth=AUTH).content == b""
         assert http.get("/account/get-balance", auth=(KEY, "Wrong1secret")).status_code == 401
+        assert http.get(f"/accounts/{KEY}/secrets").status_code == 401  # no credentials at all
         assert not app.full_path.ready
         journal = app.control.journal()
         assert journal[-1]["failure"] == {"credentials": "missing or wrong"}
