@@ -135,6 +135,8 @@ def test_the_policy_file_and_the_top_up_record_are_read_as_utf8_whatever_the_loc
         "top_up: {trx: réf-0042, max_per_day: 2}\n",
         encoding="utf-8",
     )
+    here = load_policy(policy, ["check_balance"])  # under the tests' UTF-8 locale
+    assert (here.read_only, here.trx, Guard(here).check_top_up()) == (True, "réf-0042", 1)
     env = dict(os.environ, LC_ALL="C", PYTHONUTF8="0", PYTHONCOERCECLOCALE="0")
     done = subprocess.run(
         [sys.executable, "-c", _UNDER_ASCII_LOCALE, str(policy)], env=env, capture_output=True, timeout=60
