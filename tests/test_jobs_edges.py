@@ -192,8 +192,10 @@ def test_a_rate_limit_that_does_not_clear_tells_how_long_it_asked_to_wait(
         ops.balance()
     assert (limited.value.status, limited.value.title, limited.value.detail) == (429, "Too Many Requests", "slow down")
     assert limited.value.retry_after == advertised
+    # A pause before each retry, none after the last attempt: the error comes at once.
+    assert len(sleeps) == ops.max_attempts - 1
     if header:
-        assert sleeps[: ops.max_attempts - 1] == [advertised] * (ops.max_attempts - 1)
+        assert set(sleeps) == {advertised}
 
 
 def test_a_server_error_in_the_rest_hosts_words_gives_up_as_a_transient_failure() -> None:
@@ -253,6 +255,21 @@ def test_a_connection_never_made_is_retried_after_growing_pauses() -> None:
     assert len(sleeps) == 2
     for attempt, pause in enumerate(sleeps):
         assert 0.2 * 2**attempt <= pause <= 0.2 * 2**attempt + 0.1
+
+
+def test_a_connection_never_made_gives_up_without_a_pause_after_the_last_attempt() -> None:
+    sent: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        raise httpx.ConnectError("refused", request=request)
+
+    sleeps: list[float] = []
+    with _client(answer, sleeps) as ops, pytest.raises(TransientFailure) as failed:
+        ops.balance()
+    assert (failed.value.status, failed.value.title, failed.value.detail) == (0, "Network failure", "ConnectError")
+    assert len(sent) == ops.max_attempts
+    assert len(sleeps) == ops.max_attempts - 1
 
 
 # -- webhooks and prices -------------------------------------------------------------------------------------------

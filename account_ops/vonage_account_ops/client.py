@@ -207,7 +207,8 @@ class AccountOps:
                 # The message names the failure's kind, never the credentials.
                 last = self._transport_failure(error)
                 if isinstance(error, _NOT_SENT) or (repeatable and not isinstance(error, httpx.TimeoutException)):
-                    self._sleep(self._backoff(attempt, None))
+                    if attempt + 1 < self.max_attempts:  # no pause after the last attempt: nothing follows it
+                        self._sleep(self._backoff(attempt, None))
                     continue
                 raise self._unknown(operation_id, last) if not repeatable else last from None
             status = int(response.status_code)
@@ -216,7 +217,8 @@ class AccountOps:
             retry_after = _retry_after(response.headers.get("retry-after"))
             last = error_from_response(status, json_body(response.content), retry_after or 0)
             if status == 429 or (status in _TRANSIENT and repeatable):
-                self._sleep(self._backoff(attempt, retry_after))
+                if attempt + 1 < self.max_attempts:
+                    self._sleep(self._backoff(attempt, retry_after))
                 continue
             if status >= 500 and not repeatable:
                 raise self._unknown(operation_id, last)
