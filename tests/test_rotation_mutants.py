@@ -4,6 +4,7 @@ the store hook are given, the dry run's plan, the generated secret, and the ages
 from __future__ import annotations
 
 import json
+import secrets
 import subprocess
 import threading
 import time
@@ -18,7 +19,6 @@ from click.testing import CliRunner, Result
 from vonage_account_mock.testing import VonageMock
 from vonage_account_ops import AccountOps, Credentials, files, jobs
 from vonage_account_ops.cli import main
-from vonage_account_ops.jobs import rotation
 
 KEY, SECRET, SPARE, NEW = "rot00001", "Rot1secretX", "Rot2secretX", "Rot3secretX"
 FINISH = "the credentials file already holds the new secret; the old one stays active until `secrets rotate` runs again"
@@ -228,7 +228,7 @@ def test_a_failing_store_command_says_how_it_failed_and_that_the_file_holds_the_
         "detail": f"it exited with status 7 (fix it); {FINISH}",
     }
     assert Credentials.from_file(store).api_secret != SECRET
-    hook = jobs.store_command("true " + "x" * 200_000)  # longer than one argument may be: the shell cannot start
+    hook = jobs.store_command("true " + "x" * 2_000_000)  # longer than a command may be: the shell cannot start
     with pytest.raises(jobs.StoreCommandFailed) as unstartable:
         hook(Credentials(KEY, NEW))
     assert str(unstartable.value) == f"it cannot run (Argument list too long); {FINISH}"
@@ -247,7 +247,7 @@ def test_the_store_command_is_given_two_minutes_by_default(monkeypatch: pytest.M
     def over_time(command: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
         raise subprocess.TimeoutExpired(command, kwargs["timeout"])
 
-    monkeypatch.setattr(rotation.subprocess, "run", over_time)
+    monkeypatch.setattr(subprocess, "run", over_time)
     with pytest.raises(jobs.StoreCommandFailed) as slow:
         jobs.store_command("vault write")(Credentials(KEY, NEW))
     assert str(slow.value) == f"it ran over 120 s; {FINISH}"
@@ -293,7 +293,7 @@ def test_a_generated_secret_has_lower_and_upper_case_letters_and_digits_whatever
 ) -> None:
     # Drawn in turn: 20 characters without a capital, 20 without a digit, 20 without a small letter, then a good one.
     draws = iter("a1" * 10 + "aB" * 10 + "B1" * 10 + "aB1" + "x" * 17)
-    monkeypatch.setattr(rotation._random, "choice", lambda alphabet: next(draws))
+    monkeypatch.setattr(secrets, "choice", lambda alphabet: next(draws))
     assert jobs.generate_secret() == "aB1" + "x" * 17
 
 
