@@ -4,6 +4,7 @@ the store hook are given, the dry run's plan, the generated secret, and the ages
 from __future__ import annotations
 
 import json
+import secrets
 import subprocess
 import threading
 import time
@@ -227,7 +228,7 @@ def test_a_failing_store_command_says_how_it_failed_and_that_the_file_holds_the_
         "detail": f"it exited with status 7 (fix it); {FINISH}",
     }
     assert Credentials.from_file(store).api_secret != SECRET
-    hook = jobs.store_command("true " + "x" * 200_000)  # longer than one argument may be: the shell cannot start
+    hook = jobs.store_command("true " + "x" * 2_000_000)  # longer than a command may be: the shell cannot start
     with pytest.raises(jobs.StoreCommandFailed) as unstartable:
         hook(Credentials(KEY, NEW))
     assert str(unstartable.value) == f"it cannot run (Argument list too long); {FINISH}"
@@ -292,7 +293,7 @@ def test_a_generated_secret_has_lower_and_upper_case_letters_and_digits_whatever
 ) -> None:
     # Drawn in turn: 20 characters without a capital, 20 without a digit, 20 without a small letter, then a good one.
     draws = iter("a1" * 10 + "aB" * 10 + "B1" * 10 + "aB1" + "x" * 17)
-    monkeypatch.setattr("vonage_account_ops.jobs.rotation._random.choice", lambda alphabet: next(draws))
+    monkeypatch.setattr(secrets, "choice", lambda alphabet: next(draws))
     assert jobs.generate_secret() == "aB1" + "x" * 17
 
 
