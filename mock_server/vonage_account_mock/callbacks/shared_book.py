@@ -164,12 +164,15 @@ class SqliteBook:
         if not advancing and time.monotonic() < self._signal.callbacks_advanced_until():
             return []  # a worker's advance makes them, in order, and counts them
         me, now = self._me, time.time()
+        due = (
+            "SELECT seq FROM deliveries WHERE state = 'pending' AND ((owner IS NULL AND next_due <= ?) OR "
+            "(owner IS NOT NULL AND owned_until < ?)) ORDER BY coalesce(next_due, 0), seq LIMIT ?"
+        )
+        parameters = (until, now, -1 if limit is None else limit)
+        if not self._read(due, parameters):
+            return []  # the timers' usual look, every POLL_EVERY_S: a read, never the file's write lock
         with self._transaction() as db:
-            rows = db.execute(
-                "SELECT seq FROM deliveries WHERE state = 'pending' AND ((owner IS NULL AND next_due <= ?) OR "
-                "(owner IS NOT NULL AND owned_until < ?)) ORDER BY coalesce(next_due, 0), seq LIMIT ?",
-                (until, now, -1 if limit is None else limit),
-            ).fetchall()
+            rows = db.execute(due, parameters).fetchall()
             db.executemany(
                 "UPDATE deliveries SET owner = ?, owned_until = ? WHERE seq = ?",
                 [(me, now + self._lease_s, seq) for (seq,) in rows],
