@@ -76,17 +76,17 @@ class SqliteBook:
         self._signal: ChangeSignal = state_file.signal
         self._lease_s = lease_s
         self._me = os.getpid() if owner is None else owner
-        self._db = sqlite3.connect(state_file.path, isolation_level=None, check_same_thread=False, timeout=60)
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        self._db.execute("PRAGMA wal_autocheckpoint = 0")  # the store's checkpoint thread does it
+        self._db = state_file.connect()
         self._lock = threading.Lock()
 
     @staticmethod
     def forget_all(state_file: StateFile) -> None:
         """Drop the deliveries of an earlier run (a new mock's service time starts again), before workers start."""
-        with sqlite3.connect(state_file.path, isolation_level=None) as db:
+        db = state_file.connect()
+        try:
             db.execute("DELETE FROM deliveries")
-        db.close()
+        finally:
+            db.close()
 
     @property
     def poll_every(self) -> float | None:

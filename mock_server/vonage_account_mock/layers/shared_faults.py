@@ -3,7 +3,6 @@ the matching request reaches, as many times as planned, all workers counting tog
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 import orjson
@@ -20,9 +19,7 @@ class SharedFaultBook(FaultBook):
 
     def __init__(self, catalog: ResponseCatalog, state_file: StateFile) -> None:
         super().__init__(catalog)
-        self._db = sqlite3.connect(state_file.path, isolation_level=None, check_same_thread=False, timeout=60)
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        self._db.execute("PRAGMA wal_autocheckpoint = 0")  # the store's checkpoint thread does it
+        self._db = state_file.connect()
         self._seen_version = -1
         self._count = 0
 

@@ -41,9 +41,7 @@ class SharedJournal(Journal):
             raise ValueError("a shared journal needs a state file shared by workers (StateFile.share)")
         self._signal: ChangeSignal = state_file.signal
         self._max_entries = max_entries
-        self._db = sqlite3.connect(state_file.path, isolation_level=None, check_same_thread=False, timeout=60)
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        self._db.execute("PRAGMA wal_autocheckpoint = 0")  # the store's checkpoint thread does it
+        self._db = state_file.connect()
         self._db_lock = threading.Lock()
         self._flush_lock = threading.Lock()
         threading.Thread(target=self._keep_flushing, name="vonage-account-mock-journal", daemon=True).start()

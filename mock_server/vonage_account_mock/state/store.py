@@ -276,6 +276,15 @@ class StateFile:
         if self.signal is None:
             self.signal = ChangeSignal()
 
+    def connect(self) -> sqlite3.Connection:
+        """A connection of its own to the file for the tables beside the accounts (faults, journal, callbacks):
+        statements in explicit transactions, commits flushed as the accounts' are by default, no automatic
+        checkpoint (the store's thread makes them, off the request path)."""
+        connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=60)
+        connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("PRAGMA wal_autocheckpoint = 0")
+        return connection
+
     def release(self) -> None:
         """Give up the claim (another mock may then use the file)."""
         if self._fd >= 0:
