@@ -7,6 +7,7 @@ exercise of the backend is measured too.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -29,6 +30,23 @@ from vonage_account_mock.state.store import Changes, SqliteStore, StateFile
 
 KEY, FIRST, SECOND, THIRD = "shared01", "First1secret", "Second2secret", "Third3secret"
 SUB = "shared02"
+
+
+@pytest.fixture(autouse=True)
+def _every_store_closed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every store a test opens is closed at its end, even one whose backend never came to be (a store's
+    checkpointing thread must not outlive its test)."""
+    opened: list[SqliteStore] = []
+    made = SqliteStore.__init__
+
+    def recording(self: SqliteStore, state_file: StateFile) -> None:
+        made(self, state_file)
+        opened.append(self)
+
+    monkeypatch.setattr(SqliteStore, "__init__", recording)
+    yield
+    for store in opened:
+        store.close()
 
 
 @pytest.fixture
@@ -262,3 +280,69 @@ def test_a_key_made_meanwhile_by_another_worker_is_not_made_twice(
     finally:
         first.close()
         second.close()
+
+
+def test_a_write_that_fails_half_way_leaves_nothing_behind_on_a_state_file(
+    workers: tuple[AccountBackend, AccountBackend],
+) -> None:
+    first, second = workers
+    half = [AccountSeed("good0001", (FIRST,)), AccountSeed("orph0001", (FIRST,), primary="nobody01")]
+    with pytest.raises(ValueError, match="unknown primary accounts"):
+        first.seed_all(half)  # good0001 was seeded before the orphan stopped it: undone with the rest
+    assert first.api_keys() == [KEY, SUB] and second.api_keys() == [KEY, SUB]
+    first.create_secret(KEY, KEY, SECOND)  # the next write goes through as usual
+    assert second.verifies(KEY, SECOND)
+    with first.locked(), first.locked():  # reads nest; the state stays as the outermost found it
+        assert first.api_keys() == [KEY, SUB]
+    second.spend(KEY, Decimal("1"))
+    assert first.balance(KEY)[0] == second.balance(KEY)[0]
+
+
+def test_reads_under_one_lock_see_one_state_while_another_worker_writes(
+    workers: tuple[AccountBackend, AccountBackend],
+) -> None:
+    first, second = workers
+    with first.locked():
+        before = first.api_keys()
+        second.authenticate("made0001", FIRST)
+        assert first.api_keys() == before
+    assert first.api_keys() == ["made0001", *before]
+
+
+def test_a_store_that_fails_once_leaves_the_next_reads_and_writes_as_ever(
+    state_file: StateFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SqliteStore(state_file)
+    first = AccountBackend(store=store)
+    second = AccountBackend(store=SqliteStore(state_file))
+    first.seed(AccountSeed(KEY, (FIRST,)))
+
+    def failing_once(name: str, error: Exception) -> None:
+        working = getattr(store, name)
+
+        def fail(*args: object, **kwargs: object) -> object:
+            monkeypatch.setattr(store, name, working)
+            if name == "commit":
+                store.rollback()
+            raise error
+
+        monkeypatch.setattr(store, name, fail)
+
+    failing_once("begin", sqlite3.OperationalError("database is locked"))
+    with pytest.raises(sqlite3.OperationalError):
+        first.create_secret(KEY, KEY, SECOND)
+    first.spend(KEY, Decimal("1"))  # the next write is committed as usual
+    assert second.balance(KEY)[0] == first.balance(KEY)[0] and len(second.list_secrets(KEY, KEY)) == 1
+
+    failing_once("refresh", sqlite3.OperationalError("disk I/O error"))
+    with pytest.raises(sqlite3.OperationalError):
+        first.api_keys()
+    second.authenticate("made0001", FIRST)
+    assert first.api_keys() == ["made0001", KEY]  # the next read takes in the other worker's change
+
+    failing_once("commit", sqlite3.OperationalError("database or disk is full"))
+    with pytest.raises(sqlite3.OperationalError):
+        first.create_secret(KEY, KEY, SECOND)
+    assert len(first.list_secrets(KEY, KEY)) == 1 and not first.verifies(KEY, SECOND)
+    first.create_secret(KEY, KEY, SECOND)
+    assert second.verifies(KEY, SECOND)
