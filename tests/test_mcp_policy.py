@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import locale
 import os
-import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -107,42 +109,43 @@ def test_a_policy_file_that_cannot_be_read_or_parsed_says_so(tmp_path: Path) -> 
     assert str(raised.value) == f"{tmp_path / 'policy.yaml'}: not valid YAML or JSON"
 
 
-_UNDER_ASCII_LOCALE = """
-import json, sys
-from pathlib import Path
-from vonage_account_ops.mcp_server.policy import Guard, GuardrailRefused, load_policy
-policy = load_policy(Path(sys.argv[1]), ["check_balance"])
-try:
-    left = Guard(policy).check_top_up()
-except GuardrailRefused as refused:
-    left = refused.kind
-print(json.dumps({"read_only": policy.read_only, "trx": policy.trx, "top_ups_left": left}))
-"""
+@contextlib.contextmanager
+def _ascii_locale() -> Iterator[None]:
+    """The process under the C locale (ASCII), as a server started without a UTF-8 locale may run."""
+    if sys.flags.utf8_mode:
+        pytest.skip("in Python's UTF-8 mode every file is read as UTF-8 whatever the locale")
+    before = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")
+    try:
+        assert locale.getpreferredencoding(False) == "ANSI_X3.4-1968"
+        yield
+    finally:
+        locale.setlocale(locale.LC_CTYPE, before)
 
 
 def test_the_policy_file_and_the_top_up_record_are_read_as_utf8_whatever_the_locale(tmp_path: Path) -> None:
     # YAML and JSON are UTF-8: an operator's comment or note outside ASCII must not stop a server started under
-    # an ASCII locale (the C locale without its UTF-8 coercion).
+    # an ASCII locale.
     state = tmp_path / "state"
     state.mkdir(mode=0o700)
     (state / "top-ups.json").write_text(
         json.dumps({"at": [time.time() - 60], "note": "remis à zéro — l'opérateur"}, ensure_ascii=False),
         encoding="utf-8",
     )
-    policy = tmp_path / "policy.yaml"
-    policy.write_text(
+    path = tmp_path / "policy.yaml"
+    path.write_text(
         f"# Politique de l'opérateur — lecture seule\nread_only: true\nstate_dir: '{state}'\n"
         "top_up: {trx: réf-0042, max_per_day: 2}\n",
         encoding="utf-8",
     )
-    here = load_policy(policy, ["check_balance"])  # under the tests' UTF-8 locale
-    assert (here.read_only, here.trx, Guard(here).check_top_up()) == (True, "réf-0042", 1)
-    env = dict(os.environ, LC_ALL="C", PYTHONUTF8="0", PYTHONCOERCECLOCALE="0")
-    done = subprocess.run(
-        [sys.executable, "-c", _UNDER_ASCII_LOCALE, str(policy)], env=env, capture_output=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr.decode(errors="replace")
-    assert json.loads(done.stdout) == {"read_only": True, "trx": "réf-0042", "top_ups_left": 1}
+
+    def read() -> tuple[bool, str | None, int]:
+        policy = load_policy(path, ["check_balance"])
+        return policy.read_only, policy.trx, Guard(policy).check_top_up()
+
+    assert read() == (True, "réf-0042", 1)
+    with _ascii_locale():
+        assert read() == (True, "réf-0042", 1)
 
 
 def test_an_empty_policy_file_is_the_default_policy(tmp_path: Path) -> None:
