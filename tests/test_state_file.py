@@ -149,25 +149,37 @@ def test_a_file_of_a_newer_schema_says_to_upgrade(tmp_path: Path) -> None:
     assert f"schema {SCHEMA_VERSION + 1}, newer than" in done.stderr and "upgrade" in done.stderr
 
 
-def test_a_file_of_an_older_schema_is_migrated_keeping_its_accounts(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    state_file = StateFile(tmp_path / "mock.db")
+def _seeded(path: Path) -> None:
+    """A state file holding KEY with FIRST, written by the schema in force."""
+    state_file = StateFile(path)
     backend = AccountBackend(store=SqliteStore(state_file))
     backend.seed(AccountSeed(KEY, (FIRST,)))
     backend.close()
     state_file.release()
+
+
+def _verifies_after_opening(path: Path) -> bool:
+    """Whether KEY still authenticates with FIRST once the file is opened (and migrated) by the schema in force."""
+    state_file = StateFile(path)
+    backend = AccountBackend(store=SqliteStore(state_file))
+    try:
+        return backend.verifies(KEY, FIRST)
+    finally:
+        backend.close()
+        state_file.release()
+
+
+def test_a_file_of_an_older_schema_is_migrated_keeping_its_accounts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _seeded(tmp_path / "mock.db")
 
     def add_a_column(connection: sqlite3.Connection) -> None:
         connection.execute("ALTER TABLE accounts ADD COLUMN note TEXT")
 
     monkeypatch.setattr(store_module, "MIGRATIONS", (*store_module.MIGRATIONS, add_a_column))
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
-    migrated_file = StateFile(tmp_path / "mock.db")
-    migrated = AccountBackend(store=SqliteStore(migrated_file))
-    assert migrated.verifies(KEY, FIRST)
-    migrated.close()
-    migrated_file.release()
+    assert _verifies_after_opening(tmp_path / "mock.db")
     with sqlite3.connect(tmp_path / "mock.db") as check:
         assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
         assert "note" in [row[1] for row in check.execute("PRAGMA table_info(accounts)")]
@@ -179,18 +191,10 @@ def test_a_file_of_schema_1_gains_the_callbacks_table_and_keeps_its_accounts(
     with monkeypatch.context() as first_release:  # the file as the release before the shared callbacks wrote it
         first_release.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
         first_release.setattr(store_module, "SCHEMA_VERSION", 1)
-        state_file = StateFile(tmp_path / "mock.db")
-        backend = AccountBackend(store=SqliteStore(state_file))
-        backend.seed(AccountSeed(KEY, (FIRST,)))
-        backend.close()
-        state_file.release()
+        _seeded(tmp_path / "mock.db")
     with sqlite3.connect(tmp_path / "mock.db") as check:
         assert check.execute("PRAGMA user_version").fetchone()[0] == 1
-    migrated_file = StateFile(tmp_path / "mock.db")
-    migrated = AccountBackend(store=SqliteStore(migrated_file))
-    assert migrated.verifies(KEY, FIRST)
-    migrated.close()
-    migrated_file.release()
+    assert _verifies_after_opening(tmp_path / "mock.db")
     with sqlite3.connect(tmp_path / "mock.db") as check:
         assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
         assert check.execute("SELECT count(*) FROM deliveries").fetchone()[0] == 0
